@@ -1,0 +1,1 @@
+"""MTEB evaluation of checkpoints against tasks fed by the warehouse."""

@@ -1,0 +1,1 @@
+"""Training stages that read the warehouse: LoRA causal LM, instruction SFT, embeddings."""

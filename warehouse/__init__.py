@@ -1,0 +1,1 @@
+"""Data warehouse: DuckDB access, the SQL model runner and the riftlab CLI."""

@@ -1,0 +1,1 @@
+"""LLM augmentation of the corpus through the Anthropic API (cached, costed, batched)."""

@@ -1,0 +1,55 @@
+"""The ``riftlab`` command.
+
+Commands live beside the code they drive and are imported only when run
+(see :class:`warehouse.commandline.LazyGroup`); this module only names them.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from warehouse.commandline import LazyGroup
+from warehouse.errors import RiftlabError
+
+COMMANDS: dict[str, tuple[str, str]] = {
+    "build": ("warehouse.runner.commands:build", "Build seeds, rule tables and SQL models (dbt-style)."),
+    "ls": ("warehouse.runner.commands:ls", "List models in DAG order with materialization and upstreams."),
+    "query": ("warehouse.query:query", "Run read-only SQL against the warehouse."),
+    "run": ("warehouse.pipeline:run", "Run every stage end to end (offline by default)."),
+}
+
+
+@click.group(cls=LazyGroup, lazy_commands=COMMANDS, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--project-dir", default=None, help="Folder with riftlab.yaml and transforms/ (default: current folder).")
+@click.option("--db", "db_path", default=None, help="Warehouse file (default from riftlab.yaml; env RIFTLAB_DB).")
+@click.version_option(package_name="riftlab")
+@click.pass_context
+def cli(ctx: click.Context, project_dir: str | None, db_path: str | None) -> None:
+    """riftlab: community knowledge -> DuckDB warehouse -> domain language and embedding models."""
+    ctx.obj = {"project_dir": project_dir, "db_path": db_path}
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console entry point: user errors print one line and exit non-zero, never a traceback."""
+    try:
+        cli.main(args=argv, prog_name="riftlab", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except RiftlabError as exc:
+        click.secho(f"error: {exc}", err=True, fg="red")
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        click.echo("Interrupted.", err=True)
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

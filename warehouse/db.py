@@ -1,0 +1,76 @@
+"""DuckDB access: connections, schemas and the DDL of landing and log tables.
+
+Schemas:
+  ``raw``  landing tables, written only by crawlers and augmentation;
+  ``main`` models built by the SQL runner (and seeds, rules);
+  ``meta`` logs of runs (models, crawls, checks, training, evaluation).
+
+Landing and log tables are declared as SQL files in ``warehouse/ddl/`` (one
+table a file, ``CREATE TABLE IF NOT EXISTS``), executed in name order, so each
+package adds its tables without touching this module.
+"""
+
+from __future__ import annotations
+
+import re
+from importlib import resources
+from pathlib import Path
+
+import duckdb
+
+from warehouse.errors import WarehouseError
+
+SCHEMAS = ("raw", "main", "meta")
+
+_LOCK_PID = re.compile(r"Conflicting lock is held in (?P<program>\S+) \(PID (?P<pid>\d+)\)")
+
+
+def connect(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open the warehouse at ``path``; a lock or a missing file becomes one plain sentence."""
+    path = Path(path)
+    if read_only and not path.exists():
+        raise WarehouseError(f"No warehouse at {path}: run `riftlab build` (or `riftlab run`) first, or pass --db PATH.")
+    if not read_only:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        return duckdb.connect(str(path), read_only=read_only)
+    except duckdb.IOException as exc:
+        message = str(exc)
+        if "Could not set lock" in message:
+            match = _LOCK_PID.search(message)
+            holder = f"process {match['pid']} ({Path(match['program']).name})" if match else "another process"
+            raise WarehouseError(
+                f"The warehouse {path} is locked by {holder}, which has it open for writing. "
+                f"Wait for that command to finish (or stop it), then try again; "
+                f"to work in parallel, point --db (or RIFTLAB_DB) at another file."
+            ) from None
+        raise WarehouseError(f"Cannot open the warehouse {path}: {message}") from None
+
+
+def ddl_statements() -> list[tuple[str, str]]:
+    """(file name, SQL) of every landing/log table, in name order."""
+    folder = resources.files("warehouse") / "ddl"
+    files = sorted((f for f in folder.iterdir() if f.name.endswith(".sql")), key=lambda f: f.name)
+    return [(f.name, f.read_text(encoding="utf-8")) for f in files]
+
+
+def ensure_schemas(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the schemas and every declared landing/log table that is missing."""
+    for schema in SCHEMAS:
+        con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+    for _name, sql in ddl_statements():
+        con.execute(sql)
+
+
+def table_exists(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> bool:
+    row = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
+        [schema, name],
+    ).fetchone()
+    return bool(row and row[0])
+
+
+def require_table(con: duckdb.DuckDBPyConnection, schema: str, name: str, made_by: str) -> None:
+    """Fail with the command that makes ``schema.name`` when it is missing."""
+    if not table_exists(con, schema, name):
+        raise WarehouseError(f"The warehouse has no table {schema}.{name}: {made_by} makes it.")

@@ -1,0 +1,21 @@
+-- Landed documents, one row per version: a (source, url) whose content hash did not change
+-- is not landed again; a changed one lands as a new row, so history is kept.
+-- A page split into passages gives each passage its own url fragment (page#Section/Sub).
+CREATE TABLE IF NOT EXISTS raw.documents (
+    document_version_id VARCHAR NOT NULL,  -- md5(source || url || content_hash)
+    source VARCHAR NOT NULL,               -- spider: wiki, coaching, forum, meraki, ddragon
+    url VARCHAR NOT NULL,
+    champion VARCHAR,                      -- champion key (e.g. 'Aatrox', 'MonkeyKing') when about one champion
+    entity VARCHAR,                        -- what the page is about otherwise (item, rune, thread id ...)
+    entity_type VARCHAR,                   -- champion, ability, lore, item, rune, monster, guide, matchup, thread, post
+    title VARCHAR,
+    section_path VARCHAR,                  -- heading path, ' > ' separated; '' for a whole page
+    text VARCHAR,
+    html VARCHAR,
+    language VARCHAR,
+    revision_id VARCHAR,
+    etag VARCHAR,
+    content_hash VARCHAR NOT NULL,
+    fetched_at TIMESTAMP NOT NULL,
+    crawl_run_id VARCHAR NOT NULL
+);

@@ -1,0 +1,150 @@
+"""``riftlab build``: build selected nodes in DAG order, each atomically, logging every run.
+
+A node that fails keeps its previous version; its descendants are skipped with
+a message naming the failed upstream; unrelated nodes still build.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+import duckdb
+
+from warehouse.errors import RiftlabError
+from warehouse.project import Project
+from warehouse.runner import materialize
+from warehouse.runner.manifest import Manifest, load_manifest
+from warehouse.runner.nodes import Node
+from warehouse.runner.rendering import render
+from warehouse.runner.rules import rules_table
+from warehouse.runner.seeds import seed_select_sql
+
+
+@dataclass
+class NodeResult:
+    name: str
+    kind: str
+    materialized: str
+    status: str  # success, error, skipped
+    rows: int | None
+    seconds: float
+    error: str | None = None
+
+
+def _gate(con: duckdb.DuckDBPyConnection, project: Project) -> materialize.Gate | None:
+    """Blocking expectations, when the checks package is installed."""
+    if importlib.util.find_spec("warehouse.checks") is None or importlib.util.find_spec("warehouse.checks.gate") is None:
+        return None
+    from warehouse.checks.gate import blocking_failures
+
+    return lambda table_name, tmp_relation: blocking_failures(con, project, table_name, tmp_relation)
+
+
+def _register_functions(con: duckdb.DuckDBPyConnection, project: Project) -> None:
+    """Python functions that models call from SQL (text cleaning, MinHash, token counts)."""
+    from warehouse.sql_functions import register
+
+    register(con, project)
+
+
+def render_model(manifest: Manifest, node: Node, *, incremental: bool) -> str:
+    sql, _ = render(
+        node.path,
+        node.template,
+        variables=manifest.variables,
+        rules=manifest.rules,
+        resolve_ref=lambda name: manifest.nodes[name].relation,
+        incremental=incremental,
+        this=node.relation,
+        display=node.display_path(manifest.root),
+    )
+    return sql
+
+
+def _build_node(
+    con: duckdb.DuckDBPyConnection,
+    manifest: Manifest,
+    node: Node,
+    gate: materialize.Gate | None,
+    full_refresh: bool,
+) -> tuple[int, str]:
+    """Build one node; returns (rows, hash of the SQL that built it)."""
+    where = node.display_path(manifest.root)
+    if node.kind == "seed":
+        sql = seed_select_sql(node.path)
+        return materialize.publish_table(con, node, sql, where, gate), _hash(node.path.read_text(encoding="utf-8"))
+    if node.kind == "rules":
+        table = rules_table(node.payload)
+        if table is None:
+            raise RiftlabError(f"{where}: 'rules' is empty and declares no columns; nothing to publish")
+        return materialize.publish_arrow(con, node, table, gate), _hash(node.path.read_text(encoding="utf-8"))
+    exists = materialize.existing_type(con, node.name) is not None
+    incremental = node.materialized == "incremental" and exists and not full_refresh
+    sql = render_model(manifest, node, incremental=incremental)
+    if node.materialized == "view":
+        rows = materialize.publish_view(con, node, sql, where)
+    elif incremental:
+        rows = materialize.publish_incremental(con, node, sql, where, gate)
+    else:
+        rows = materialize.publish_table(con, node, sql, where, gate)
+    return rows, _hash(sql)
+
+
+def _hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def _log(con: duckdb.DuckDBPyConnection, run_id: str, node: Node, started: datetime, result: NodeResult, sql_hash: str | None) -> None:
+    con.execute(
+        "INSERT INTO meta.model_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [run_id, node.name, node.kind, node.materialized if node.kind == "model" else "table", started,
+         int(result.seconds * 1000), result.rows, result.status, result.error, sql_hash],
+    )
+
+
+def build(
+    project: Project,
+    selectors: tuple[str, ...] = (),
+    *,
+    full_refresh: bool = False,
+    on_result=None,
+) -> list[NodeResult]:
+    """Build the selected nodes; ``on_result(index, total, result)`` is called after each."""
+    manifest = load_manifest(project.transforms_dir, dict(project.config["vars"]))
+    selected = manifest.select(selectors)
+    con = project.connect()
+    try:
+        _register_functions(con, project)
+        gate = _gate(con, project)
+        run_id = uuid.uuid4().hex[:12]
+        broken: dict[str, str] = {}  # node -> the failed node it descends from
+        results: list[NodeResult] = []
+        for index, name in enumerate(selected, start=1):
+            node = manifest.nodes[name]
+            started = datetime.now(timezone.utc).replace(tzinfo=None)
+            clock = time.perf_counter()
+            upstream = next((broken[p] for p in node.refs if p in broken), None)
+            sql_hash = None
+            if upstream is not None:
+                result = NodeResult(name, node.kind, node.materialized, "skipped", None, 0.0,
+                                    f"skipped: upstream '{upstream}' failed")
+                broken[name] = upstream
+            else:
+                try:
+                    rows, sql_hash = _build_node(con, manifest, node, gate, full_refresh)
+                    result = NodeResult(name, node.kind, node.materialized, "success", rows, time.perf_counter() - clock)
+                except RiftlabError as exc:
+                    result = NodeResult(name, node.kind, node.materialized, "error", None, time.perf_counter() - clock, str(exc))
+                    broken[name] = name
+            _log(con, run_id, node, started, result, sql_hash)
+            results.append(result)
+            if on_result:
+                on_result(index, len(selected), result)
+        return results
+    finally:
+        con.close()

@@ -1,0 +1,148 @@
+"""Publish one node atomically.
+
+A table is built under a temporary name, checked by the publication gate
+(blocking expectations), and swapped in, all inside one transaction: a failure
+at any step rolls back and leaves the previous version in place.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Callable
+
+import duckdb
+
+from warehouse.errors import ModelError
+from warehouse.runner.nodes import Node, relation
+
+TMP_PREFIX = "__riftlab_tmp_"
+
+#: gate(table_name, tmp_relation) -> failure lines; empty means publish.
+Gate = Callable[[str, str], list[str]]
+
+_LINE = re.compile(r"LINE (\d+):")
+
+
+def existing_type(con: duckdb.DuckDBPyConnection, name: str) -> str | None:
+    """'BASE TABLE', 'VIEW' or None for main.<name>."""
+    row = con.execute(
+        "SELECT table_type FROM information_schema.tables WHERE table_schema = 'main' AND table_name = ?", [name]
+    ).fetchone()
+    return row[0] if row else None
+
+
+def _drop_statement(kind: str | None, name: str) -> str | None:
+    if kind == "VIEW":
+        return f"DROP VIEW {relation(name)}"
+    if kind is not None:
+        return f"DROP TABLE {relation(name)}"
+    return None
+
+
+def duckdb_error(exc: duckdb.Error, where: str, first_line: int = 1) -> ModelError:
+    """A DuckDB error as one message naming the model file and line."""
+    message = str(exc).strip()
+    match = _LINE.search(message)
+    line = int(match.group(1)) - (first_line - 1) if match else None
+    headline = message.splitlines()[0]
+    context = "\n".join(message.splitlines()[1:]).strip()
+    suffix = f"\n{context}" if context else ""
+    return ModelError(f"{where}{f':{line}' if line and line > 0 else ''}: {headline}{suffix}")
+
+
+def count_rows(con: duckdb.DuckDBPyConnection, target: str) -> int:
+    return con.execute(f"SELECT count(*) FROM {target}").fetchone()[0]
+
+
+def _in_transaction(con: duckdb.DuckDBPyConnection, steps: Callable[[], int]) -> int:
+    con.execute("BEGIN TRANSACTION")
+    try:
+        rows = steps()
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
+    return rows
+
+
+def publish_table(
+    con: duckdb.DuckDBPyConnection, node: Node, select_sql: str, where: str, gate: Gate | None = None
+) -> int:
+    """CREATE TABLE tmp AS <select>; gate; DROP old; RENAME tmp -- in one transaction."""
+    tmp = relation(TMP_PREFIX + node.name)
+
+    def steps() -> int:
+        try:
+            # The select starts on line 2 of this statement, so DuckDB's LINE n is the model's line n-1.
+            con.execute(f"CREATE OR REPLACE TABLE {tmp} AS\n{select_sql}")
+        except duckdb.Error as exc:
+            raise duckdb_error(exc, where, first_line=2) from None
+        if gate is not None:
+            failures = gate(node.name, tmp)
+            if failures:
+                raise ModelError(
+                    f"{where}: not published, blocking expectations failed (the previous version stays):\n  "
+                    + "\n  ".join(failures)
+                )
+        drop = _drop_statement(existing_type(con, node.name), node.name)
+        if drop:
+            con.execute(drop)
+        con.execute(f'ALTER TABLE {tmp} RENAME TO "{node.name}"')
+        return count_rows(con, node.relation)
+
+    return _in_transaction(con, steps)
+
+
+def publish_view(con: duckdb.DuckDBPyConnection, node: Node, select_sql: str, where: str) -> int:
+    def steps() -> int:
+        if existing_type(con, node.name) == "BASE TABLE":
+            con.execute(f"DROP TABLE {node.relation}")
+        try:
+            con.execute(f"CREATE OR REPLACE VIEW {node.relation} AS\n{select_sql}")
+            return count_rows(con, node.relation)
+        except duckdb.Error as exc:
+            raise duckdb_error(exc, where, first_line=2) from None
+
+    return _in_transaction(con, steps)
+
+
+def publish_incremental(
+    con: duckdb.DuckDBPyConnection, node: Node, select_sql: str, where: str, gate: Gate | None = None
+) -> int:
+    """Insert the new rows (replacing rows with the same unique_key) in one transaction."""
+    keys = [node.unique_key] if isinstance(node.unique_key, str) else list(node.unique_key or [])
+    staged = relation(TMP_PREFIX + node.name)
+
+    def steps() -> int:
+        try:
+            con.execute(f"CREATE OR REPLACE TABLE {staged} AS\n{select_sql}")
+        except duckdb.Error as exc:
+            raise duckdb_error(exc, where, first_line=2) from None
+        if gate is not None:
+            failures = gate(node.name, staged)
+            if failures:
+                raise ModelError(f"{where}: new rows not published, blocking expectations failed:\n  " + "\n  ".join(failures))
+        try:
+            if keys:
+                match = " AND ".join(f'target."{k}" = staged."{k}"' for k in keys)
+                con.execute(f"DELETE FROM {node.relation} AS target WHERE EXISTS (SELECT 1 FROM {staged} AS staged WHERE {match})")
+            con.execute(f"INSERT INTO {node.relation} BY NAME SELECT * FROM {staged}")
+        except duckdb.Error as exc:
+            raise ModelError(
+                f"{where}: cannot merge new rows into {node.relation} ({str(exc).splitlines()[0]}); "
+                "if the model's columns changed, rebuild it with --full-refresh"
+            ) from None
+        con.execute(f"DROP TABLE {staged}")
+        return count_rows(con, node.relation)
+
+    return _in_transaction(con, steps)
+
+
+def publish_arrow(con: duckdb.DuckDBPyConnection, node: Node, table, gate: Gate | None = None) -> int:
+    """Publish an in-memory Arrow table (rule tables) with the same atomic swap."""
+    view = f"__riftlab_arrow_{node.name}"
+    con.register(view, table)
+    try:
+        return publish_table(con, node, f'SELECT * FROM "{view}"', node.name, gate)
+    finally:
+        con.unregister(view)

@@ -1,0 +1,106 @@
+"""Render a model's SQL with Jinja: ``ref``, ``source``, ``var``, ``config``, ``is_incremental``, ``this``.
+
+Rendering keeps line numbers (no block trimming), so a DuckDB error on line N
+of the rendered SQL points at line N of the model file.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import jinja2
+
+from warehouse.errors import ModelError
+from warehouse.runner.nodes import MATERIALIZATIONS, relation
+
+_MISSING = object()
+
+
+@dataclass
+class RenderCapture:
+    """What one rendering saw: the refs, sources and config the template asked for."""
+
+    refs: list[str] = field(default_factory=list)
+    sources: list[tuple[str, str]] = field(default_factory=list)
+    config: dict[str, Any] = field(default_factory=dict)
+
+
+def _environment() -> jinja2.Environment:
+    return jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True, autoescape=False)
+
+
+def line_of(template: str, pattern: str) -> int | None:
+    """The 1-based line of the first match of ``pattern`` in ``template``."""
+    match = re.search(pattern, template)
+    return template.count("\n", 0, match.start()) + 1 if match else None
+
+
+def render(
+    path: Path,
+    template: str,
+    *,
+    variables: dict[str, Any],
+    rules: dict[str, Any],
+    resolve_ref: Callable[[str], str] | None = None,
+    incremental: bool = False,
+    this: str | None = None,
+    display: str | None = None,
+) -> tuple[str, RenderCapture]:
+    """Render ``template``; ``resolve_ref`` maps a ref name to its relation (None: any name resolves)."""
+    capture = RenderCapture()
+    where = display or str(path)
+
+    def ref(name: str) -> str:
+        capture.refs.append(name)
+        return resolve_ref(name) if resolve_ref else relation(name)
+
+    def source(schema: str, table: str) -> str:
+        capture.sources.append((schema, table))
+        return relation(table, schema)
+
+    def var(name: str, default: Any = _MISSING) -> Any:
+        if name in variables:
+            return variables[name]
+        if default is _MISSING:
+            line = line_of(template, rf"var\(\s*['\"]{re.escape(name)}['\"]")
+            raise ModelError(f"{where}:{line or '?'}: var('{name}') is not set in riftlab.yaml 'vars' and has no default")
+        return default
+
+    def config(**kwargs: Any) -> str:
+        materialized = kwargs.get("materialized", "table")
+        if materialized not in MATERIALIZATIONS:
+            raise ModelError(f"{where}: materialized='{materialized}' is not one of {', '.join(MATERIALIZATIONS)}")
+        capture.config.update(kwargs)
+        return ""
+
+    context = {
+        "ref": ref,
+        "source": source,
+        "var": var,
+        "config": config,
+        "is_incremental": lambda: incremental,
+        "this": this or "",
+        "rules": rules,
+        "sql_string": sql_string,
+        "sql_list": sql_list,
+    }
+    try:
+        sql = _environment().from_string(template).render(**context)
+    except jinja2.TemplateSyntaxError as exc:
+        raise ModelError(f"{where}:{exc.lineno}: Jinja syntax error: {exc.message}") from None
+    except jinja2.UndefinedError as exc:
+        raise ModelError(f"{where}: Jinja error: {exc.message}") from None
+    return sql, capture
+
+
+def sql_string(value: Any) -> str:
+    """A SQL string literal (for rule values spliced into SQL)."""
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def sql_list(values: Any) -> str:
+    """A SQL list literal of strings: ['a', 'b']."""
+    return "[" + ", ".join(sql_string(v) for v in values) + "]"
