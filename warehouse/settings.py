@@ -20,7 +20,19 @@ PATHS = {
 # dbt-style variables for SQL models: {{ var('name') }}.  Users add their own.
 VARS = FreeForm(
     {
+        # splits: train/validation by champion group, by tokens
         "split_seed": 42,
         "validation_ratio": 0.2,
+        # champions reserved for embedding evaluation (absent from every triplet): an explicit list
+        # of champion keys, or, when the list is empty, this share picked by a stable hash
+        "heldout_champions": [],
+        "heldout_ratio": 0.2,
+        # chunking: 'minilm', 'whitespace', a tokenizer.json or a model folder
+        "chunk_tokenizer": "minilm",
+        "chunk_max_tokens": 200,
+        "chunk_overlap_tokens": 32,
+        "chunk_min_tokens": 8,
+        # documents whose MinHash similarity reaches this are near-duplicates (kept in one split)
+        "near_duplicate_threshold": 0.7,
     }
 )

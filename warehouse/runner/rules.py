@@ -10,6 +10,7 @@ declare the shape of its rules under ``columns``::
       pattern: regex             # must compile, in Python and in DuckDB (RE2)
       action: [mask, drop_sentence, drop_section]   # one of these
       weight: number?            # a trailing ? makes a column optional
+      facts: {list_of: [position, class]}   # a list whose items are among these
     rules:
       - {name: ..., pattern: ..., action: mask}
 
@@ -55,7 +56,10 @@ def _parse_columns(columns: Any, display: str) -> dict[str, tuple[Any, bool]]:
     for name, kind in columns.items():
         optional = isinstance(kind, str) and kind.endswith("?")
         base = kind[:-1] if optional else kind
-        if not isinstance(base, list) and base not in TYPES:
+        if isinstance(base, dict):
+            if set(base) != {"list_of"} or not isinstance(base["list_of"], list):
+                raise ConfigError(f"{display}: column '{name}' type must be {{list_of: [allowed values]}}, got {kind!r}")
+        elif not isinstance(base, list) and base not in TYPES:
             raise ConfigError(f"{display}: column '{name}' has unknown type {kind!r}; use {', '.join(TYPES)} or a list")
         spec[str(name)] = (base, optional)
     return spec
@@ -80,7 +84,14 @@ def _check_rules(rules: list[dict[str, Any]], spec: dict[str, tuple[Any, bool]],
 
 
 def _check_value(value: Any, kind: Any, where: str) -> None:
-    if isinstance(kind, list):
+    if isinstance(kind, dict):
+        allowed = kind["list_of"]
+        if not isinstance(value, list):
+            raise ConfigError(f"{where} must be a list of {', '.join(map(str, allowed))}, got {value!r}")
+        unknown = [v for v in value if v not in allowed]
+        if unknown:
+            raise ConfigError(f"{where} has unknown value(s) {', '.join(map(str, unknown))}; allowed: {', '.join(map(str, allowed))}")
+    elif isinstance(kind, list):
         if value not in kind:
             raise ConfigError(f"{where} is {value!r}; expected one of {', '.join(map(str, kind))}")
     elif kind in ("text", "regex") and not isinstance(value, str):

@@ -1,0 +1,29 @@
+-- The split group of every document: all documents of one champion form one group; near-duplicate
+-- pairs join their groups (connected components), so paraphrases never straddle splits.
+with recursive nodes as (
+    select document_id, coalesce('champion:' || champion, 'document:' || document_id) as node
+    from {{ ref('int_documents_clean') }}
+),
+edges as (
+    select a.node as a, b.node as b
+    from {{ ref('near_duplicate_pairs') }} as pairs
+    join nodes as a on a.document_id = pairs.document_id_a
+    join nodes as b on b.document_id = pairs.document_id_b
+    where a.node <> b.node
+),
+undirected as (
+    select a, b from edges
+    union
+    select b, a from edges
+),
+walk(node, label) as (
+    select distinct node, node from nodes
+    union
+    select undirected.b, walk.label
+    from walk join undirected on undirected.a = walk.node
+),
+components as (
+    select node, min(label) as group_key from walk group by node
+)
+select nodes.document_id, components.group_key
+from nodes join components using (node)

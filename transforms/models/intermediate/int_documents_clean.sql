@@ -1,0 +1,15 @@
+-- Patch-independent documents: kept sentences re-joined; exact duplicates (same normalised text)
+-- are kept once (the smallest document id wins).
+with joined as (
+    select
+        documents.* exclude (text),
+        string_agg(sentences.sentence, ' ' order by sentences.sentence_no) as text
+    from {{ ref('int_documents') }} as documents
+    join {{ ref('int_sentences_masked') }} as sentences using (document_id)
+    group by all
+)
+select
+    *,
+    md5(trim(regexp_replace(lower(text), '[^a-z0-9]+', ' ', 'g'))) as normalized_hash
+from joined
+qualify row_number() over (partition by normalized_hash order by document_id) = 1

@@ -1,0 +1,31 @@
+-- Kept sentences with every mask rule applied, in file order, then tidied
+-- (empty brackets, doubled spaces, space before punctuation).
+{%- set masks = rules.patch_independence.rules | selectattr('action', 'equalto', 'mask') | list %}
+{%- set expression = namespace(sql='sentences.sentence') %}
+{%- for rule in masks %}
+{%- set expression.sql = "regexp_replace(" ~ expression.sql ~ ", " ~ sql_string(rule.pattern) ~ ", " ~ sql_string(rule.replacement or '') ~ ", 'g')" %}
+{%- endfor %}
+with masked as (
+    select
+        sentences.document_id,
+        sentences.sentence_no,
+        sentences.sentence as original,
+        {{ expression.sql }} as sentence
+    from {{ ref('int_sentences') }} as sentences
+    anti join {{ ref('int_sentence_drops') }} as drops using (document_id, sentence_no)
+),
+tidied as (
+    select
+        document_id,
+        sentence_no,
+        original,
+        trim(regexp_replace(regexp_replace(regexp_replace(regexp_replace(
+            sentence,
+            '\(\s*[,;]?\s*\)|\[\s*\]', '', 'g'),
+            '\s+([,.;:!?)])', '\1', 'g'),
+            '([(])\s+', '\1', 'g'),
+            '\s{2,}', ' ', 'g')) as sentence
+    from masked
+)
+select * from tidied
+where regexp_matches(sentence, '[A-Za-z]{2,}')

@@ -1,0 +1,27 @@
+-- The latest version of every landed document, as clean text.
+-- A document is one (source, url); older versions stay in raw.documents as history.
+with ranked as (
+    select
+        *,
+        row_number() over (
+            partition by source, url order by fetched_at desc, document_version_id desc
+        ) as version_rank
+    from {{ source('raw', 'documents') }}
+)
+select
+    md5(source || '|' || url) as document_id,
+    document_version_id,
+    source,
+    url,
+    nullif(trim(champion), '') as champion_ref,
+    entity,
+    entity_type,
+    clean_text(title) as title,
+    coalesce(clean_text(section_path), '') as section_path,
+    html_to_text(coalesce(nullif(text, ''), html)) as text,
+    language,
+    content_hash,
+    fetched_at
+from ranked
+where version_rank = 1
+  and coalesce(nullif(text, ''), html) is not null
