@@ -24,7 +24,7 @@ def test_build_ls_query_round_trip(project):
     assert json.loads(out.stdout) == [{"name": "Ahri"}]
     target = project.root / "names.parquet"
     project.riftlab("query", "select * from main.names", "--format", "parquet", "--out", str(target), check=True)
-    assert duckdb.sql(f"select name from '{target}'").fetchall() == [("Ahri",)]
+    assert duckdb.connect().sql(f"select name from '{target}'").fetchall() == [("Ahri",)]
 
 
 def test_query_cannot_write(project):

@@ -103,3 +103,11 @@ def test_view_and_incremental_materializations(project):
     # id 2 is replaced by its unique key, id 3 appended, id 1 untouched
     assert project.rows("select * from main.events_inc order by id") == [(1, "a"), (2, "B"), (3, "c")]
     assert project.rows("select count(*) from main.events_view") == [(3,)]
+
+
+def test_reading_a_rule_file_in_jinja_makes_it_a_dependency(project):
+    project.write("transforms/rules/words.yml", "rules:\n  - {word: alpha}\n  - {word: beta}\n")
+    project.model("first_word", "select {{ sql_string(rules.words.rules[0].word) }} as word")
+    manifest = load_manifest(project.root / "transforms", {})
+    assert manifest.nodes["first_word"].refs == ["rules_words"]
+    assert manifest.select(["+first_word"]) == ["rules_words", "first_word"]

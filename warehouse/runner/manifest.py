@@ -142,11 +142,13 @@ def load_manifest(transforms_dir: Path, variables: dict[str, Any]) -> Manifest:
         display = _display(path, root)
         _sql, capture = render(path, template, variables=variables, rules=rules, display=display)
         config = capture.config
+        # a model that reads a rule file through Jinja depends on that file's rule table
+        rule_tables = [RULE_TABLE_PREFIX + stem for stem in capture.rule_files if RULE_TABLE_PREFIX + stem in nodes]
         node = Node(
             name=path.stem,
             kind="model",
             path=path,
-            refs=list(dict.fromkeys(capture.refs)),
+            refs=list(dict.fromkeys(capture.refs + rule_tables)),
             sources=list(dict.fromkeys(capture.sources)),
             materialized=config.get("materialized", "table"),
             unique_key=config.get("unique_key"),

@@ -26,6 +26,19 @@ class RenderCapture:
     refs: list[str] = field(default_factory=list)
     sources: list[tuple[str, str]] = field(default_factory=list)
     config: dict[str, Any] = field(default_factory=dict)
+    rule_files: list[str] = field(default_factory=list)
+
+
+class _RuleFiles(dict):
+    """The rule documents, recording which ones a template reads (they become dependencies)."""
+
+    def __init__(self, documents: dict[str, Any], seen: list[str]):
+        super().__init__(documents)
+        self._seen = seen
+
+    def __getitem__(self, key: str) -> Any:
+        self._seen.append(key)
+        return super().__getitem__(key)
 
 
 def _environment() -> jinja2.Environment:
@@ -83,7 +96,7 @@ def render(
         "config": config,
         "is_incremental": lambda: incremental,
         "this": this or "",
-        "rules": rules,
+        "rules": _RuleFiles(rules, capture.rule_files),
         "sql_string": sql_string,
         "sql_list": sql_list,
     }

@@ -19,6 +19,7 @@ so a typo or a broken pattern is reported with the file and the rule.
 
 from __future__ import annotations
 
+import functools
 import re
 from pathlib import Path
 from typing import Any
@@ -108,6 +109,12 @@ def _check_value(value: Any, kind: Any, where: str) -> None:
         check_regex(value, where)
 
 
+@functools.lru_cache(maxsize=1)
+def _regex_probe() -> duckdb.DuckDBPyConnection:
+    """A private in-memory connection (the module-level default one is shared with callers)."""
+    return duckdb.connect()
+
+
 def check_regex(pattern: str, where: str) -> None:
     """A pattern must compile in Python and in DuckDB's RE2, since SQL and Python both apply rules."""
     try:
@@ -115,7 +122,7 @@ def check_regex(pattern: str, where: str) -> None:
     except re.error as exc:
         raise ConfigError(f"{where} is not a valid regular expression: {exc}") from None
     try:
-        duckdb.execute("SELECT regexp_matches('', ?)", [pattern]).fetchone()
+        _regex_probe().execute("SELECT regexp_matches('', ?)", [pattern]).fetchall()
     except duckdb.Error as exc:
         raise ConfigError(f"{where} is not a valid RE2 regular expression (DuckDB): {str(exc).splitlines()[0]}") from None
 
