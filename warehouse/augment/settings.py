@@ -48,8 +48,19 @@ AUGMENT = {
             "self-instruct-judge-source": 800,
         }
     ),
+    # Expected answer length per task, for --dry-run estimates only (paraphrases: as long as the source).
+    "expected_output_tokens": FreeForm(
+        {
+            "default": 500,
+            "self-instruct": 700,
+            "self-instruct-judge-entities": 60,
+            "self-instruct-judge-source": 200,
+        }
+    ),
     # Tokens of grounding text (chunks) given with one request; rough count: 4 characters a token.
     "grounding_tokens": 3000,
+    # Paraphrase: a document up to this many tokens goes in one request; longer ones by chunk windows.
+    "paraphrase_max_tokens": 2500,
     # Sources whose chunks ground the `matchups` task (besides sections named like matchups/counters).
     "matchup_sources": ["coaching"],
     # Tasks `riftlab run` performs when ANTHROPIC_API_KEY is set (each within the budget).
