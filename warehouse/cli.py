@@ -18,6 +18,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "ls": ("warehouse.runner.commands:ls", "List models in DAG order with materialization and upstreams."),
     "query": ("warehouse.query:query", "Run read-only SQL against the warehouse."),
     "run": ("warehouse.pipeline:run", "Run every stage end to end (offline by default)."),
+    "augment": ("warehouse.augment.commands:augment", "Augment the corpus with the Anthropic API (cached, costed, batched)."),
 }
 
 

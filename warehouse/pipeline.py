@@ -29,6 +29,7 @@ class Stage:
 
 STAGES: tuple[Stage, ...] = (
     Stage("build", "warehouse.runner.stage:run_stage", "seeds, rules and SQL models"),
+    Stage("augment", "warehouse.augment.stage:run_stage", "LLM augmentation (skipped without ANTHROPIC_API_KEY)"),
 )
 
 

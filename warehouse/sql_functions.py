@@ -12,6 +12,7 @@ signatures and tokenizer-aware chunking.  All are vectorised over Arrow arrays.
 ``minhash(text)``       64 MinHash values over word 3-shingles (near-duplicate detection)
 ``minhash_similarity``  estimated Jaccard similarity of two signatures
 ``chunk_text(t, n, o)`` sentence-packed chunks of at most n tokens with o tokens overlap
+``pack_sentences(s, c, n, o)`` the same from sentences already split and counted
 ``count_tokens(text)``  tokens of the configured chunk tokenizer
 ``stable_unit(x)``      a SQL macro: md5 of x as a number in [0, 1), for deterministic sampling
 =====================  ================================================================
@@ -57,6 +58,14 @@ def clean(text: str | None) -> str | None:
     return _BLANK_LINES.sub("\n", "\n".join(line for line in lines if line)).strip()
 
 
+@functools.lru_cache(maxsize=1)
+def _drop_selector():
+    """The compiled selector of elements that are never content (compiling per call is slow)."""
+    from lxml.cssselect import CSSSelector
+
+    return CSSSelector(_DROP_HTML)
+
+
 def html_text(html: str | None) -> str | None:
     if html is None:
         return None
@@ -68,9 +77,8 @@ def html_text(html: str | None) -> str | None:
         root = lxml.html.fragment_fromstring(html, create_parent="div")
     except (ValueError, lxml.etree.ParserError):
         return clean(re.sub(r"<[^>]+>", " ", html))
-    for selector in _DROP_HTML.split(", "):
-        for element in root.cssselect(selector):
-            element.drop_tree()
+    for element in _drop_selector()(root):
+        element.drop_tree()
     for element in root.iter():
         if isinstance(element.tag, str) and element.tag in _BLOCKS:
             element.tail = "\n" + (element.tail or "")
@@ -209,6 +217,17 @@ def register(con: duckdb.DuckDBPyConnection, project: Any) -> None:
             out.append([{"text": t, "n_tokens": n} for t, n in packed])
         return pa.array(out, type=pa.list_(pa.struct([("text", pa.string()), ("n_tokens", pa.int32())])))
 
+    def pack_sentences(sentence_lists, count_lists, max_tokens, overlaps):
+        out = []
+        for parts, counts, limit, overlap in zip(
+            sentence_lists.to_pylist(), count_lists.to_pylist(), max_tokens.to_pylist(), overlaps.to_pylist()
+        ):
+            parts, counts = list(parts or []), list(counts or [])
+            if any(c > int(limit) for c in counts):  # only oversize sentences are tokenised again
+                parts, counts = fit_sentences(load_tokenizer(tokenizer_spec), parts, int(limit))
+            out.append([{"text": t, "n_tokens": n} for t, n in pack_chunks(parts, counts, int(limit), int(overlap))])
+        return pa.array(out, type=pa.list_(pa.struct([("text", pa.string()), ("n_tokens", pa.int32())])))
+
     def count_tokens(texts):
         tokenizer = load_tokenizer(tokenizer_spec)
         values = texts.to_pylist()
@@ -225,6 +244,7 @@ def register(con: duckdb.DuckDBPyConnection, project: Any) -> None:
          lambda a, b: pa.array([similarity(x, y) for x, y in zip(a.to_pylist(), b.to_pylist())], type=pa.float64()),
          [SIG, SIG], DOUBLE),
         ("chunk_text", chunk_text, [VARCHAR, INTEGER, INTEGER], CHUNK),
+        ("pack_sentences", pack_sentences, [duckdb.list_type(VARCHAR), duckdb.list_type(INTEGER), INTEGER, INTEGER], CHUNK),
         ("count_tokens", count_tokens, [VARCHAR], INTEGER),
     ]
     # A hash in [0, 1) that is stable across DuckDB versions (md5), for deterministic sampling and splits.

@@ -1,14 +1,18 @@
 -- Token-aware chunks of the corpus: sentences packed up to var('chunk_max_tokens') tokens of
--- var('chunk_tokenizer'), with var('chunk_overlap_tokens') of overlap; deterministic.
+-- var('chunk_tokenizer') (counted once per sentence upstream), with var('chunk_overlap_tokens')
+-- of overlap; deterministic.
 with chunked as (
     select
-        document_id,
-        source,
-        champion,
-        coalesce(nullif(section_path, ''), title) as section,
-        split,
-        chunk_text(text, {{ var('chunk_max_tokens') }}, {{ var('chunk_overlap_tokens') }}) as chunks
-    from {{ ref('corpus_documents') }}
+        documents.document_id,
+        documents.source,
+        documents.champion,
+        coalesce(nullif(documents.section_path, ''), documents.title) as section,
+        documents.split,
+        pack_sentences(
+            clean.sentences, clean.sentence_tokens, {{ var('chunk_max_tokens') }}, {{ var('chunk_overlap_tokens') }}
+        ) as chunks
+    from {{ ref('corpus_documents') }} as documents
+    join {{ ref('int_documents_clean') }} as clean using (document_id)
 ),
 flat as (
     select

@@ -11,6 +11,7 @@ select
     documents.text,
     documents.content_hash,
     documents.normalized_hash,
+    documents.n_tokens,
     groups.group_key,
     splits.split
 from {{ ref('int_documents_clean') }} as documents

@@ -1,13 +1,14 @@
 -- Near-duplicate documents (paraphrases, mirrored pages): MinHash over word 3-shingles,
--- candidate pairs from 16 LSH bands of 4 values, kept when the estimated Jaccard similarity
--- reaches var('near_duplicate_threshold'). Such pairs are kept in one split.
+-- candidate pairs from 10 LSH bands of 6 values (a band threshold near 0.68, so weakly similar
+-- pairs are rarely scored), kept when the estimated Jaccard similarity reaches
+-- var('near_duplicate_threshold'). Such pairs are kept in one split.
 with signatures as (
     select document_id, minhash(text) as signature
     from {{ ref('int_documents_clean') }}
 ),
 bands as (
-    select document_id, band, hash(signature[band * 4 + 1 : band * 4 + 4]) as band_hash
-    from signatures, range(16) as bands(band)
+    select document_id, band, hash(signature[band * 6 + 1 : band * 6 + 6]) as band_hash
+    from signatures, range(10) as bands(band)
 ),
 candidates as (
     select distinct a.document_id as document_id_a, b.document_id as document_id_b

@@ -1,4 +1,16 @@
--- Documents with their champion resolved to a champion key (NULL when the page is not about one).
+-- Crawled and augmented documents, with the champion resolved to a champion key (NULL when the
+-- page is not about one). derived_from links a paraphrase to the document it rewrites, so the two
+-- always share a split.
+with documents as (
+    select
+        document_id, source, url, champion_ref, entity, entity_type, title, section_path, text, content_hash
+    from {{ ref('stg_documents') }}
+    union all
+    select
+        document_id, source, url, champion as champion_ref, null as entity, 'augmentation' as entity_type,
+        title, section_path, html_to_text(text) as text, md5(text) as content_hash
+    from {{ ref('augmented_documents') }}
+)
 select
     documents.document_id,
     documents.source,
@@ -10,7 +22,9 @@ select
     documents.title,
     documents.section_path,
     documents.text,
-    documents.content_hash
-from {{ ref('stg_documents') }} as documents
+    documents.content_hash,
+    case when documents.url like 'augment://paraphrase/%'
+         then substr(documents.url, length('augment://paraphrase/') + 1) end as derived_from
+from documents
 left join {{ ref('int_champion_aliases') }} as aliases
     on aliases.alias_key = regexp_replace(lower(documents.champion_ref), '[^a-z0-9]', '', 'g')

@@ -1,9 +1,12 @@
--- Patch-independent documents: kept sentences re-joined; exact duplicates (same normalised text)
--- are kept once (the smallest document id wins).
+-- Patch-independent documents: kept sentences re-joined (and kept as a list with their token
+-- counts, for chunking); exact duplicates (same normalised text) are kept once (smallest id wins).
 with joined as (
     select
         documents.* exclude (text),
-        string_agg(sentences.sentence, ' ' order by sentences.sentence_no) as text
+        string_agg(sentences.sentence, ' ' order by sentences.sentence_no) as text,
+        list(sentences.sentence order by sentences.sentence_no) as sentences,
+        list(sentences.n_tokens order by sentences.sentence_no) as sentence_tokens,
+        sum(sentences.n_tokens)::bigint as n_tokens
     from {{ ref('int_documents') }} as documents
     join {{ ref('int_sentences_masked') }} as sentences using (document_id)
     group by all

@@ -1,5 +1,6 @@
 -- Kept sentences with every mask rule applied, in file order, then tidied
--- (empty brackets, doubled spaces, space before punctuation).
+-- (empty brackets, doubled spaces, space before punctuation), with their token count:
+-- each sentence is tokenised once here, and splits and chunks reuse the counts.
 {%- set masks = rules.patch_independence.rules | selectattr('action', 'equalto', 'mask') | list %}
 {%- set expression = namespace(sql='sentences.sentence') %}
 {%- for rule in masks %}
@@ -27,5 +28,6 @@ tidied as (
             '\s{2,}', ' ', 'g')) as sentence
     from masked
 )
-select * from tidied
+select *, count_tokens(sentence) as n_tokens
+from tidied
 where regexp_matches(sentence, '[A-Za-z]{2,}')

@@ -1,7 +1,7 @@
 -- Train/validation by group: groups in a stable hash order fill validation until it holds
 -- var('validation_ratio') of the tokens; the rest is train. Deterministic under var('split_seed').
 with groups as (
-    select groups.group_key, sum(count_tokens(documents.text)) as tokens
+    select groups.group_key, sum(documents.n_tokens) as tokens
     from {{ ref('int_document_groups') }} as groups
     join {{ ref('int_documents_clean') }} as documents using (document_id)
     group by all

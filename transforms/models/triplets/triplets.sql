@@ -79,9 +79,13 @@ balanced as (
     ) <= {{ settings.per_class_cap }}
 ),
 chunks as (
+    -- a few candidate chunks per champion (by stable hash), enough for its text triplets
     select chunk_id, champion, text, split
     from {{ ref('corpus_chunks') }}
     where champion is not null
+    qualify row_number() over (
+        partition by champion order by stable_unit('{{ settings.seed }}:chunk:' || chunk_id)
+    ) <= {{ settings.text_per_champion * 2 }}
 ),
 text_positives as (
     select
