@@ -18,7 +18,13 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "ls": ("warehouse.runner.commands:ls", "List models in DAG order with materialization and upstreams."),
     "query": ("warehouse.query:query", "Run read-only SQL against the warehouse."),
     "run": ("warehouse.pipeline:run", "Run every stage end to end (offline by default)."),
+    "check": ("warehouse.checks.commands:check", "Run the expectation suites against the warehouse and build Data Docs."),
     "augment": ("warehouse.augment.commands:augment", "Augment the corpus with the Anthropic API (cached, costed, batched)."),
+}
+
+REPORTS: dict[str, tuple[str, str]] = {
+    "corpus": ("warehouse.reports.commands:corpus", "Tokens and documents per source, split and champion."),
+    "drift": ("warehouse.reports.commands:drift", "What changed between two crawls per source (new/changed/removed, tokens, PSI)."),
 }
 
 
@@ -30,6 +36,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
 def cli(ctx: click.Context, project_dir: str | None, db_path: str | None) -> None:
     """riftlab: community knowledge -> DuckDB warehouse -> domain language and embedding models."""
     ctx.obj = {"project_dir": project_dir, "db_path": db_path}
+
+
+@cli.group(cls=LazyGroup, lazy_commands=REPORTS)
+def report() -> None:
+    """HTML reports a person reads: corpus, drift, evaluation."""
 
 
 def main(argv: list[str] | None = None) -> None:

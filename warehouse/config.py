@@ -30,6 +30,7 @@ SECTIONS: dict[str, str] = {
     "sources": "crawlers.settings_schema:SOURCES",
     "schedules": "crawlers.settings_schema:SCHEDULES",
     "crawl": "crawlers.settings_schema:CRAWL",
+    "checks": "warehouse.checks.settings:CHECKS",
     "augment": "warehouse.augment.settings:AUGMENT",
     "training": "training.settings:TRAINING",
     "evaluation": "evaluation.settings:EVALUATION",

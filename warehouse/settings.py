@@ -23,6 +23,7 @@ VARS = FreeForm(
         # splits: train/validation by champion group, by tokens
         "split_seed": 42,
         "validation_ratio": 0.2,
+        "split_tolerance": 0.05,  # checks: the validation share may differ from the ratio by this much
         # champions reserved for embedding evaluation (absent from every triplet): an explicit list
         # of champion keys, or, when the list is empty, this share picked by a stable hash
         "heldout_champions": [],

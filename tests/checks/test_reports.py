@@ -1,0 +1,109 @@
+"""Drift between two crawls and the corpus report, on hand-made crawl and chunk tables."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+from click.testing import CliRunner
+
+from warehouse.reports.commands import corpus, drift
+from warehouse.reports.corpus import compute_corpus
+from warehouse.reports.drift import DriftError, compute_drift
+
+T0 = dt.datetime(2026, 11, 1, 12, 0)
+
+# (run, source, url, content hash, text): run r1 then run r2
+SEEN = [
+    ("r1", "wiki", "https://wiki.test/Ahri", "a1", "Ahri throws her orb and pulls it back."),
+    ("r1", "wiki", "https://wiki.test/Lux", "l1", "Lux binds enemies with a light orb."),
+    ("r1", "wiki", "https://wiki.test/Zed", "z1", "Zed sends his shadow forward and strikes."),
+    ("r1", "forum", "https://forum.test/t/1", "f1", "How do I lane against Zed as Ahri?"),
+    ("r2", "wiki", "https://wiki.test/Ahri", "a1", "Ahri throws her orb and pulls it back."),
+    ("r2", "wiki", "https://wiki.test/Lux", "l2", "Lux binds enemies with a light orb and fires a laser."),
+    ("r2", "wiki", "https://wiki.test/Jinx", "j1", "Jinx swaps between minigun and rockets."),
+    ("r2", "wiki", "https://wiki.test/Vi", "v1", "Vi charges a punch that dashes forward."),
+    ("r2", "forum", "https://forum.test/t/1", "f1", "How do I lane against Zed as Ahri?"),
+]
+
+
+@pytest.fixture
+def crawled(checks_project):
+    con = checks_project.connect()
+    try:
+        con.executemany(
+            "INSERT INTO raw.crawl_runs (crawl_run_id, spider, started_at, finished_at, status) VALUES (?, ?, ?, ?, 'finished')",
+            [("r1", "wiki", T0, T0), ("r2", "wiki", T0 + dt.timedelta(days=1), T0 + dt.timedelta(days=1))],
+        )
+        con.executemany("INSERT INTO raw.crawl_seen VALUES (?, ?, ?, ?)", [row[:4] for row in SEEN])
+        landed = {(s, u, h): (run, text) for run, s, u, h, text in reversed(SEEN)}  # first landing of each version
+        con.executemany(
+            "INSERT INTO raw.documents (document_version_id, source, url, content_hash, text, fetched_at, crawl_run_id) "
+            "VALUES (md5(? || ? || ?), ?, ?, ?, ?, ?, ?)",
+            [(s, u, h, s, u, h, text, T0, run) for (s, u, h), (run, text) in landed.items()],
+        )
+    finally:
+        con.close()
+    return checks_project
+
+
+def test_drift_counts_new_changed_removed_per_source(crawled):
+    con = crawled.connect(read_only=True)
+    try:
+        report = compute_drift(con, ["r1"], ["r2"])
+    finally:
+        con.close()
+    by_source = {s.source: s for s in report.sources}
+    wiki, forum = by_source["wiki"], by_source["forum"]
+    assert (wiki.new, wiki.changed, wiki.removed, wiki.unchanged) == (2, 1, 1, 1)
+    assert (forum.new, forum.changed, forum.removed, forum.unchanged) == (0, 0, 0, 1)
+    assert (wiki.documents_from, wiki.documents_to) == (3, 4)
+    assert (wiki.tokens_from, wiki.tokens_to) == (8 + 7 + 7, 8 + 11 + 6 + 7)  # words
+    assert forum.psi == pytest.approx(0.0, abs=1e-12)
+    assert wiki.psi > 0.25 and wiki.shift == "major"
+    assert {w["word"] for w in wiki.top_shifts[:6]} & {"zed", "jinx", "vi", "laser"}
+
+
+def test_drift_command_writes_html_with_the_counts(crawled):
+    result = CliRunner().invoke(drift, ["--project-dir", str(crawled.root), "--db", str(crawled.db_path)])
+    assert result.exit_code == 0, result.output
+    assert "wiki" in result.output and "HTML:" in result.output
+    page = crawled.reports_dir / "drift-r1-to-r2.html"
+    html = page.read_text(encoding="utf-8")
+    row = re.search(r'<tr data-source="wiki">(.*?)</tr>', html, re.S).group(1)
+    cells = dict(re.findall(r'<td class="num (new|changed|removed|unchanged)">(\d+)</td>', row))
+    assert cells == {"new": "2", "changed": "1", "removed": "1", "unchanged": "1"}
+    assert "2 new, 1 changed, 1 removed, 2 unchanged documents" in re.sub(r"\s+", " ", html)
+
+
+def test_drift_with_an_unknown_run_names_it(crawled):
+    con = crawled.connect(read_only=True)
+    try:
+        with pytest.raises(DriftError, match=r"--to: no crawl r9 in raw.crawl_seen; recent runs: r2, r1"):
+            compute_drift(con, ["r1"], ["r9"])
+    finally:
+        con.close()
+
+
+def test_corpus_report_totals_by_source_split_and_champion(checks_project):
+    con = checks_project.connect(read_only=True)
+    try:
+        report = compute_corpus(con)
+    finally:
+        con.close()
+    assert report.headline() == "1,750 tokens: 1,400 train / 350 validation"
+    assert report.totals["documents"] == 10 and report.totals["chunks"] == 20
+    rows = {(r["source"], r["split"]): r["tokens"] for r in report.by_source}
+    assert rows == {("wiki", "train"): 1400, ("wiki", "validation"): 350, ("wiki", "all"): 1750, ("all sources", "all"): 1750}
+    assert report.by_champion[0]["tokens"] == 200 and report.by_champion[-1] == {
+        "champion": "MonkeyKing", "split": "validation", "tokens": 110, "documents": 1, "chunks": 2,
+    }
+
+    result = CliRunner().invoke(corpus, ["--project-dir", str(checks_project.root), "--db", str(checks_project.db_path)])
+    assert result.exit_code == 0, result.output
+    assert "1,750 tokens: 1,400 train / 350 validation" in result.output
+    html = (checks_project.reports_dir / "corpus.html").read_text(encoding="utf-8")
+    assert '<p class="headline" id="headline">1,750 tokens: 1,400 train / 350 validation</p>' in html
+    champion_table = html.split('id="by-champion"')[1]
+    assert champion_table.count("<tr><td>") == 10  # one row per champion

@@ -1,0 +1,1 @@
+"""Jinja templates of the HTML reports (a package so that the templates ship with riftlab)."""
