@@ -14,6 +14,9 @@ from warehouse.commandline import LazyGroup
 from warehouse.errors import RiftlabError
 
 COMMANDS: dict[str, tuple[str, str]] = {
+    "crawl": ("crawlers.commands:crawl", "Crawl sources into raw.* (--url to override, --offline for the bundled fixture sites)."),
+    "schedule": ("crawlers.commands:schedule", "Run crawls on their cron schedules, one at a time; --once runs what is due."),
+    "import-landing": ("crawlers.commands:import_landing", "Load Parquet landing files (scale-out) into raw.*."),
     "build": ("warehouse.runner.commands:build", "Build seeds, rule tables and SQL models (dbt-style)."),
     "ls": ("warehouse.runner.commands:ls", "List models in DAG order with materialization and upstreams."),
     "query": ("warehouse.query:query", "Run read-only SQL against the warehouse."),

@@ -28,6 +28,7 @@ class Stage:
 
 
 STAGES: tuple[Stage, ...] = (
+    Stage("crawl", "crawlers.stage:run_stage", "every source, offline, from the bundled fixture sites"),
     Stage("build", "warehouse.runner.stage:run_stage", "seeds, rules and SQL models"),
     Stage("check", "warehouse.checks.stage:run_stage", "expectation suites and Data Docs"),
     Stage("augment", "warehouse.augment.stage:run_stage", "LLM augmentation (skipped without ANTHROPIC_API_KEY)"),

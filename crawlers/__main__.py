@@ -1,0 +1,44 @@
+"""``python -m crawlers crawl|schedule ...``: the crawl commands without the rest of riftlab's CLI.
+
+The scheduler and tests start crawls this way, one process per crawl (a
+Twisted reactor starts once per process).
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from crawlers.commands import crawl, import_landing, schedule
+from warehouse.errors import RiftlabError
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def group() -> None:
+    """riftlab's crawl commands."""
+
+
+group.add_command(crawl)
+group.add_command(schedule)
+group.add_command(import_landing)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Like ``riftlab``'s entry point: user errors print one line and exit non-zero."""
+    try:
+        group.main(args=argv, prog_name="python -m crawlers", standalone_mode=False)
+    except click.exceptions.Abort:
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except RiftlabError as exc:
+        click.secho(f"error: {exc}", err=True, fg="red")
+        sys.exit(exc.exit_code)
+
+
+if __name__ == "__main__":
+    main()

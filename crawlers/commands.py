@@ -1,0 +1,111 @@
+"""``riftlab crawl`` and ``riftlab schedule``.
+
+``crawl`` runs Scrapy in this process (one reactor, crawls one after another);
+``schedule`` starts a fresh process per crawl (``python -m crawlers crawl``),
+since a reactor cannot start twice in one process, then runs ``build`` and
+``check`` through ``python -m warehouse.cli`` when those commands exist.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from warehouse.commandline import project_options
+from warehouse.project import Project
+
+
+def _summary(results) -> str:
+    items = sum(r.items for r in results)
+    landed = sum(r.landed for r in results)
+    errors = sum(r.errors for r in results)
+    statuses = sorted({r.status for r in results})
+    names = ", ".join(r.spider for r in results) or "nothing"
+    return (f"crawled {names}: {sum(r.pages for r in results)} pages, {items} items, {landed} rows landed, "
+            f"{errors} errors ({'/'.join(statuses) or 'no run'})")
+
+
+@click.command("crawl")
+@click.argument("spiders", nargs=-1)
+@click.option("--url", "urls", multiple=True, help="Start URL (repeatable); overrides sources.<spider>.start_urls.")
+@click.option("--all", "all_spiders", is_flag=True, help="Crawl every source.")
+@click.option("--offline", is_flag=True, help="Crawl the bundled fixture sites, served on 127.0.0.1.")
+@click.option("--sink", type=click.Choice(["duckdb", "parquet"]), default=None,
+              help="Land in the warehouse (duckdb) or as Parquet files under crawl.parquet_dir.")
+@project_options
+def crawl(project: Project, spiders: tuple[str, ...], urls: tuple[str, ...], all_spiders: bool, offline: bool,
+          sink: str | None) -> None:
+    """Crawl SPIDER(s) into raw.* (meraki, ddragon, wiki, coaching, forum); exit 1 if any page failed."""
+    from crawlers.runner import SPIDERS, run_crawls, spec_for
+
+    names = list(SPIDERS) if all_spiders else list(dict.fromkeys(spiders))
+    if not names:
+        raise click.UsageError(f"name a spider ({', '.join(SPIDERS)}) or pass --all")
+    unknown = [n for n in names if n not in SPIDERS]
+    if unknown:
+        raise click.BadParameter(f"unknown spider(s) {', '.join(unknown)}; spiders: {', '.join(SPIDERS)}",
+                                 param_hint="SPIDER")
+    if urls and len(names) > 1:
+        raise click.UsageError("--url applies to one spider; name exactly one")
+    if offline and urls:
+        raise click.UsageError("--offline and --url exclude each other")
+
+    if offline:
+        from crawlers.fixtures import OFFLINE_BASE, OFFLINE_START, SITES
+        from crawlers.fixtures.server import FixtureServer
+
+        with FixtureServer(SITES) as server:
+            specs = [spec_for(project, n, [server.url + p for p in OFFLINE_START[n]]) for n in names]
+            results = run_crawls(project, specs, sink=sink, extra={"RIFTLAB_URL_ALIASES": {server.url: OFFLINE_BASE}})
+    else:
+        specs = [spec_for(project, n, list(urls) or None) for n in names]
+        results = run_crawls(project, specs, sink=sink)
+
+    for result in results:
+        click.echo(f"  {result.line()}  [{result.crawl_run_id}]")
+    line = _summary(results)
+    click.echo(line)
+    if any(r.errors for r in results) or any(r.status != "finished" for r in results) or len(results) < len(specs):
+        sys.exit(1)
+
+
+@click.command("schedule")
+@click.option("--once", is_flag=True, help="Run the crawls that are due now, then exit (for cron/systemd timers).")
+@click.option("--no-after", is_flag=True, help="Do not run build/check after each crawl.")
+@project_options
+def schedule(project: Project, once: bool, no_after: bool) -> None:
+    """Run crawls on the cron expressions of `schedules` (never two at once), each followed by build and check."""
+    from crawlers.scheduling import Scheduler
+
+    scheduler = Scheduler(project, after=not no_after, echo=click.echo)
+    if once:
+        outcomes = scheduler.run_once()
+        if not outcomes:
+            click.echo("schedule: nothing due")
+        failed = [o for o in outcomes if not o.ok]
+        click.echo(f"schedule: {len(outcomes)} crawl(s) run, {len(failed)} with errors"
+                   + (f" ({', '.join(o.spider for o in failed)})" if failed else ""))
+        if failed:
+            sys.exit(1)
+    else:
+        scheduler.run_forever()
+
+
+@click.command("import-landing")
+@click.argument("folder", required=False, type=click.Path(file_okay=False, exists=True))
+@project_options
+def import_landing(project: Project, folder: str | None) -> None:
+    """Fold Parquet landing files (crawl --sink parquet, scrapy-redis workers) into raw.*; runs already imported are skipped."""
+    from pathlib import Path
+
+    from crawlers.sinks import import_parquet
+
+    source = Path(folder) if folder else project.root / project.config["crawl"]["parquet_dir"]
+    con = project.connect()
+    try:
+        counts = import_parquet(con, source)
+    finally:
+        con.close()
+    click.echo(f"imported from {source}: " + ", ".join(f"{n} {t}" for t, n in counts.items()) if counts
+               else f"imported from {source}: no crawl runs found")

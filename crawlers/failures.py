@@ -1,0 +1,130 @@
+"""Bad input becomes a ``raw.crawl_errors`` row, and the crawl goes on.
+
+Two doors lead here, so spiders need no try/except of their own:
+
+* :class:`CrawlFailureMiddleware` (a spider middleware) catches whatever a
+  callback raises: :class:`BadInput` for pages that are malformed, truncated or
+  missing expected fields, and anything unexpected;
+* :func:`errback` (set on every request by :class:`~crawlers.spiders.base.RiftSpider`)
+  receives download-side failures: HTTP 4xx/5xx, redirect loops, refused
+  connections, missing ``file://`` paths.
+
+Both call :func:`record_failure`, which counts the error in the crawl stats and
+sends the :data:`crawl_error` signal; the landing pipeline buffers those and
+writes them in batches beside the documents.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timezone
+from typing import Any
+
+from scrapy import signals
+from scrapy.exceptions import IgnoreRequest
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.python.failure import Failure
+
+from warehouse.errors import RiftlabError
+
+logger = logging.getLogger(__name__)
+
+#: Signal sent once per failure: ``(spider, url, reason, excerpt, occurred_at)``.
+crawl_error = object()
+
+EXCERPT_CHARS = 300
+STAT_ERRORS = "riftlab/errors"
+
+
+class BadInput(RiftlabError):
+    """A page the spider understood too little of to land (say what was wrong, keep a piece of it)."""
+
+    def __init__(self, reason: str, excerpt: str | bytes | None = None):
+        super().__init__(reason)
+        self.reason = reason
+        self.excerpt = excerpt
+
+
+def excerpt_of(data: str | bytes | None) -> str | None:
+    """The first characters of a body, readable whatever its encoding."""
+    if data is None:
+        return None
+    if isinstance(data, bytes):
+        data = data[: EXCERPT_CHARS * 4].decode("utf-8", errors="backslashreplace")
+    return data[:EXCERPT_CHARS]
+
+
+def record_failure(crawler, spider, url: str | None, reason: str, excerpt: str | bytes | None = None) -> None:
+    """Count one failure and hand it to whoever lands errors (the pipeline)."""
+    crawler.stats.inc_value(STAT_ERRORS)
+    logger.warning("crawl error %s: %s", url, reason)
+    crawler.signals.send_catch_log(
+        crawl_error,
+        spider=spider,
+        url=url,
+        reason=reason[:1000],
+        excerpt=excerpt_of(excerpt),
+        occurred_at=datetime.now(timezone.utc).replace(tzinfo=None),
+    )
+
+
+def describe(failure: Failure) -> tuple[str, str | bytes | None]:
+    """(reason, excerpt) for a download-side failure."""
+    exc = failure.value
+    if isinstance(exc, HttpError):
+        response = exc.response
+        return f"HTTP {response.status}", response.body
+    if isinstance(exc, IgnoreRequest):
+        if "max redirections" in str(exc):
+            chain = " -> ".join(failure.request.meta.get("redirect_urls", [])) if getattr(failure, "request", None) else ""
+            return f"redirect loop (max redirections reached): {chain}".rstrip(": "), None
+        return f"request dropped: {exc}", None
+    if isinstance(exc, BadInput):
+        return exc.reason, exc.excerpt
+    name = type(exc).__name__
+    return f"{name}: {exc}" if str(exc) else name, None
+
+
+def errback(spider, failure: Failure) -> None:
+    """Errback for every request: the download failed, record it and move on."""
+    request = getattr(failure, "request", None)
+    url = request.url if request is not None else None
+    reason, excerpt = describe(failure)
+    if reason.startswith("request dropped: Forbidden by robots.txt"):
+        spider.crawler.stats.inc_value("riftlab/robots_forbidden")
+        return
+    record_failure(spider.crawler, spider, url, reason, excerpt)
+
+
+class CrawlFailureMiddleware:
+    """Spider middleware: an exception in a callback becomes a crawl error, not a dead crawl."""
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+        crawler.signals.connect(self.on_request_dropped, signal=signals.request_dropped)
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def on_request_dropped(self, request, spider=None) -> None:
+        """A redirect back into its own chain is dropped by the dupefilter: that is a redirect loop.
+
+        (A redirect to a page already fetched by another path is only a duplicate, not an error.)
+        """
+        chain = request.meta.get("redirect_urls") or []
+        if request.url in chain:
+            path = " -> ".join([*chain, request.url])
+            record_failure(self.crawler, self.crawler.spider, chain[0], f"redirect loop: {path}")
+
+    def process_spider_exception(self, response, exception: BaseException, spider=None) -> list[Any]:
+        spider = spider or self.crawler.spider
+        if isinstance(exception, HttpError):
+            reason, excerpt = f"HTTP {exception.response.status}", exception.response.body
+        elif isinstance(exception, BadInput):
+            reason, excerpt = exception.reason, exception.excerpt if exception.excerpt is not None else response.body
+        else:
+            reason, excerpt = f"{type(exception).__name__}: {exception}", response.body
+            logger.exception("unexpected error parsing %s", response.url, exc_info=exception)
+        record_failure(self.crawler, spider, response.url, reason, excerpt)
+        return []

@@ -1,0 +1,67 @@
+"""What spiders yield: documents (text to learn from) and champion fact sets.
+
+Items are dataclasses (Scrapy handles them through ``itemadapter``).  Each
+carries its ``content_hash`` so the pipeline can tell, without looking at the
+payload again, whether the source changed since the last crawl.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+
+
+def content_hash(*parts: object) -> str:
+    """A stable sha256 over ``parts`` (JSON-encoded, so dicts and lists hash the same every time)."""
+    payload = json.dumps(parts, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+@dataclass
+class DocumentItem:
+    """One passage of text from a source; one ``raw.documents`` row per version.
+
+    ``url`` must be unique within ``source``: a page split into passages gives
+    each passage its own fragment (``page#Section/Sub``).
+    """
+
+    source: str
+    url: str
+    text: str
+    title: str | None = None
+    champion: str | None = None
+    entity: str | None = None
+    entity_type: str | None = None
+    section_path: str = ""
+    html: str | None = None
+    language: str = "en"
+    revision_id: str | None = None
+    etag: str | None = None
+    content_hash: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.content_hash:
+            # revision ids and etags change without the content changing: leave them out.
+            self.content_hash = content_hash(
+                self.title, self.champion, self.entity, self.entity_type, self.section_path, self.text, self.html
+            )
+
+
+@dataclass
+class FactsItem:
+    """Every fact one source states about one champion, landed (or skipped) together.
+
+    ``facts`` holds ``(fact_type, value)`` pairs; ``content_hash`` is the hash of
+    the champion's entry in the source, so an unchanged entry lands nothing.
+    """
+
+    source: str
+    champion: str
+    url: str
+    facts: list[tuple[str, str]] = field(default_factory=list)
+    content_hash: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.content_hash:
+            self.content_hash = content_hash(self.champion, sorted(self.facts))

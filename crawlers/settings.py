@@ -1,0 +1,23 @@
+"""Scrapy settings shared by every riftlab crawl (``scrapy`` reads this module by name).
+
+Per-project values (user agent, politeness, sink, JOBDIR ...) come from the
+``crawl`` section of riftlab.yaml through :func:`crawlers.runner.scrapy_settings`.
+"""
+
+BOT_NAME = "riftlab"
+SPIDER_MODULES = ["crawlers.spiders"]
+NEWSPIDER_MODULE = "crawlers.spiders"
+
+ROBOTSTXT_OBEY = True
+TELNETCONSOLE_ENABLED = False
+COOKIES_ENABLED = False
+FEED_EXPORT_ENCODING = "utf-8"
+
+SPIDER_MIDDLEWARES = {
+    # Nearest to the spider: exceptions raised in callbacks become raw.crawl_errors rows.
+    "crawlers.failures.CrawlFailureMiddleware": 950,
+}
+ITEM_PIPELINES = {"crawlers.pipelines.LandingPipeline": 300}
+
+RIFTLAB_SINK = "duckdb"
+RIFTLAB_BATCH_ROWS = 500
