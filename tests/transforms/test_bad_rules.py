@@ -44,7 +44,7 @@ def _count(project, table):
         ("triplets.yml", "positive_shares: [position]", "positive_shares: [lane]",
          "transforms/rules/triplets.yml: rule 2 ('same_position') 'positive_shares' has unknown value(s) lane"),
         ("patch_independence.yml", r"pattern: '[+-]?\d+(\.\d+)?\s*%?(\s*/", r"pattern: '[+-?\d+(\.\d+)?\s*%?(\s*/",
-         "transforms/rules/patch_independence.yml: rule 8 ('per_rank_values') 'pattern' is not a valid regular expression"),
+         "transforms/rules/patch_independence.yml: rule 9 ('per_rank_values') 'pattern' is not a valid regular expression"),
         ("patch_independence.yml", "action: mask", "action: erase",
          "'action' is 'erase'; expected one of drop_section, drop_sentence, mask"),
     ],

@@ -13,7 +13,8 @@ select
     document_version_id,
     source,
     url,
-    nullif(trim(champion), '') as champion_ref,
+    -- wiki pages name their champion by title (entity), not by key; int_documents resolves both
+    coalesce(nullif(trim(champion), ''), case when entity_type = 'champion' then entity end) as champion_ref,
     entity,
     entity_type,
     clean_text(title) as title,
