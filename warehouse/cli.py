@@ -20,6 +20,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "build": ("warehouse.runner.commands:build", "Build seeds, rule tables and SQL models (dbt-style)."),
     "ls": ("warehouse.runner.commands:ls", "List models in DAG order with materialization and upstreams."),
     "query": ("warehouse.query:query", "Run read-only SQL against the warehouse."),
+    "config": ("warehouse.config_command:config", "Print the configuration in force (defaults merged with riftlab.yaml)."),
     "run": ("warehouse.pipeline:run", "Run every stage end to end (offline by default)."),
     "check": ("warehouse.checks.commands:check", "Run the expectation suites against the warehouse and build Data Docs."),
     "augment": ("warehouse.augment.commands:augment", "Augment the corpus with the Anthropic API (cached, costed, batched)."),

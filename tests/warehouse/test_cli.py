@@ -97,3 +97,14 @@ def test_help_ls_and_query_do_not_import_heavy_packages(project):
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == "HEAVY:"
+
+
+def test_config_prints_merged_defaults(project):
+    import yaml
+
+    project.model("base", "select 1")
+    result = project.riftlab("config", "vars", check=True)
+    shown = yaml.safe_load(result.stdout)
+    assert shown["vars"]["greeting"] == "hello"  # from the project's riftlab.yaml
+    assert shown["vars"]["validation_ratio"] == 0.2  # a default
+    assert project.riftlab("config", "nope").returncode != 0

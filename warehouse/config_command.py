@@ -1,0 +1,31 @@
+"""``riftlab config``: the configuration in force (defaults merged with riftlab.yaml), as YAML."""
+
+from __future__ import annotations
+
+import click
+import yaml
+
+from warehouse.commandline import project_options
+from warehouse.project import Project
+
+
+def _plain(value):
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+@click.command("config")
+@click.argument("section", required=False)
+@project_options
+def config(project: Project, section: str | None) -> None:
+    """Print the configuration in force (every default, with riftlab.yaml merged over it)."""
+    merged = _plain(project.config)
+    if section is not None:
+        if section not in merged:
+            raise click.BadParameter(f"no section '{section}'; sections: {', '.join(merged)}")
+        merged = {section: merged[section]}
+    click.echo(f"# project: {project.root}\n# warehouse: {project.db_path}")
+    click.echo(yaml.safe_dump(merged, sort_keys=False, allow_unicode=True, width=100).rstrip())
