@@ -24,11 +24,14 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "run": ("warehouse.pipeline:run", "Run every stage end to end (offline by default)."),
     "check": ("warehouse.checks.commands:check", "Run the expectation suites against the warehouse and build Data Docs."),
     "augment": ("warehouse.augment.commands:augment", "Augment the corpus with the Anthropic API (cached, costed, batched)."),
+    "eval": ("evaluation.commands:eval_command", "Evaluate models on the warehouse tasks (mteb); store scores, print the comparison."),
+    "promote": ("evaluation.commands:promote", "Mark the best evaluated model current if it wins without regressions."),
 }
 
 REPORTS: dict[str, tuple[str, str]] = {
     "corpus": ("warehouse.reports.commands:corpus", "Tokens and documents per source, split and champion."),
     "drift": ("warehouse.reports.commands:drift", "What changed between two crawls per source (new/changed/removed, tokens, PSI)."),
+    "eval": ("evaluation.report:report_eval", "Write reports/eval.html: scores, PCA maps, nearest neighbours, loss curves."),
 }
 
 

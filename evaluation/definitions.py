@@ -1,0 +1,218 @@
+"""Declarative task definitions: one YAML file per task, naming the SQL that feeds it.
+
+A task file says what kind of mteb task it is, which SQL file(s) produce its rows, which
+splits it has (each split runs the SQL with ``$split`` bound to its name), its metrics (the
+first is the task's main metric) and which warehouse tables it needs (with the command that
+builds them).  Adding a task is adding a file: see ``evaluation/tasks/*.yml``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from evaluation.errors import EvaluationError
+from warehouse.config import read_yaml
+from warehouse.db import table_exists
+
+BUILTIN_TASKS_DIR = Path(__file__).resolve().parent / "tasks"
+
+#: kind -> (SQL parts it needs, columns each part must return)
+KINDS: dict[str, dict[str, tuple[str, ...]]] = {
+    "clustering": {"rows": ("text", "label")},
+    "neighbours": {"rows": ("text", "label")},
+    "pair_classification": {"rows": ("text1", "text2", "label")},
+    "triplets": {"rows": ("anchor", "positive", "negative")},
+    "retrieval": {"queries": ("query_id", "target", "text", "mask_terms"), "corpus": ("doc_id", "text")},
+}
+
+_KEYS = {"name", "kind", "description", "sql", "splits", "allow_empty", "metrics", "params", "needs", "mask_token"}
+_PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
+_COMMENT = re.compile(r"--[^\n]*")
+
+
+@dataclass(frozen=True)
+class TaskSpec:
+    """One task as declared in its YAML file."""
+
+    name: str
+    kind: str
+    description: str
+    sql: dict[str, Path]  # part -> SQL file
+    splits: tuple[str, ...]
+    metrics: tuple[str, ...]
+    params: dict[str, Any] = field(default_factory=dict)
+    needs: dict[str, str] = field(default_factory=dict)  # "schema.table" -> command that builds it
+    allow_empty: tuple[str, ...] = ()
+    mask_token: str = "this champion"
+    source: Path | None = None
+
+    @property
+    def main_metric(self) -> str:
+        return self.metrics[0]
+
+    @property
+    def k(self) -> int:
+        return int(self.params.get("k", 5))
+
+
+@dataclass
+class TaskData:
+    """The rows a task read, per split, and a hash of them (the data snapshot id)."""
+
+    spec: TaskSpec
+    splits: dict[str, dict[str, list[dict[str, Any]]]]  # split -> part -> rows
+    snapshot_id: str
+    skipped_splits: tuple[str, ...] = ()
+
+
+def _fail(path: Path, message: str) -> EvaluationError:
+    return EvaluationError(f"{path}: {message}")
+
+
+def load_spec(path: Path) -> TaskSpec:
+    """Read and validate one task file."""
+    raw = read_yaml(path)
+    if not isinstance(raw, dict):
+        raise _fail(path, "a task file must be a mapping")
+    unknown = sorted(set(raw) - _KEYS)
+    if unknown:
+        raise _fail(path, f"unknown key(s) {', '.join(unknown)}; known keys: {', '.join(sorted(_KEYS))}")
+    for key in ("name", "kind", "sql", "splits", "metrics"):
+        if not raw.get(key):
+            raise _fail(path, f"missing '{key}'")
+    kind = raw["kind"]
+    if kind not in KINDS:
+        raise _fail(path, f"unknown kind '{kind}'; kinds: {', '.join(sorted(KINDS))}")
+    parts = raw["sql"] if isinstance(raw["sql"], dict) else {"rows": raw["sql"]}
+    if set(parts) != set(KINDS[kind]):
+        raise _fail(path, f"kind '{kind}' needs sql part(s) {', '.join(KINDS[kind])}, got {', '.join(parts)}")
+    sql: dict[str, Path] = {}
+    for part, relative in parts.items():
+        sql_path = (path.parent / str(relative)).resolve()
+        if not sql_path.is_file():
+            raise _fail(path, f"sql file {relative} not found (looked at {sql_path})")
+        sql[part] = sql_path
+    splits = tuple(str(s) for s in raw["splits"])
+    allow_empty = tuple(str(s) for s in raw.get("allow_empty") or ())
+    if set(allow_empty) - set(splits):
+        raise _fail(path, f"allow_empty names split(s) not in splits: {', '.join(sorted(set(allow_empty) - set(splits)))}")
+    return TaskSpec(
+        name=str(raw["name"]),
+        kind=kind,
+        description=str(raw.get("description") or raw["name"]),
+        sql=sql,
+        splits=splits,
+        metrics=tuple(str(m) for m in raw["metrics"]),
+        params=dict(raw.get("params") or {}),
+        needs={str(k): str(v) for k, v in (raw.get("needs") or {}).items()},
+        allow_empty=allow_empty,
+        mask_token=str(raw.get("mask_token", "this champion")),
+        source=path,
+    )
+
+
+def tasks_dir(config: dict[str, Any], root: Path) -> Path:
+    configured = config.get("tasks_dir") or ""
+    return (root / configured).resolve() if configured else BUILTIN_TASKS_DIR
+
+
+def load_specs(folder: Path) -> dict[str, TaskSpec]:
+    """Every task in ``folder``, by name; two files declaring one name is an error."""
+    if not folder.is_dir():
+        raise EvaluationError(f"{folder}: no such task folder (evaluation.tasks_dir in riftlab.yaml)")
+    specs: dict[str, TaskSpec] = {}
+    for path in sorted(folder.glob("*.yml")) + sorted(folder.glob("*.yaml")):
+        spec = load_spec(path)
+        if spec.name in specs:
+            raise _fail(path, f"task {spec.name} is already declared in {specs[spec.name].source}")
+        specs[spec.name] = spec
+    return specs
+
+
+def select(specs: dict[str, TaskSpec], names: list[str] | tuple[str, ...]) -> list[TaskSpec]:
+    """The tasks named (all when none are), failing on a name no file declares."""
+    if not names:
+        return list(specs.values())
+    import difflib
+
+    chosen = []
+    for name in names:
+        if name not in specs:
+            close = difflib.get_close_matches(name, list(specs), n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            raise EvaluationError(f"unknown task '{name}'{hint}; tasks: {', '.join(sorted(specs))}")
+        chosen.append(specs[name])
+    return chosen
+
+
+def check_tables(con: duckdb.DuckDBPyConnection, spec: TaskSpec) -> None:
+    """Fail naming the build target when a table the task reads is missing."""
+    for table, command in spec.needs.items():
+        schema, _, name = table.partition(".")
+        if not table_exists(con, schema, name):
+            raise EvaluationError(f"task {spec.name} needs the table {table}, which the warehouse lacks: `{command}` makes it")
+
+
+def _query(con: duckdb.DuckDBPyConnection, spec: TaskSpec, part: str, split: str) -> list[dict[str, Any]]:
+    path = spec.sql[part]
+    sql = path.read_text(encoding="utf-8")
+    values = {"split": split, **spec.params}
+    wanted = set(_PARAM.findall(_COMMENT.sub("", sql)))
+    missing = sorted(wanted - set(values))
+    if missing:
+        raise EvaluationError(f"{path}: uses ${', $'.join(missing)}, which task {spec.name} does not set under params")
+    try:
+        cursor = con.execute(sql, {name: values[name] for name in wanted})
+        columns = [d[0] for d in cursor.description]
+        rows = [dict(zip(columns, row)) for row in cursor.fetchall()]
+    except duckdb.Error as exc:
+        first = str(exc).strip().splitlines()[0]
+        raise EvaluationError(f"task {spec.name}, split {split}: {path.name} failed: {first}") from None
+    required = KINDS[spec.kind][part]
+    absent = [c for c in required if c not in columns]
+    if absent:
+        raise EvaluationError(f"{path}: must return column(s) {', '.join(absent)} for a {spec.kind} task (returns {', '.join(columns)})")
+    return rows
+
+
+def _empty_split_hint(con: duckdb.DuckDBPyConnection, split: str) -> str:
+    """Say why a split is empty when the cause is that no champion is in it."""
+    if not table_exists(con, "main", "champions"):
+        return ""
+    (count,) = con.execute("SELECT count(*) FROM main.champions WHERE embedding_split = ?", [split]).fetchone()
+    if count or split in {"all", "validation"}:
+        return ""
+    return (
+        f"; no champion in main.champions has embedding_split='{split}': list held-out champions in riftlab.yaml "
+        "and run `riftlab build --select champions`"
+    )
+
+
+def load_task_data(con: duckdb.DuckDBPyConnection, spec: TaskSpec) -> TaskData:
+    """Run the task's SQL for each split; an empty split is an error unless ``allow_empty`` names it."""
+    check_tables(con, spec)
+    splits: dict[str, dict[str, list[dict[str, Any]]]] = {}
+    skipped = []
+    for split in spec.splits:
+        parts = {part: _query(con, spec, part, split) for part in spec.sql}
+        empty = [part for part, rows in parts.items() if not rows]
+        if empty:
+            if split in spec.allow_empty:
+                skipped.append(split)
+                continue
+            hint = _empty_split_hint(con, split)
+            raise EvaluationError(f"task {spec.name}: the '{split}' split is empty ({', '.join(empty)} returned no rows{hint})")
+        splits[split] = parts
+    if not splits:
+        raise EvaluationError(f"task {spec.name}: every split is empty ({', '.join(spec.splits)})")
+    digest = hashlib.sha256()
+    digest.update(json.dumps({"params": spec.params, "kind": spec.kind, "mask": spec.mask_token}, sort_keys=True, default=str).encode())
+    digest.update(json.dumps(splits, sort_keys=True, default=str).encode())
+    return TaskData(spec=spec, splits=splits, snapshot_id=digest.hexdigest()[:16], skipped_splits=tuple(skipped))

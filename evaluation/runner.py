@@ -1,0 +1,162 @@
+"""Run models on the warehouse tasks with mteb and store the scores.
+
+The warehouse is opened only to read the task rows and, at the end, to write the scores, so a
+long evaluation does not hold its write lock.  A (model, task) whose every split is already
+scored on the same data snapshot is skipped unless ``force``.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from evaluation import definitions, models
+from evaluation.definitions import TaskData
+from evaluation.errors import EvaluationError
+from evaluation.results import Score, existing_splits, store
+from warehouse.project import Project
+
+
+@dataclass
+class EvalSummary:
+    models: list[models.ModelRef]
+    tasks: list[str]
+    evaluated: list[tuple[str, str]] = field(default_factory=list)  # (model, task)
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    rows_written: int = 0
+    empty_splits: list[tuple[str, str]] = field(default_factory=list)  # (task, split)
+
+    def line(self) -> str:
+        names = ", ".join(m.label for m in self.models)
+        text = f"{len(self.evaluated)} evaluation(s) run, {len(self.skipped)} already done, on {len(self.tasks)} task(s) for {names}"
+        if self.empty_splits:
+            text += "; empty splits skipped: " + ", ".join(f"{t}/{s}" for t, s in self.empty_splits)
+        return text
+
+
+def results_dir(project: Project) -> Path:
+    return (project.root / project.config["evaluation"]["results_dir"]).resolve()
+
+
+def _quiet_libraries() -> None:
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    import datasets
+
+    datasets.disable_progress_bars()
+    for name in ("mteb", "datasets", "sentence_transformers"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+
+
+def prepare(project: Project, references: list[str], task_names: list[str] | tuple[str, ...]):
+    """Resolve models and read every task's rows (fails fast, before any model loads)."""
+    config = project.config["evaluation"]
+    specs = definitions.select(definitions.load_specs(definitions.tasks_dir(config, project.root)), list(task_names) or config["tasks"])
+    con = project.connect()
+    try:
+        refs = [models.resolve(reference, con) for reference in references]
+        datas = [definitions.load_task_data(con, spec) for spec in specs]
+    finally:
+        con.close()
+    if len({r.model for r in refs}) != len(refs):
+        raise EvaluationError("the same model is named twice in --model")
+    return refs, datas
+
+
+def _scores(ref: models.ModelRef, data: TaskData, task_result) -> list[Score]:
+    out = []
+    for split in data.splits:
+        entries = task_result.scores.get(split) or []
+        if not entries:
+            raise EvaluationError(f"mteb returned no scores for {data.spec.name}/{split}")
+        values: dict[str, Any] = entries[0]
+        for metric in data.spec.metrics:
+            if metric not in values:
+                known = ", ".join(sorted(k for k, v in values.items() if isinstance(v, (int, float))))
+                raise EvaluationError(f"{data.spec.source}: metric '{metric}' is not produced by a {data.spec.kind} task; available: {known}")
+            value = float(values[metric])
+            out.append(
+                Score(
+                    model=ref.model,
+                    run_id=ref.run_id,
+                    task=data.spec.name,
+                    split=split,
+                    metric=metric,
+                    value=value if not math.isinf(value) else float("nan"),
+                    is_main=metric == data.spec.main_metric,
+                    data_snapshot_id=data.snapshot_id,
+                )
+            )
+    return out
+
+
+def evaluate(
+    project: Project,
+    references: list[str],
+    task_names: list[str] | tuple[str, ...] = (),
+    force: bool = False,
+    console=None,
+) -> EvalSummary:
+    """Evaluate each model on each task; store scores in meta.eval_results and mteb's result folder."""
+    refs, datas = prepare(project, references, task_names)
+    summary = EvalSummary(models=refs, tasks=[d.spec.name for d in datas])
+    summary.empty_splits = [(d.spec.name, s) for d in datas for s in d.skipped_splits]
+
+    con = project.connect(read_only=True)
+    try:
+        todo = {
+            ref.model: [d for d in datas if force or not set(d.splits) <= existing_splits(con, ref.model, d.spec.name, d.snapshot_id)]
+            for ref in refs
+        }
+    finally:
+        con.close()
+    for ref in refs:
+        summary.skipped.extend((ref.label, d.spec.name) for d in datas if d not in todo[ref.model])
+    if not any(todo.values()):
+        return summary
+
+    _quiet_libraries()
+    import mteb
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from evaluation.encoder import DedupEncoder
+    from evaluation.mteb_tasks import build_task
+
+    config = project.config["evaluation"]
+    cache = mteb.ResultCache(cache_path=str(results_dir(project)))
+    total = sum(len(v) for v in todo.values())
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console, transient=False
+    ) as progress:
+        bar = progress.add_task("evaluating", total=total)
+        for ref in refs:
+            if not todo[ref.model]:
+                continue
+            progress.update(bar, description=f"loading {ref.label}")
+            model = models.load(ref, decoder_pooling=config["decoder_pooling"])
+            revision = ref.run_id or ("all-MiniLM-L6-v2" if ref.model == models.BASE_NAME else "local")
+            wrapper = DedupEncoder(model, name=ref.mteb_name, revision=revision)
+            scores: list[Score] = []
+            for data in todo[ref.model]:
+                progress.update(bar, description=f"{ref.label}: {data.spec.name}")
+                result = mteb.evaluate(
+                    wrapper,
+                    [build_task(data)],
+                    cache=cache,
+                    overwrite_strategy="always",
+                    show_progress_bar=False,
+                    encode_kwargs={"batch_size": int(config["batch_size"]), "show_progress_bar": False},
+                )
+                scores.extend(_scores(ref, data, result.task_results[0]))
+                summary.evaluated.append((ref.label, data.spec.name))
+                progress.advance(bar)
+            con = project.connect()  # stored per model, so a later failure keeps these
+            try:
+                summary.rows_written += store(con, scores)
+            finally:
+                con.close()
+    return summary

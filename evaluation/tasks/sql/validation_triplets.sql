@@ -1,0 +1,16 @@
+-- Validation triplets (anchor, positive, negative texts).  The 'heldout' split keeps the triplets
+-- that involve a held-out champion (anchor, positive or negative).  At most $max_triplets, sampled
+-- deterministically.
+SELECT t.triplet_id, t.anchor, t.positive, t.negative
+FROM main.triplets AS t
+WHERE t.split = 'validation'
+  AND (
+      $split = 'validation'
+      OR EXISTS (
+          SELECT 1 FROM main.champions AS c
+          WHERE c.embedding_split = $split
+            AND c.champion_key IN (t.anchor_champion, t.positive_champion, t.negative_champion)
+      )
+  )
+ORDER BY md5(t.triplet_id)
+LIMIT $max_triplets

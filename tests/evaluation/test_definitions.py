@@ -1,0 +1,88 @@
+"""Task YAML files: the shipped ones load, bad ones fail with one line naming the file and key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from evaluation import definitions
+from evaluation.errors import EvaluationError
+from evaluation.mteb_tasks import knn_same_label_rate, mask
+
+EXPECTED = {
+    "ChampionSubclassClustering",
+    "ChampionPositionClustering",
+    "ChampionClassClustering",
+    "ChampionKitRetrieval",
+    "ChampionSimilarityPairClassification",
+    "ChampionTripletAccuracy",
+    "ChampionSubclassNeighbours",
+    "ChampionPositionNeighbours",
+}
+
+
+def test_shipped_tasks_load_and_each_has_a_heldout_variant():
+    specs = definitions.load_specs(definitions.BUILTIN_TASKS_DIR)
+    assert set(specs) == EXPECTED
+    for spec in specs.values():
+        assert "heldout" in spec.splits, spec.name
+        assert all(path.is_file() for path in spec.sql.values())
+        assert spec.needs, f"{spec.name} should say which tables it reads"
+
+
+def test_adding_a_task_is_adding_a_file(tmp_path: Path):
+    (tmp_path / "sql").mkdir()
+    (tmp_path / "sql" / "names.sql").write_text("SELECT name AS text, classes[1] AS label FROM main.champions WHERE $split = 'all'\n")
+    (tmp_path / "MyTask.yml").write_text(
+        "name: MyTask\nkind: clustering\nsql: sql/names.sql\nsplits: [all]\nmetrics: [v_measure]\n"
+    )
+    specs = definitions.load_specs(tmp_path)
+    assert list(specs) == ["MyTask"]
+    assert specs["MyTask"].main_metric == "v_measure"
+
+
+@pytest.mark.parametrize(
+    "body, message",
+    [
+        ("name: X\nkind: clustering\nsql: sql/names.sql\nsplits: [all]\nmetrics: [v_measure]\nsplit: [all]\n", "unknown key(s) split"),
+        ("name: X\nkind: clusters\nsql: sql/names.sql\nsplits: [all]\nmetrics: [v_measure]\n", "unknown kind 'clusters'"),
+        ("name: X\nkind: clustering\nsql: sql/missing.sql\nsplits: [all]\nmetrics: [v_measure]\n", "sql file sql/missing.sql not found"),
+        ("name: X\nkind: retrieval\nsql: sql/names.sql\nsplits: [all]\nmetrics: [ndcg_at_10]\n", "needs sql part(s) queries, corpus"),
+        ("name: X\nkind: clustering\nsql: sql/names.sql\nsplits: [all]\n", "missing 'metrics'"),
+    ],
+)
+def test_bad_task_files_name_the_problem(tmp_path: Path, body: str, message: str):
+    (tmp_path / "sql").mkdir()
+    (tmp_path / "sql" / "names.sql").write_text("SELECT 1\n")
+    (tmp_path / "X.yml").write_text(body)
+    with pytest.raises(EvaluationError) as info:
+        definitions.load_specs(tmp_path)
+    assert message in str(info.value)
+    assert "X.yml" in str(info.value)
+
+
+def test_unknown_task_name_suggests_the_closest():
+    specs = definitions.load_specs(definitions.BUILTIN_TASKS_DIR)
+    with pytest.raises(EvaluationError, match=r"unknown task 'ChampionSubclasClustering' \(did you mean 'ChampionSubclassClustering'\?\)"):
+        definitions.select(specs, ["ChampionSubclasClustering"])
+
+
+def test_mask_hides_names_and_abilities_whole_words_any_case():
+    text = "Ahri's Orb of Deception returns; AHRI then uses Spirit Rush. Ahrimanes is another word."
+    masked = mask(text, ["Ahri", "Orb of Deception", "Spirit Rush"], "[X]")
+    assert masked == "[X]'s [X] returns; [X] then uses [X]. Ahrimanes is another word."
+
+
+def test_knn_same_label_rate_and_chance():
+    # Two tight groups of two on a line: each point's nearest other point shares its label.
+    embeddings = np.array([[1.0, 0.0], [0.99, 0.05], [0.0, 1.0], [0.05, 0.99]])
+    rate, chance = knn_same_label_rate(embeddings, ["a", "a", "b", "b"], k=1)
+    assert rate == 1.0
+    assert chance == pytest.approx(1 / 3)
+    rate, _ = knn_same_label_rate(embeddings, ["a", "b", "a", "b"], k=1)
+    assert rate == 0.0
+    # k larger than the others available is capped at n - 1
+    rate, _ = knn_same_label_rate(embeddings, ["a", "a", "b", "b"], k=10)
+    assert rate == pytest.approx(1 / 3)

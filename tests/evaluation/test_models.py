@@ -1,0 +1,61 @@
+"""Model references: a bare decoder checkpoint is pooled as its config says."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from evaluation import models
+from evaluation.errors import EvaluationError
+
+
+@pytest.fixture(scope="module")
+def tiny_decoder(tmp_path_factory) -> Path:
+    """A 2-layer Llama-shaped decoder (random weights) with MiniLM's tokenizer, saved like a clm checkpoint."""
+    from transformers import AutoTokenizer, LlamaConfig, LlamaForCausalLM
+
+    folder = tmp_path_factory.mktemp("decoder") / "clm-final"
+    tokenizer = AutoTokenizer.from_pretrained(str(models.minilm_path()))
+    config = LlamaConfig(
+        vocab_size=tokenizer.vocab_size, hidden_size=32, intermediate_size=64, num_hidden_layers=2,
+        num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=128,
+    )
+    LlamaForCausalLM(config).save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    return folder
+
+
+def test_decoder_checkpoint_uses_the_pooling_named_in_its_config(tiny_decoder: Path, tmp_path: Path):
+    ref = models.resolve(str(tiny_decoder), None)
+    assert ref.model == str(tiny_decoder) and ref.run_id is None and ref.mteb_name.startswith("riftlab/clm-final-")
+    default = models.load(ref, decoder_pooling="lasttoken")
+    assert default[1].pooling_mode == "lasttoken"
+
+    mean_copy = tmp_path / "clm-mean"
+    shutil.copytree(tiny_decoder, mean_copy)
+    config = json.loads((mean_copy / "config.json").read_text())
+    (mean_copy / "config.json").write_text(json.dumps({**config, "pooling": "mean"}))
+    mean = models.load(models.resolve(str(mean_copy), None), decoder_pooling="lasttoken")
+    assert mean[1].pooling_mode == "mean"
+    vectors = mean.encode(["Ahri", "Garen"])
+    assert vectors.shape == (2, 32) and np.isfinite(vectors).all()
+
+
+def test_unknown_pooling_is_a_clear_error(tiny_decoder: Path, tmp_path: Path):
+    copy = tmp_path / "clm-bad"
+    shutil.copytree(tiny_decoder, copy)
+    config = json.loads((copy / "config.json").read_text())
+    (copy / "config.json").write_text(json.dumps({**config, "pooling": "median"}))
+    with pytest.raises(EvaluationError, match=r"pooling 'median' unknown"):
+        models.load(models.resolve(str(copy), None))
+
+
+def test_a_file_is_not_a_model(tmp_path: Path):
+    weights = tmp_path / "model.safetensors"
+    weights.write_bytes(b"x")
+    with pytest.raises(EvaluationError, match=r"is not a model"):
+        models.resolve(str(weights), None)

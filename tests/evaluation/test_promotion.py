@@ -1,0 +1,80 @@
+"""`riftlab promote`: the best model becomes current only when it wins without regressions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+from click.testing import CliRunner
+
+from evaluation.commands import promote
+from evaluation.errors import EvaluationError
+from warehouse.project import Project
+
+PRIMARY = ("ChampionSubclassClustering", "heldout", "v_measure")
+OTHER = ("ChampionKitRetrieval", "heldout", "ndcg_at_10")
+
+
+def score(project: Project, model: str, primary: float, other: float, when: str = "2026-01-01 10:00:00") -> None:
+    con = project.connect()
+    try:
+        con.executemany(
+            "INSERT INTO meta.eval_results VALUES (?, NULL, ?, ?, ?, ?, TRUE, ?, 'snap')",
+            [[model, *PRIMARY, primary, datetime.fromisoformat(when)], [model, *OTHER, other, datetime.fromisoformat(when)]],
+        )
+    finally:
+        con.close()
+
+
+def run(project: Project, *args: str) -> str:
+    result = CliRunner().invoke(promote, ["--project-dir", str(project.root), *args], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def decisions(project: Project):
+    con = project.connect(read_only=True)
+    try:
+        return con.execute("SELECT model, previous_model, promoted, status, reasons FROM meta.promotions ORDER BY decided_at").fetchall()
+    finally:
+        con.close()
+
+
+def test_promotion_requires_a_win_without_regressions(eval_project: Project):
+    score(eval_project, "minilm", 0.40, 0.50)
+    assert "minilm promoted" in run(eval_project)
+
+    # better on the primary metric, but retrieval drops by 0.10 > tolerance 0.02: refused
+    score(eval_project, "embed-a", 0.60, 0.40)
+    out = run(eval_project)
+    assert "embed-a not promoted" in out and "ChampionKitRetrieval:heldout:ndcg_at_10 drops 0.5000 -> 0.4000" in out
+
+    # a looser tolerance accepts the same candidate
+    out = run(eval_project, "--tolerance", "0.2")
+    assert "embed-a promoted" in out and "beats the current 0.4000" in out
+
+    # a worse model does not replace the current one, whichever is best
+    score(eval_project, "embed-b", 0.55, 0.90)
+    assert "already current" in run(eval_project)
+    out = run(eval_project, "--model", "embed-b", "--model", "minilm")
+    assert "embed-b not promoted" in out and "does not beat the current 0.6000" in out
+
+    rows = decisions(eval_project)
+    assert [(r[0], r[2], r[3]) for r in rows] == [
+        ("minilm", True, "current"),
+        ("embed-a", False, "rejected"),
+        ("embed-a", True, "current"),
+        ("embed-a", False, "unchanged"),
+        ("embed-b", False, "rejected"),
+    ]
+    assert rows[2][1] == "minilm" and all(r[4] for r in rows)
+
+
+def test_promotion_without_scores_for_the_primary_metric_is_a_clear_error(eval_project: Project):
+    with pytest.raises(EvaluationError, match=r"no model has a score for ChampionSubclassClustering:heldout:v_measure"):
+        CliRunner().invoke(promote, ["--project-dir", str(eval_project.root)], catch_exceptions=False)
+
+
+def test_bad_primary_metric_is_a_clear_error(eval_project: Project):
+    with pytest.raises(EvaluationError, match=r"must be TASK:SPLIT:METRIC, got 'v_measure'"):
+        CliRunner().invoke(promote, ["--project-dir", str(eval_project.root), "--primary", "v_measure"], catch_exceptions=False)
