@@ -195,6 +195,11 @@ def _empty_split_hint(con: duckdb.DuckDBPyConnection, split: str) -> str:
     )
 
 
+#: Rows a split needs before mteb can score it (a one-pair pair-classification split is read by
+#: mteb as its legacy format and fails; a single pair has no ranking anyway).
+MIN_ROWS = {"pair_classification": 2}
+
+
 def load_task_data(con: duckdb.DuckDBPyConnection, spec: TaskSpec) -> TaskData:
     """Run the task's SQL for each split; an empty split is an error unless ``allow_empty`` names it."""
     check_tables(con, spec)
@@ -202,13 +207,16 @@ def load_task_data(con: duckdb.DuckDBPyConnection, spec: TaskSpec) -> TaskData:
     skipped = []
     for split in spec.splits:
         parts = {part: _query(con, spec, part, split) for part in spec.sql}
-        empty = [part for part, rows in parts.items() if not rows]
+        least = MIN_ROWS.get(spec.kind, 1)
+        empty = [part for part, rows in parts.items() if len(rows) < least]
         if empty:
             if split in spec.allow_empty:
                 skipped.append(split)
                 continue
             hint = _empty_split_hint(con, split)
-            raise EvaluationError(f"task {spec.name}: the '{split}' split is empty ({', '.join(empty)} returned no rows{hint})")
+            found = ", ".join(f"{part} returned {len(parts[part])} row(s)" for part in empty)
+            need = f"; a {spec.kind} split needs at least {least}" if least > 1 else ""
+            raise EvaluationError(f"task {spec.name}: the '{split}' split is too small to score ({found}{need}{hint})")
         splits[split] = parts
     if not splits:
         raise EvaluationError(f"task {spec.name}: every split is empty ({', '.join(spec.splits)})")

@@ -27,7 +27,7 @@ VARS = FreeForm(
         # champions reserved for embedding evaluation (absent from every triplet): an explicit list
         # of champion keys, or, when the list is empty, this share picked by a stable hash
         "heldout_champions": [],
-        "heldout_ratio": 0.2,
+        "heldout_ratio": 0.25,
         # chunking: 'minilm', 'whitespace', a tokenizer.json or a model folder
         "chunk_tokenizer": "minilm",
         "chunk_max_tokens": 200,

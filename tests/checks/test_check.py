@@ -80,7 +80,7 @@ BREAKS = [
     ("triplets", "UPDATE main.triplets SET anchor = 'Leona', anchor_champion = 'Leona', positive_champion = 'Leona', negative_champion = 'Lulu' WHERE triplet_id = 't4'",
      "triplets_obey_their_rule", "negative chunk's champion shares position"),
     ("triplets", "UPDATE main.triplets SET anchor = 'Lux', positive = 'Ahri', anchor_champion = 'Lux', positive_champion = 'Ahri' WHERE triplet_id = 't1'",
-     "triplets_obey_their_rule", "champions not all in the triplet's split: validation/train/train"),
+     "triplets_obey_their_rule", "champions outside the triplet's split: validation/train/train"),
     ("triplets", "UPDATE main.triplets SET negative_champion = 'Ahri' WHERE triplet_id = 't4'",
      "triplets_obey_their_rule", "negative chunk is about the anchor champion"),
     ("triplets", "INSERT INTO main.triplets VALUES ('t6', 'champion', 'Wukong', 'Aatrox', 'Jinx', 'MonkeyKing', 'Aatrox', 'Jinx', 'same_position', 'train')",

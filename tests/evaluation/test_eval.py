@@ -184,4 +184,4 @@ def test_empty_heldout_set_is_a_clear_error(tmp_path: Path):
     result = CliRunner().invoke(eval_command, ["--project-dir", str(root), "--model", "minilm", "--tasks", "ChampionSubclassClustering"])
     assert isinstance(result.exception, EvaluationError)
     message = str(result.exception)
-    assert "the 'heldout' split is empty" in message and "embedding_split='heldout'" in message
+    assert "the 'heldout' split is too small to score" in message and "embedding_split='heldout'" in message

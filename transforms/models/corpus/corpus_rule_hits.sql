@@ -12,5 +12,6 @@ select
     'mask' as action,
     unnest(regexp_extract_all(original, {{ sql_string(rule.pattern) }})) as matched_text
 from {{ ref('int_sentences_masked') }}
+anti join {{ ref('int_sentence_drops') }} using (document_id, sentence_no)
 where regexp_matches(original, {{ sql_string(rule.pattern) }})
 {%- endfor %}

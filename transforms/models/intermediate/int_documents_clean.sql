@@ -9,6 +9,7 @@ with joined as (
         sum(sentences.n_tokens)::bigint as n_tokens
     from {{ ref('int_documents') }} as documents
     join {{ ref('int_sentences_masked') }} as sentences using (document_id)
+    anti join {{ ref('int_sentence_drops') }} as drops using (document_id, sentence_no)
     group by all
 )
 select

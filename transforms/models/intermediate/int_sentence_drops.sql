@@ -1,11 +1,14 @@
--- Sentences removed by drop_sentence rules (the first matching rule, in file order, is logged).
+-- Sentences removed by drop_sentence rules (the first matching rule, in file order, is logged with
+-- the original sentence). A rule is matched against the original and the masked sentence.
 -- Patterns are spliced in as constants (one branch per rule) so DuckDB compiles each regex once.
 {%- set drops = rules.patch_independence.rules | selectattr('action', 'equalto', 'drop_sentence') | list %}
 with hits as (
 {%- for rule in drops %}
     select document_id, sentence_no, {{ sql_string(rule.name) }} as rule, 'drop_sentence' as action,
-           sentence as matched_text, {{ loop.index }} as rule_order
-    from {{ ref('int_sentences') }} where regexp_matches(sentence, {{ sql_string(rule.pattern) }})
+           original as matched_text, {{ loop.index }} as rule_order
+    from {{ ref('int_sentences_masked') }}
+    where regexp_matches(original, {{ sql_string(rule.pattern) }})
+       or regexp_matches(sentence, {{ sql_string(rule.pattern) }})
     {{ "union all" if not loop.last }}
 {%- endfor %}
 {%- if not drops %}

@@ -1,6 +1,8 @@
--- Kept sentences with every mask rule applied, in file order, then tidied
--- (empty brackets, doubled spaces, space before punctuation), with their token count:
--- each sentence is tokenised once here, and splits and chunks reuse the counts.
+-- Every sentence with the mask rules applied in file order, then tidied (empty brackets, doubled
+-- spaces, space before punctuation), with its token count: each sentence is tokenised once here,
+-- and splits and chunks reuse the counts. Which sentences are kept is int_sentence_drops' business:
+-- it judges both the original and the masked text, since a mask can leave a line a drop rule
+-- would have removed (a ratio masked out of 'Damage: (+ 60% AP) 6 ...').
 {%- set masks = rules.patch_independence.rules | selectattr('action', 'equalto', 'mask') | list %}
 {%- set expression = namespace(sql='sentences.sentence') %}
 {%- for rule in masks %}
@@ -13,7 +15,6 @@ with masked as (
         sentences.sentence as original,
         {{ expression.sql }} as sentence
     from {{ ref('int_sentences') }} as sentences
-    anti join {{ ref('int_sentence_drops') }} as drops using (document_id, sentence_no)
 ),
 tidied as (
     select

@@ -1,7 +1,9 @@
 -- Embedding triplets from rules/triplets.yml.
 --   kind 'champion': (anchor name, positive name, negative name) by shared positions/classes/subclasses
 --   kind 'text':     (champion name, a chunk about it, a chunk about a champion sharing none of its facts)
--- Anchor, positive and negative come from one embedding split; held-out champions are never used.
+-- Anchor and positive come from one embedding split; so does the negative of a training triplet,
+-- while a validation triplet may take a training champion as its negative (small validation sets
+-- rarely hold a champion sharing nothing with the anchor). Held-out champions are never used.
 {%- set settings = rules.triplets %}
 with champions as (
     select champion_key, name, embedding_split as split, classes[1] as primary_class
@@ -23,9 +25,17 @@ shared as (
     group by all
 ),
 pairs as (
-    select a.champion_key as a, b.champion_key as b, a.split, coalesce(shared.facts, []::varchar[]) as facts
+    -- candidate (anchor, other) pairs: same split, or a training champion for a validation anchor
+    select
+        a.champion_key as a,
+        b.champion_key as b,
+        a.split,
+        a.split = b.split as same_split,
+        coalesce(shared.facts, []::varchar[]) as facts
     from champions as a
-    join champions as b on a.champion_key <> b.champion_key and a.split = b.split
+    join champions as b
+      on a.champion_key <> b.champion_key
+     and (a.split = b.split or (a.split = 'validation' and b.split = 'train'))
     left join shared on shared.a = a.champion_key and shared.b = b.champion_key
 ),
 rules as (
@@ -41,7 +51,7 @@ positives as (
             partition by rules.name, pairs.a
             order by stable_unit('{{ settings.seed }}:p:' || rules.name || pairs.a || pairs.b), pairs.b
         ) as rank
-    from rules join pairs on len(list_intersect(pairs.facts, rules.positive_shares)) > 0
+    from rules join pairs on pairs.same_split and len(list_intersect(pairs.facts, rules.positive_shares)) > 0
 ),
 negatives as (
     select
