@@ -1,0 +1,51 @@
+"""The Python functions SQL models call."""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+
+from warehouse.sql_functions import load_tokenizer, pack_chunks, register, sentences, token_counts
+
+TEXTS = [
+    "Aatrox performs a strike with his greatsword, dealing physical damage to enemies hit.",
+    "Kai'Sa's Icathian Rain fires 12 missiles; évolution unlocks at 100 bonus AD!",
+    "Nunu & Willump roll a giant snowball — it grows as it rolls.",
+    "",
+    "supercalifragilisticexpialidocious-hyphenated_words and 2,500 units",
+]
+
+
+def test_word_cache_counts_equal_full_encoding():
+    tokenizer = load_tokenizer("minilm")
+    expected = [len(e.ids) for e in tokenizer.encode_batch(TEXTS, add_special_tokens=False)]
+    assert token_counts(tokenizer, TEXTS) == expected
+    assert token_counts(tokenizer, TEXTS) == expected  # second pass: from the cache
+
+
+def test_chunks_pack_sentences_with_overlap_and_never_exceed_the_budget():
+    parts = ["a b c.", "d e f.", "g h i.", "j k l m n o p q r s t."]
+    chunks = pack_chunks(parts, [3, 3, 3, 10], max_tokens=6, overlap=3)
+    assert chunks == [("a b c. d e f.", 6), ("d e f. g h i.", 6), ("j k l m n o p q r s t.", 10)]
+
+
+def test_sql_functions_in_duckdb():
+    con = duckdb.connect()
+    register(con, None)
+    html = "<div><p>Garen <b>spins</b>.</p><nav>menu</nav><sup class='reference'>[1]</sup></div>"
+    assert con.execute("select html_to_text(?)", [html]).fetchone()[0] == "Garen spins."
+    assert con.execute("select split_sentences(?)", ["One. Two!\nThree"]).fetchone()[0] == ["One.", "Two!", "Three"]
+    similar = con.execute(
+        "select minhash_similarity(minhash(?), minhash(?))",
+        ["the quick brown fox jumps over the lazy dog near the river bank today",
+         "the quick brown fox jumps over the lazy dog near the river bank tonight"]).fetchone()[0]
+    different = con.execute(
+        "select minhash_similarity(minhash('garen spins to win'), minhash('lux binds a target with light'))").fetchone()[0]
+    assert similar > 0.6 and different < 0.2
+    chunks = con.execute("select chunk_text('One two three. Four five.', 4, 0)").fetchone()[0]
+    assert [c["text"] for c in chunks] == ["One two three.", "Four five."]
+
+
+@pytest.mark.parametrize("text, expected", [("A. B? C!", ["A.", "B?", "C!"]), ("", [])])
+def test_sentences(text, expected):
+    assert sentences(text) == expected
