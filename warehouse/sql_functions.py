@@ -66,11 +66,35 @@ def _drop_selector():
     return CSSSelector(_DROP_HTML)
 
 
+#: Markup that needs a real parse (content to drop, or structure); anything else is simple
+#: inline/paragraph markup (Meraki's ability texts) that a tag strip handles exactly.
+_NEEDS_PARSE = re.compile(
+    r"<\s*(script|style|noscript|nav|header|footer|aside|table|template|sup)\b|class=[\"'][^\"']*"
+    r"(navbox|toc|mw-editsection|reference|infobox|mw-empty-elt|printfooter)|id=[\"']toc",
+    re.IGNORECASE,
+)
+_BLOCK_TAG = re.compile(r"</?\s*(" + "|".join(sorted(_BLOCKS)) + r")\b[^>]*>", re.IGNORECASE)
+_ANY_TAG = re.compile(r"<[^>]*>")
+
+
+def _strip_simple_markup(html: str) -> str:
+    import html as entities
+
+    return clean(entities.unescape(_ANY_TAG.sub("", _BLOCK_TAG.sub("\n", html))))
+
+
 def html_text(html: str | None) -> str | None:
     if html is None:
         return None
     if "<" not in html:
         return clean(html)
+    if not _NEEDS_PARSE.search(html):
+        return _strip_simple_markup(html)
+    return _parse_markup(html)
+
+
+def _parse_markup(html: str) -> str | None:
+    """Visible text through lxml: non-content elements dropped, block elements on their own lines."""
     import lxml.html
 
     try:
@@ -81,6 +105,7 @@ def html_text(html: str | None) -> str | None:
         element.drop_tree()
     for element in root.iter():
         if isinstance(element.tag, str) and element.tag in _BLOCKS:
+            element.text = "\n" + (element.text or "")
             element.tail = "\n" + (element.tail or "")
     return clean(root.text_content())
 

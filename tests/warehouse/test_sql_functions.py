@@ -49,3 +49,25 @@ def test_sql_functions_in_duckdb():
 @pytest.mark.parametrize("text, expected", [("A. B? C!", ["A.", "B?", "C!"]), ("", [])])
 def test_sentences(text, expected):
     assert sentences(text) == expected
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        '<p class="ability-effect"><span class="ability-header">Active:</span> Aatrox <b>strikes</b> &amp; heals.</p><p>Then   he dashes.</p>',
+        "Line one<br>line two<li>item</li>",
+        "<h2>Abilities</h2><div>Q: <i>Decisive Strike</i></div>",
+    ],
+)
+def test_simple_markup_fast_path_matches_the_parser(html):
+    from warehouse.sql_functions import _NEEDS_PARSE, _parse_markup, _strip_simple_markup, html_text
+
+    assert not _NEEDS_PARSE.search(html)
+    assert html_text(html) == _strip_simple_markup(html) == _parse_markup(html)
+
+
+def test_structural_markup_goes_through_the_parser():
+    from warehouse.sql_functions import html_text
+
+    html = "<div>Garen spins.<nav>menu</nav><sup class='reference'>[1]</sup><table><tr><td>stats</td></tr></table></div>"
+    assert html_text(html) == "Garen spins.\nstats"
