@@ -24,6 +24,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "run": ("warehouse.pipeline:run", "Run every stage end to end (offline by default)."),
     "check": ("warehouse.checks.commands:check", "Run the expectation suites against the warehouse and build Data Docs."),
     "augment": ("warehouse.augment.commands:augment", "Augment the corpus with the Anthropic API (cached, costed, batched)."),
+    "train": ("training.commands:train", "Train a stage (embed, clm, sft) from the warehouse and register the run."),
+    "runs": ("training.commands:runs", "List training runs from meta.training_runs."),
     "eval": ("evaluation.commands:eval_command", "Evaluate models on the warehouse tasks (mteb); store scores, print the comparison."),
     "promote": ("evaluation.commands:promote", "Mark the best evaluated model current if it wins without regressions."),
 }

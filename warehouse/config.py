@@ -58,8 +58,8 @@ def _suggest(key: str, known: list[str]) -> str:
     return f" (did you mean '{close[0]}'?)" if close else ""
 
 
-def _merge(default: Any, given: Any, path: str, source: Path) -> Any:
-    """Merge ``given`` over ``default``, checking keys and value types."""
+def merge_settings(default: Any, given: Any, path: str, source: Path) -> Any:
+    """Merge ``given`` over ``default``, checking keys and value types (errors name ``source``)."""
     if isinstance(default, FreeForm):
         if not isinstance(given, dict):
             raise ConfigError(f"{source}: '{path}' must be a mapping, got {type(given).__name__}")
@@ -79,7 +79,7 @@ def _merge(default: Any, given: Any, path: str, source: Path) -> Any:
                     f"{source}: unknown key '{dotted}'{_suggest(str(key), list(default))}; "
                     f"known keys here: {', '.join(sorted(map(str, default))) or '(none)'}"
                 )
-            merged[key] = _merge(default[key], value, dotted, source)
+            merged[key] = merge_settings(default[key], value, dotted, source)
         return merged
     if default is None or given is None:
         return given
@@ -118,4 +118,4 @@ def load_config(path: Path) -> dict[str, Any]:
         given = {}
     if not isinstance(given, dict):
         raise ConfigError(f"{path}: expected a mapping of sections at the top level")
-    return _merge(defaults(), given, "", path)
+    return merge_settings(defaults(), given, "", path)

@@ -32,6 +32,7 @@ STAGES: tuple[Stage, ...] = (
     Stage("build", "warehouse.runner.stage:run_stage", "seeds, rules and SQL models"),
     Stage("check", "warehouse.checks.stage:run_stage", "expectation suites and Data Docs"),
     Stage("augment", "warehouse.augment.stage:run_stage", "LLM augmentation (skipped without ANTHROPIC_API_KEY)"),
+    Stage("train", "training.stage:run_stage", "the embedder on the triplets (default embed preset)"),
     Stage("evaluate", "evaluation.stage:run_stage", "base MiniLM and the newest embedder on every task; report"),
 )
 

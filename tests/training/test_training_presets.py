@@ -1,0 +1,50 @@
+"""Presets: every shipped preset loads, the seed's values are the issue's, overrides are typed."""
+
+from __future__ import annotations
+
+import pytest
+
+from training.presets import CONFIGS_DIR, load_preset
+
+
+@pytest.mark.parametrize("path", sorted(p for p in CONFIGS_DIR.glob("*.yaml") if not p.stem.startswith("lora_")), ids=lambda p: p.stem)
+def test_every_shipped_preset_loads(path):
+    stage = path.stem.split("_")[0]
+    settings, name = load_preset(stage, path.stem)
+    assert name == path.stem and settings["lora"]["r"] > 0
+
+
+def test_seed_and_default_clm_presets():
+    seed, _ = load_preset("clm", "clm_seed")
+    assert seed["lora"] == {"r": 8, "alpha": 16, "dropout": 0.05, "bias": "none",
+                            "target_modules": ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]}
+    assert (seed["learning_rate"], seed["epochs"], seed["weight_decay"], seed["batch_size"], seed["grad_accum"], seed["precision"]) == (
+        1e-5, 3, 0.01, 2, 4, "fp16")
+    default, _ = load_preset("clm", "clm_default")
+    assert default["packing"] and default["precision"] == "auto" and default["attn_implementation"] == "sdpa"
+    assert default["batch_size"] * default["grad_accum"] >= 8 and default["gradient_checkpointing"] is None
+    assert default["lora"]["target_modules"] == seed["lora"]["target_modules"]  # full-coverage LoRA preset
+
+
+def test_overrides_are_parsed_as_yaml_and_lora_presets_apply():
+    settings, _ = load_preset("clm", "clm_seed", ["learning_rate=3e-4", "lora_preset=light", "lora.r=2", "merge=true"])
+    assert settings["learning_rate"] == 3e-4 and settings["merge"] is True
+    assert settings["lora"]["target_modules"] == ["q_proj", "v_proj"] and settings["lora"]["r"] == 2
+
+
+def test_corpus_pairs_scope_keeps_unseen_champions_out_unless_asked():
+    import pyarrow as pa
+    import training_fixture_data as data
+
+    from training.embed import corpus_pairs
+
+    champions = pa.Table.from_pylist(data.champion_rows())
+    chunks = pa.Table.from_pylist(data.chunk_rows())
+    splits = {row["name"]: row["embedding_split"] for row in data.champion_rows()}
+    strict = corpus_pairs(champions, chunks, 2, "train", seed=1)
+    assert strict.num_rows > 0 and {splits[n] for n in strict["anchor"].to_pylist()} == {"train"}
+    everything = corpus_pairs(champions, chunks, 2, "all", seed=1)
+    assert {splits[n] for n in everything["anchor"].to_pylist()} == {"train", "validation", "heldout"}
+    texts = {row["text"]: row["champion"] for row in data.chunk_rows()}
+    keys = {row["name"]: row["champion_key"] for row in data.champion_rows()}
+    assert all(texts[p] == keys[a] for a, p in zip(everything["anchor"].to_pylist(), everything["positive"].to_pylist()))

@@ -1,0 +1,92 @@
+"""Every key a stage preset may set, with its default value.
+
+A preset file (``training/configs/*.yaml``) and ``--set key=value`` overrides are
+merged over these mappings; a key that is not here is an error naming the key,
+the file and the closest known key.  Keeping the schema in plain dicts (no torch
+import) lets ``riftlab train --help`` and config checks stay instant.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+#: LoRA adapter settings shared by every stage that can use one.
+LORA: dict[str, Any] = {
+    "r": 8,
+    "alpha": 16,
+    "dropout": 0.05,
+    "target_modules": ["q_proj", "k_proj", "v_proj", "o_proj"],
+    "bias": "none",
+}
+
+#: Settings of the Hugging Face Trainer loop common to clm and sft.
+_LOOP: dict[str, Any] = {
+    "epochs": 1.0,
+    "max_steps": -1,  # > 0 stops after that many optimiser steps (smoke runs)
+    "learning_rate": 2e-4,
+    "weight_decay": 0.0,
+    "warmup_ratio": 0.0,
+    "lr_scheduler": "linear",
+    "batch_size": 8,
+    "grad_accum": 1,
+    "eval_batch_size": 8,
+    "precision": "auto",  # auto (bf16 where supported), bf16, fp16, fp32
+    "gradient_checkpointing": None,  # null = only when memory needs it (CUDA, long blocks); true; false
+    "attn_implementation": "sdpa",  # sdpa, eager, flash_attention_2
+    "logging_steps": 10,
+    "seed": 42,
+    "dataloader_workers": 0,
+}
+
+CLM: dict[str, Any] = {
+    "base": None,  # path to a decoder checkpoint (required)
+    "max_seq_length": 512,
+    "packing": True,  # concatenate chunks into full blocks of max_seq_length tokens
+    "lora_preset": None,  # light, balanced, full-coverage (training/configs/lora_*.yaml)
+    "lora": dict(LORA),
+    "merge": False,  # also save the base with the adapter merged in (merged/)
+    **_LOOP,
+}
+
+SFT: dict[str, Any] = {
+    "base": None,  # a decoder checkpoint or a merged clm output (required)
+    "chat_template": "chatml",  # chatml, or a Jinja template; used when the base has none
+    "assistant_only_loss": True,
+    "max_seq_length": 512,
+    "packing": False,
+    "kinds": [],  # instruct_pairs.kind values to use ([] = all)
+    "lora_preset": None,
+    "lora": dict(LORA),
+    "use_lora": True,
+    "merge": False,
+    **_LOOP,
+}
+
+EMBED: dict[str, Any] = {
+    "base": "minilm",  # minilm, a sentence-transformers folder, or a decoder checkpoint
+    "pooling": "mean",  # for decoders: lasttoken or mean (encoders keep their own pooling)
+    "max_seq_length": 128,
+    "loss": "mnrl",  # mnrl (with the hard negatives), triplet, cached_mnrl
+    "cached_mini_batch_size": 32,  # cached_mnrl: rows per forward pass
+    "triplet_margin": 5.0,  # triplet loss margin (euclidean)
+    "kinds": ["champion", "text"],  # triplet kinds mixed into training
+    "max_train_triplets": 0,  # cap on training rows (0 = all), sampled deterministically
+    "corpus_pairs_per_champion": 0,  # extra (name, chunk about it, chunk about another) rows from corpus_chunks
+    # whose chunks feed those rows: train (champions of embedding_split 'train'), or all
+    # (transductive: every champion's corpus text, held-out ones included; no labels are used)
+    "corpus_pairs_scope": "train",
+    "max_validation_triplets": 1000,
+    "epochs": 1.0,
+    "batch_size": 32,
+    "learning_rate": 5e-5,
+    "warmup_ratio": 0.1,
+    "weight_decay": 0.01,
+    "eval_steps": 0,  # 0 = evaluate half-way and at the end
+    "logging_steps": 5,
+    "seed": 42,
+    "use_lora": False,  # decoders: train a LoRA adapter instead of all weights
+    "lora_preset": None,
+    "lora": dict(LORA),
+}
+
+STAGES: dict[str, dict[str, Any]] = {"embed": EMBED, "clm": CLM, "sft": SFT}

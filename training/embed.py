@@ -1,0 +1,270 @@
+"""``embed``: turn a model into a sentence embedder and train it on ``main.triplets``.
+
+Two kinds of base:
+
+* an encoder that is already a sentence-transformer (``minilm``, the offline
+  default, or any sentence-transformers folder), trained as is;
+* a decoder (a merged ``clm``/``sft`` output), wrapped with a sentence-transformers
+  ``Transformer`` + ``Pooling`` (last-token or mean), optionally with a LoRA adapter
+  (LLM2Vec-style adaptation, bidirectional attention + MNTP + SimCSE, is not built yet).
+
+Champion triplets (name, name sharing a role, name sharing none) teach the
+geometry; text triplets (name, a chunk about that champion, a chunk about a
+dissimilar one) tie names to what the corpus says about them, which is what
+carries over to champions never seen in a triplet.  Optionally more
+(name, chunk) rows are drawn straight from ``corpus_chunks``
+(``corpus_pairs_per_champion``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from training import bases
+from training.data import Snapshot, read_champions, read_chunks, read_triplets, require_rows, split_rows
+from training.errors import PresetError, TrainingDataError
+from training.runner import FitResult
+from warehouse.project import Project
+
+LOSSES = ("mnrl", "triplet", "cached_mnrl")
+POOLING = ("lasttoken", "mean")
+COLUMNS = ["anchor", "positive", "negative"]
+
+
+@dataclass
+class EmbedData:
+    base_path: Path
+    decoder: bool
+    train: pa.Table  # anchor, positive, negative
+    validation: pa.Table
+    champions: pa.Table
+
+
+def check_settings(settings: dict[str, Any]) -> None:
+    if settings["loss"] not in LOSSES:
+        raise PresetError(f"embed: loss '{settings['loss']}' is not one of {', '.join(LOSSES)}")
+    if settings["pooling"] not in POOLING:
+        raise PresetError(f"embed: pooling '{settings['pooling']}' is not one of {', '.join(POOLING)}")
+    if settings["corpus_pairs_scope"] not in ("train", "all"):
+        raise PresetError(f"embed: corpus_pairs_scope '{settings['corpus_pairs_scope']}' is not one of train, all")
+    unknown = set(settings["kinds"]) - {"champion", "text"}
+    if unknown or not settings["kinds"]:
+        raise PresetError(f"embed: kinds must be a non-empty subset of [champion, text], got {settings['kinds']}")
+
+
+def check_triplets(triplets: pa.Table, champions: pa.Table) -> None:
+    """Every champion a triplet names exists, and no held-out champion is in a training triplet."""
+    known = set(champions["champion_key"].to_pylist())
+    heldout = {k for k, s in zip(champions["champion_key"].to_pylist(), champions["embedding_split"].to_pylist()) if s == "heldout"}
+    for column in ("anchor_champion", "positive_champion", "negative_champion"):
+        values = triplets[column]
+        missing = pc.invert(pc.or_kleene(pc.is_in(values, value_set=pa.array(sorted(known), pa.string())), pc.is_null(values)))
+        bad = triplets.filter(missing)
+        if bad.num_rows:
+            names = sorted(set(bad[column].to_pylist()))
+            raise TrainingDataError(
+                f"main.triplets: {column} '{names[0]}' (triplet {bad['triplet_id'][0]}) is not in main.champions "
+                f"({len(names)} unknown champion(s) in all): rebuild both tables with `riftlab build`"
+            )
+        leak = triplets.filter(
+            pc.and_(pc.equal(triplets["split"], "train"), pc.is_in(values, value_set=pa.array(sorted(heldout), pa.string())))
+        )
+        if leak.num_rows:
+            raise TrainingDataError(
+                f"training triplet {leak['triplet_id'][0]} names held-out champion '{leak[column][0]}' in {column}: "
+                f"held-out champions must stay out of training triplets (check the held-out list and rebuild)"
+            )
+
+
+def cap_rows(table: pa.Table, cap: int, seed: int) -> pa.Table:
+    """At most ``cap`` rows, drawn without replacement, keeping each kind's share."""
+    if cap <= 0 or table.num_rows <= cap:
+        return table
+    rng = np.random.default_rng(seed)
+    kinds = np.array(table["kind"].to_pylist())
+    keep: list[int] = []
+    for kind in sorted(set(kinds)):
+        idx = np.flatnonzero(kinds == kind)
+        share = max(1, round(cap * len(idx) / table.num_rows))
+        keep.extend(rng.choice(idx, size=min(share, len(idx)), replace=False).tolist())
+    return table.take(sorted(keep)[:cap] if len(keep) > cap else sorted(keep))
+
+
+def corpus_pairs(champions: pa.Table, chunks: pa.Table, per_champion: int, scope: str, seed: int) -> pa.Table:
+    """(name, chunk about the champion, chunk about a champion sharing no subclass/position).
+
+    ``scope`` 'train' uses champions of embedding_split 'train' only, so validation and
+    held-out names stay unseen; 'all' uses every champion's corpus text (transductive:
+    names of held-out champions meet their own chunks, never their labels).
+    """
+    include_all = scope == "all"
+    rng = np.random.default_rng(seed)
+    rows = champions.to_pylist()
+    by_key = {row["champion_key"]: row for row in rows}
+    chunk_texts: dict[str, list[str]] = {}
+    for champion, text in zip(chunks["champion"].to_pylist(), chunks["text"].to_pylist()):
+        if champion in by_key and text:
+            chunk_texts.setdefault(champion, []).append(text)
+    anchors, positives, negatives = [], [], []
+    for row in rows:
+        if row["embedding_split"] != "train" and not include_all:
+            continue
+        own = chunk_texts.get(row["champion_key"], [])
+        others = [
+            key for key, other in by_key.items()
+            if key in chunk_texts
+            and not set(other["subclasses"] or []) & set(row["subclasses"] or [])
+            and not set(other["positions"] or []) & set(row["positions"] or [])
+            and (include_all or other["embedding_split"] == "train")
+        ]
+        if not own or not others:
+            continue
+        for text in rng.choice(own, size=min(per_champion, len(own)), replace=False):
+            other = others[rng.integers(len(others))]
+            anchors.append(row["name"])
+            positives.append(str(text))
+            negatives.append(chunk_texts[other][rng.integers(len(chunk_texts[other]))])
+    return pa.table({"anchor": anchors, "positive": positives, "negative": negatives})
+
+
+def prepare(project: Project, settings: dict[str, Any], snapshot: Snapshot) -> EmbedData:
+    check_settings(settings)
+    base_path = bases.resolve(settings["base"], "embed", project.root)
+    decoder = not bases.is_sentence_transformer(base_path)
+    if decoder:
+        from training.decoders import decoder_source
+
+        source = decoder_source(base_path)
+        if not (source / "config.json").is_file():
+            raise bases.BaseModelError(f"{base_path} holds only a LoRA adapter: embed needs full weights; train it with --set merge=true")
+        if not bases.is_decoder(source):
+            raise bases.BaseModelError(f"base model {base_path} is neither a sentence-transformers folder nor a decoder")
+    con = project.connect(read_only=True)
+    try:
+        champions = snapshot.add("champions", read_champions(con))
+        triplets = snapshot.add("triplets", read_triplets(con, settings["kinds"]))
+        chunks = snapshot.add("corpus_chunks", read_chunks(con)) if settings["corpus_pairs_per_champion"] > 0 else None
+    finally:
+        con.close()
+    check_triplets(triplets, champions)
+    train = split_rows(triplets, "train")
+    require_rows(train, "main.triplets (split 'train', kinds " + ", ".join(settings["kinds"]) + ")", "run `riftlab build` after crawling champions; check the triplet rules")
+    train = cap_rows(train, int(settings["max_train_triplets"]), int(settings["seed"])).select(COLUMNS)
+    if chunks is not None:
+        extra = corpus_pairs(champions, chunks, int(settings["corpus_pairs_per_champion"]), settings["corpus_pairs_scope"], int(settings["seed"]))
+        train = pa.concat_tables([train, extra])
+    validation = split_rows(triplets, "validation")
+    validation = cap_rows(validation, int(settings["max_validation_triplets"]), int(settings["seed"])).select(COLUMNS)
+    return EmbedData(base_path, decoder, train, validation, champions)
+
+
+def build_model(settings: dict[str, Any], data: EmbedData):
+    from sentence_transformers import SentenceTransformer
+    from sentence_transformers.sentence_transformer.modules import Pooling, Transformer
+
+    if not data.decoder:
+        model = SentenceTransformer(str(data.base_path))
+    else:
+        from training.decoders import decoder_source
+
+        source = decoder_source(data.base_path)
+        transformer = Transformer(str(source), max_seq_length=int(settings["max_seq_length"]))
+        tokenizer = transformer.tokenizer
+        if tokenizer.pad_token is None:
+            tokenizer.pad_token = tokenizer.eos_token or tokenizer.unk_token
+        pooling = Pooling(transformer.get_embedding_dimension(), pooling_mode=settings["pooling"])
+        model = SentenceTransformer(modules=[transformer, pooling])
+    model.max_seq_length = int(settings["max_seq_length"])
+    if settings["use_lora"]:
+        from training.lora import lora_config
+
+        model.add_adapter(lora_config(settings, "FEATURE_EXTRACTION"))
+    return model
+
+
+def build_loss(settings: dict[str, Any], model):
+    from sentence_transformers.sentence_transformer import losses
+
+    if settings["loss"] == "triplet":
+        return losses.TripletLoss(model, triplet_margin=float(settings["triplet_margin"]))
+    if settings["loss"] == "cached_mnrl":
+        return losses.CachedMultipleNegativesRankingLoss(model, mini_batch_size=int(settings["cached_mini_batch_size"]))
+    return losses.MultipleNegativesRankingLoss(model)
+
+
+def fit(settings: dict[str, Any], data: EmbedData, folder: Path, console) -> FitResult:
+    import shutil
+
+    from datasets import Dataset
+    from sentence_transformers import SentenceTransformerTrainer, SentenceTransformerTrainingArguments
+    from sentence_transformers.base.sampler import BatchSamplers
+    from sentence_transformers.sentence_transformer.evaluation import TripletEvaluator
+
+    from training.probe import name_neighbour_rates
+
+    model = build_model(settings, data)
+    train_dataset = Dataset(data.train).shuffle(seed=int(settings["seed"]))
+    evaluator = None
+    eval_dataset = None
+    metrics: dict[str, Any] = {"train_rows": data.train.num_rows, "validation_rows": data.validation.num_rows}
+    if data.validation.num_rows:
+        v = data.validation
+        evaluator = TripletEvaluator(
+            anchors=v["anchor"].to_pylist(),
+            positives=v["positive"].to_pylist(),
+            negatives=v["negative"].to_pylist(),
+            name="validation",
+            batch_size=64,
+            write_csv=False,
+        )
+        eval_dataset = Dataset(v.slice(0, min(v.num_rows, 128)))
+        metrics["validation_accuracy_before"] = round(float(evaluator(model)[evaluator.primary_metric]), 4)
+    metrics.update({f"{k}_before": v for k, v in name_neighbour_rates(model, data.champions).items()})
+
+    batch_size = int(settings["batch_size"])
+    steps = max(1, int(np.ceil(data.train.num_rows / batch_size) * float(settings["epochs"])))
+    eval_steps = int(settings["eval_steps"]) or max(1, steps // 2)
+    in_batch_negatives = settings["loss"] in ("mnrl", "cached_mnrl")
+    args = SentenceTransformerTrainingArguments(
+        output_dir=str(folder / "trainer"),
+        num_train_epochs=float(settings["epochs"]),
+        per_device_train_batch_size=batch_size,
+        per_device_eval_batch_size=batch_size,
+        learning_rate=float(settings["learning_rate"]),
+        warmup_steps=float(settings["warmup_ratio"]),  # transformers 5: a float below 1 is a ratio
+        weight_decay=float(settings["weight_decay"]),
+        batch_sampler=BatchSamplers.NO_DUPLICATES if in_batch_negatives else BatchSamplers.BATCH_SAMPLER,
+        eval_strategy="steps" if evaluator else "no",
+        eval_steps=eval_steps,
+        logging_steps=int(settings["logging_steps"]),
+        save_strategy="no",
+        report_to="none",
+        seed=int(settings["seed"]),
+        dataloader_pin_memory=False,
+        disable_tqdm=False,
+    )
+    trainer = SentenceTransformerTrainer(
+        model=model,
+        args=args,
+        train_dataset=train_dataset,
+        eval_dataset=eval_dataset,
+        loss=build_loss(settings, model),
+        evaluator=evaluator,
+    )
+    output = trainer.train()
+    metrics["train_loss"] = round(float(output.training_loss), 4)
+    if evaluator is not None:
+        metrics["validation_accuracy"] = round(float(evaluator(model)[evaluator.primary_metric]), 4)
+        final_eval = trainer.evaluate()
+        if "eval_loss" in final_eval:
+            metrics["eval_loss"] = round(float(final_eval["eval_loss"]), 4)
+    metrics.update(name_neighbour_rates(model, data.champions))
+    shutil.rmtree(folder / "trainer", ignore_errors=True)
+    model.save(str(folder))
+    return FitResult(metrics, list(trainer.state.log_history))

@@ -1,0 +1,129 @@
+"""``meta.training_runs``: every run is a row, written before training starts and closed after.
+
+Connections are opened only for the moment of a write, so a long run does not
+hold the warehouse lock.  A run that raises (or is interrupted) is closed as
+``failed`` with its error; only a run whose checkpoint was renamed into place
+is ``finished``.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from warehouse.project import Project
+
+
+@dataclass
+class RunRecord:
+    run_id: str
+    stage: str
+    preset: str
+    base_model: str | None
+    config: dict[str, Any]
+    corpus_snapshot_id: str
+    data_rows: dict[str, int]
+    output_path: Path
+    git_commit: str | None
+    started_at: datetime
+
+
+def now() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def new_run_id(stage: str) -> str:
+    return f"{stage}-{now():%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:6]}"
+
+
+def git_commit(root: Path) -> str | None:
+    """HEAD of the repository holding ``root`` (suffix ``+dirty`` when files differ), or None."""
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, timeout=10, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"], cwd=root, capture_output=True, text=True, timeout=10
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return f"{head}+dirty" if dirty else head
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, default=str, sort_keys=True)
+
+
+def start(project: Project, record: RunRecord) -> None:
+    con = project.connect()
+    try:
+        con.execute(
+            "INSERT INTO meta.training_runs (run_id, stage, preset, base_model, config, git_commit, corpus_snapshot_id, "
+            "data_rows, started_at, status, output_path) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'running', ?)",
+            [
+                record.run_id,
+                record.stage,
+                record.preset,
+                record.base_model,
+                _json(record.config),
+                record.git_commit,
+                record.corpus_snapshot_id,
+                _json(record.data_rows),
+                record.started_at,
+                str(record.output_path),
+            ],
+        )
+    finally:
+        con.close()
+
+
+def close(project: Project, run_id: str, status: str, metrics: dict[str, Any] | None = None, error: str | None = None) -> None:
+    con = project.connect()
+    try:
+        con.execute(
+            "UPDATE meta.training_runs SET status = ?, finished_at = ?, metrics = ?, error = ? WHERE run_id = ?",
+            [status, now(), _json(metrics or {}), error, run_id],
+        )
+    finally:
+        con.close()
+
+
+def list_runs(project: Project, stage: str | None = None, limit: int = 20) -> list[dict[str, Any]]:
+    from training.data import table_exists
+
+    if not project.db_path.exists():
+        return []
+    con = project.connect(read_only=True)
+    try:
+        if not table_exists(con, "meta", "training_runs"):
+            return []
+        where = "WHERE stage = ?" if stage else ""
+        cursor = con.execute(
+            f"SELECT run_id, stage, preset, base_model, corpus_snapshot_id, started_at, finished_at, status, metrics, "
+            f"error, output_path FROM meta.training_runs {where} ORDER BY started_at DESC LIMIT {int(limit)}",
+            [stage] if stage else [],
+        )
+        names = [d[0] for d in cursor.description]
+        rows = [dict(zip(names, row)) for row in cursor.fetchall()]
+    finally:
+        con.close()
+    for row in rows:
+        row["metrics"] = json.loads(row["metrics"]) if row["metrics"] else {}
+    return rows
+
+
+def get_run(project: Project, run_id: str) -> dict[str, Any] | None:
+    con = project.connect(read_only=True)
+    try:
+        cursor = con.execute("SELECT * FROM meta.training_runs WHERE run_id = ?", [run_id])
+        names = [d[0] for d in cursor.description]
+        rows = cursor.fetchall()
+        row = rows[0] if rows else None
+    finally:
+        con.close()
+    return dict(zip(names, row)) if row else None
