@@ -198,12 +198,12 @@ def import_parquet(con, folder: Path) -> dict[str, int]:
             if not files or not new_runs:
                 counts[table] = 0
                 continue
-            before = con.execute(f"SELECT count(*) FROM raw.{table}").fetchone()[0]
+            before = con.execute(f"SELECT count(*) FROM raw.{table}").fetchall()[0][0]
             con.execute(
                 f"INSERT INTO raw.{table} BY NAME SELECT * FROM read_parquet(?) WHERE crawl_run_id IN (SELECT unnest(?))",
                 [[str(f) for f in files], new_runs],
             )
-            counts[table] = con.execute(f"SELECT count(*) FROM raw.{table}").fetchone()[0] - before
+            counts[table] = con.execute(f"SELECT count(*) FROM raw.{table}").fetchall()[0][0] - before
         con.commit()
     except BaseException:
         con.rollback()

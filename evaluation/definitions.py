@@ -186,7 +186,7 @@ def _empty_split_hint(con: duckdb.DuckDBPyConnection, split: str) -> str:
     """Say why a split is empty when the cause is that no champion is in it."""
     if not table_exists(con, "main", "champions"):
         return ""
-    (count,) = con.execute("SELECT count(*) FROM main.champions WHERE embedding_split = ?", [split]).fetchone()
+    ((count,),) = con.execute("SELECT count(*) FROM main.champions WHERE embedding_split = ?", [split]).fetchall()
     if count or split in {"all", "validation"}:
         return ""
     return (

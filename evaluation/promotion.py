@@ -45,10 +45,10 @@ def parse_primary(primary: str) -> tuple[str, str, str]:
 
 
 def current_model(con: duckdb.DuckDBPyConnection) -> str | None:
-    row = con.execute(
+    rows = con.execute(
         "SELECT model FROM meta.promotions WHERE promoted ORDER BY decided_at DESC, promotion_id DESC LIMIT 1"
-    ).fetchone()
-    return row[0] if row else None
+    ).fetchall()
+    return rows[0][0] if rows else None
 
 
 def _ok(value: Any) -> bool:

@@ -63,11 +63,12 @@ def ensure_schemas(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def table_exists(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> bool:
-    row = con.execute(
+    # fetchall, not fetchone: DuckDB 2.0 refuses new work on a connection while a result is unfinished
+    rows = con.execute(
         "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
         [schema, name],
-    ).fetchone()
-    return bool(row and row[0])
+    ).fetchall()
+    return bool(rows and rows[0][0])
 
 
 def require_table(con: duckdb.DuckDBPyConnection, schema: str, name: str, made_by: str) -> None:

@@ -221,19 +221,19 @@ def evaluate(
     try:
         if expectation.is_sql:
             query = render_sql(suite, expectation, relation, variables, rules)
-            count = con.execute(f"SELECT count(*) FROM ({query})").fetchone()[0]
+            count = con.execute(f"SELECT count(*) FROM ({query})").fetchall()[0][0]
             sample = fetch_sample(con, query, sample_rows, max_chars) if count else []
             return Outcome(suite, expectation, success=count == 0, observed=f"{count} failing row(s)", failing_count=count, failing_sample=sample)
         translation = translate(expectation, relation)
         if translation is None:
             return None
         if translation.observed is not None:
-            observed = con.execute(translation.observed).fetchone()[0]
+            observed = con.execute(translation.observed).fetchall()[0][0]
             return Outcome(suite, expectation, success=bool(translation.predicate(observed)), observed=str(observed))
-        count = con.execute(f"SELECT count(*) FROM ({translation.failing})").fetchone()[0]
+        count = con.execute(f"SELECT count(*) FROM ({translation.failing})").fetchall()[0][0]
         mostly = expectation.kwargs.get("mostly")
         if count and mostly is not None:
-            total = con.execute(f"SELECT count(*) FROM ({translation.checked})").fetchone()[0]
+            total = con.execute(f"SELECT count(*) FROM ({translation.checked})").fetchall()[0][0]
             success = total == 0 or (total - count) / total >= float(mostly)
         else:
             success = count == 0

@@ -25,10 +25,10 @@ _LINE = re.compile(r"LINE (\d+):")
 
 def existing_type(con: duckdb.DuckDBPyConnection, name: str) -> str | None:
     """'BASE TABLE', 'VIEW' or None for main.<name>."""
-    row = con.execute(
+    rows = con.execute(
         "SELECT table_type FROM information_schema.tables WHERE table_schema = 'main' AND table_name = ?", [name]
-    ).fetchone()
-    return row[0] if row else None
+    ).fetchall()
+    return rows[0][0] if rows else None
 
 
 def _drop_statement(kind: str | None, name: str) -> str | None:
@@ -51,7 +51,7 @@ def duckdb_error(exc: duckdb.Error, where: str, first_line: int = 1) -> ModelErr
 
 
 def count_rows(con: duckdb.DuckDBPyConnection, target: str) -> int:
-    return con.execute(f"SELECT count(*) FROM {target}").fetchone()[0]
+    return con.execute(f"SELECT count(*) FROM {target}").fetchall()[0][0]
 
 
 def _in_transaction(con: duckdb.DuckDBPyConnection, steps: Callable[[], int]) -> int:
