@@ -6,12 +6,10 @@ Twisted reactor starts once per process).
 
 from __future__ import annotations
 
-import sys
-
 import click
 
 from crawlers.commands import crawl, import_landing, schedule
-from warehouse.errors import RiftlabError
+from warehouse.commandline import run_command
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -26,18 +24,7 @@ group.add_command(import_landing)
 
 def main(argv: list[str] | None = None) -> None:
     """Like ``riftlab``'s entry point: user errors print one line and exit non-zero."""
-    try:
-        group.main(args=argv, prog_name="python -m crawlers", standalone_mode=False)
-    except click.exceptions.Abort:
-        sys.exit(130)
-    except click.ClickException as exc:
-        exc.show()
-        sys.exit(exc.exit_code)
-    except click.exceptions.Exit as exc:
-        sys.exit(exc.exit_code)
-    except RiftlabError as exc:
-        click.secho(f"error: {exc}", err=True, fg="red")
-        sys.exit(exc.exit_code)
+    run_command(group, argv, "python -m crawlers")
 
 
 if __name__ == "__main__":

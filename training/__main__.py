@@ -11,23 +11,12 @@ Trainer does the DDP/FSDP work; rank 0 registers the run and writes the checkpoi
 
 from __future__ import annotations
 
-import sys
-
-import click
-
 from training.commands import train
-from warehouse.errors import RiftlabError
+from warehouse.commandline import run_command
 
 
 def main(argv: list[str] | None = None) -> None:
-    try:
-        train.main(args=argv, prog_name="python -m training", standalone_mode=False)
-    except click.ClickException as exc:
-        exc.show()
-        sys.exit(exc.exit_code)
-    except RiftlabError as exc:
-        click.secho(f"error: {exc}", err=True, fg="red")
-        sys.exit(exc.exit_code)
+    run_command(train, argv, "python -m training")
 
 
 if __name__ == "__main__":

@@ -6,12 +6,9 @@ Commands live beside the code they drive and are imported only when run
 
 from __future__ import annotations
 
-import sys
-
 import click
 
-from warehouse.commandline import LazyGroup
-from warehouse.errors import RiftlabError
+from warehouse.commandline import LazyGroup, run_command
 
 COMMANDS: dict[str, tuple[str, str]] = {
     "crawl": ("crawlers.commands:crawl", "Crawl sources into raw.* (--url to override, --offline for the bundled fixture sites)."),
@@ -53,23 +50,8 @@ def report() -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Console entry point: user errors print one line and exit non-zero, never a traceback."""
-    try:
-        cli.main(args=argv, prog_name="riftlab", standalone_mode=False)
-    except click.exceptions.Abort:
-        click.echo("Aborted.", err=True)
-        sys.exit(130)
-    except click.ClickException as exc:
-        exc.show()
-        sys.exit(exc.exit_code)
-    except click.exceptions.Exit as exc:
-        sys.exit(exc.exit_code)
-    except RiftlabError as exc:
-        click.secho(f"error: {exc}", err=True, fg="red")
-        sys.exit(exc.exit_code)
-    except KeyboardInterrupt:
-        click.echo("Interrupted.", err=True)
-        sys.exit(130)
+    """Console entry point."""
+    run_command(cli, argv, "riftlab")
 
 
 if __name__ == "__main__":

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import functools
 import importlib
+import sys
 from typing import Any, Callable
 
 import click
+
+from warehouse.errors import RiftlabError
 
 
 class LazyGroup(click.Group):
@@ -82,3 +85,23 @@ def project_options(func: Callable[..., Any]) -> Callable[..., Any]:
         return func(*args, project=project, **kwargs)
 
     return wrapper
+
+
+def run_command(command: click.Command, argv: list[str] | None, prog_name: str) -> None:
+    """Run a click command as a program: user errors print one line and exit non-zero, never a traceback."""
+    try:
+        command.main(args=argv, prog_name=prog_name, standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except RiftlabError as exc:
+        click.secho(f"error: {exc}", err=True, fg="red")
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        click.echo("Interrupted.", err=True)
+        sys.exit(130)

@@ -59,7 +59,7 @@ def write(relation: duckdb.DuckDBPyRelation, fmt: str, out: Path | None, limit: 
             return
         import csv
 
-        writer = csv.writer(sys.stdout)
+        writer = csv.writer(sys.stdout, lineterminator="\n")
         writer.writerow(relation.columns)
         writer.writerows(relation.fetchall())
         return
