@@ -60,3 +60,34 @@ def test_broken_rule_file_is_named_and_tables_survive(built_copy, file, old, new
     assert message in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
     assert _count(built_copy, "triplets") == before
+
+
+def test_champion_without_a_position_is_named_and_champions_stays(built_copy):
+    import duckdb
+
+    con = duckdb.connect(str(built_copy.db_path))
+    con.execute("delete from raw.facts where champion = 'Jinx' and fact_type = 'position'")
+    con.close()
+    before = _count(built_copy, "champions")
+    result = _riftlab(built_copy, "build")
+    assert result.returncode == 1
+    output = result.stdout + result.stderr
+    assert "champions" in output and "not published" in output and "Jinx" in output
+    assert _count(built_copy, "champions") == before
+    con = duckdb.connect(str(built_copy.db_path), read_only=True)
+    assert con.execute("select positions from main.champions where champion_key = 'Jinx'").fetchall() == [(["Bottom"],)]
+    con.close()
+
+
+def test_an_empty_source_keeps_the_last_good_corpus(built_copy):
+    import duckdb
+
+    before = _count(built_copy, "corpus_chunks")
+    con = duckdb.connect(str(built_copy.db_path))
+    con.execute("delete from raw.documents")
+    con.close()
+    result = _riftlab(built_copy, "build")
+    assert result.returncode == 1
+    output = result.stdout + result.stderr
+    assert "corpus_chunks" in output and "not published" in output
+    assert _count(built_copy, "corpus_chunks") == before
