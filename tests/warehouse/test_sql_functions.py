@@ -13,6 +13,8 @@ TEXTS = [
     "Nunu & Willump roll a giant snowball — it grows as it rolls.",
     "",
     "supercalifragilisticexpialidocious-hyphenated_words and 2,500 units",
+    "x<y>=z {a} [b] (c) @d #e $f %g &h *i +j a_b-c/d\\e|f~g`h^i 50.5% AD",
+    "tab\there; über naïve; ÆTHER",
 ]
 
 
@@ -71,3 +73,13 @@ def test_structural_markup_goes_through_the_parser():
 
     html = "<div>Garen spins.<nav>menu</nav><sup class='reference'>[1]</sup><table><tr><td>stats</td></tr></table></div>"
     assert html_text(html) == "Garen spins.\nstats"
+
+
+def test_batched_minhash_equals_one_at_a_time():
+    from warehouse.sql_functions import signature, signatures
+
+    texts = ["Garen spins to win the fight", None, "", "one", "Lux binds a target with light and fires a laser"] * 60
+    batched = signatures(texts, docs_per_step=7)
+    assert batched == [signatures([t])[0] for t in texts]
+    assert batched[1] is None and len(batched[0]) == 64
+    assert signature("Garen spins") == signatures(["Garen spins"])[0]
