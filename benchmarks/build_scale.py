@@ -19,7 +19,6 @@ import hashlib
 import json
 import random
 import re
-import resource
 import shutil
 import subprocess
 import sys
@@ -101,10 +100,10 @@ def land(db: Path, documents: list[dict], facts: list[dict]) -> None:
     db.parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(db))
     ensure_schemas(con)
-    doc_frame = pl.DataFrame(documents, infer_schema_length=None)
-    fact_frame = pl.DataFrame(facts, infer_schema_length=None)
-    con.execute("INSERT INTO raw.documents BY NAME SELECT * FROM doc_frame")
-    con.execute("INSERT INTO raw.facts BY NAME SELECT * FROM fact_frame")
+    con.register("landing_documents", pl.DataFrame(documents, infer_schema_length=None))
+    con.register("landing_facts", pl.DataFrame(facts, infer_schema_length=None))
+    con.execute("INSERT INTO raw.documents BY NAME SELECT * FROM landing_documents")
+    con.execute("INSERT INTO raw.facts BY NAME SELECT * FROM landing_facts")
     con.close()
 
 

@@ -74,13 +74,13 @@ def build_fixture(folder: Path, shape: str, snapshot: Path | None, repeat: int) 
     (project_dir / "riftlab.yaml").write_text("name: bench\nwarehouse:\n  path: bench.duckdb\n", encoding="utf-8")
     project = Project.load(project_dir)
     con = project.connect()
-    rows = pa.table({
+    con.register("bench_rows", pa.table({
         "chunk_id": [f"c{i:07d}" for i in range(len(texts))],
         "text": texts,
         "split": ["validation" if i % 50 == 0 else "train" for i in range(len(texts))],
-    })
+    }))
     con.execute("CREATE TABLE main.corpus_chunks AS SELECT chunk_id, NULL::VARCHAR AS document_id, 'bench' AS source, "
-                "NULL::VARCHAR AS champion, '' AS section, text, 0 AS n_tokens, split FROM rows")
+                "NULL::VARCHAR AS champion, '' AS section, text, 0 AS n_tokens, split FROM bench_rows")
     con.close()
 
     model_dir = folder / "model"

@@ -112,9 +112,9 @@ def facts() -> list[dict]:
 def land(project) -> None:
     con = project.connect()
     try:
-        docs = pl.DataFrame(documents(), infer_schema_length=None)
-        fact_rows = pl.DataFrame(facts(), infer_schema_length=None)
-        con.execute("INSERT INTO raw.documents BY NAME SELECT * FROM docs")
-        con.execute("INSERT INTO raw.facts BY NAME SELECT * FROM fact_rows")
+        con.register("landing_documents", pl.DataFrame(documents(), infer_schema_length=None))
+        con.register("landing_facts", pl.DataFrame(facts(), infer_schema_length=None))
+        con.execute("INSERT INTO raw.documents BY NAME SELECT * FROM landing_documents")
+        con.execute("INSERT INTO raw.facts BY NAME SELECT * FROM landing_facts")
     finally:
         con.close()

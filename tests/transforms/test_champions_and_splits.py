@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
 
 from tests.transforms.conftest import HELDOUT
 from tests.transforms.raw_landing import CHAMPIONS

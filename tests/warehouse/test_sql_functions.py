@@ -62,21 +62,21 @@ def test_sentences(text, expected):
     ],
 )
 def test_simple_markup_fast_path_matches_the_parser(html):
-    from warehouse.sql_functions import _NEEDS_PARSE, _parse_markup, _strip_simple_markup, html_text
+    from warehouse.sql_functions.text import _NEEDS_PARSE, _parse_markup, _strip_simple_markup, html_text
 
     assert not _NEEDS_PARSE.search(html)
     assert html_text(html) == _strip_simple_markup(html) == _parse_markup(html)
 
 
 def test_structural_markup_goes_through_the_parser():
-    from warehouse.sql_functions import html_text
+    from warehouse.sql_functions.text import html_text
 
     html = "<div>Garen spins.<nav>menu</nav><sup class='reference'>[1]</sup><table><tr><td>stats</td></tr></table></div>"
     assert html_text(html) == "Garen spins.\nstats"
 
 
 def test_batched_minhash_equals_one_at_a_time():
-    from warehouse.sql_functions import signature, signatures
+    from warehouse.sql_functions.minhash import signature, signatures
 
     texts = ["Garen spins to win the fight", None, "", "one", "Lux binds a target with light and fires a laser"] * 60
     batched = signatures(texts, docs_per_step=7)

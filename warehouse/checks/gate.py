@@ -10,7 +10,6 @@ expectation type that has no DuckDB form, which GX then validates on a DataFrame
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import duckdb
 

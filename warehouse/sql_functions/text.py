@@ -1,0 +1,83 @@
+"""Text cleaning for the corpus models: HTML to visible text, Unicode and whitespace, sentences."""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+
+_WS = re.compile(r"[ \t\r\f\v\u00a0]+")
+_BLANK_LINES = re.compile(r"\n\s*\n+")
+_DASHES = str.maketrans({"\u2212": "-", "\u2013": "-", "\u2014": " - ", "\u2012": "-", "\u00d7": "x"})
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[]?[A-Z0-9])|\n+")
+_DROP_HTML = (
+    "script, style, noscript, nav, header, footer, aside, .navbox, .toc, #toc, .mw-editsection, "
+    "sup.reference, .reference, .infobox, .portable-infobox, .mw-empty-elt, template, .printfooter"
+)
+_BLOCKS = {"p", "div", "li", "br", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "dd", "dt", "blockquote", "section"}
+
+
+def clean(text: str | None) -> str | None:
+    if text is None:
+        return None
+    text = unicodedata.normalize("NFKC", text).translate(_DASHES)
+    lines = [_WS.sub(" ", line).strip() for line in text.split("\n")]
+    return _BLANK_LINES.sub("\n", "\n".join(line for line in lines if line)).strip()
+
+
+@functools.lru_cache(maxsize=1)
+def _drop_selector():
+    """The compiled selector of elements that are never content (compiling per call is slow)."""
+    from lxml.cssselect import CSSSelector
+
+    return CSSSelector(_DROP_HTML)
+
+
+#: Markup that needs a real parse (content to drop, or structure); anything else is simple
+#: inline/paragraph markup (Meraki's ability texts) that a tag strip handles exactly.
+_NEEDS_PARSE = re.compile(
+    r"<\s*(script|style|noscript|nav|header|footer|aside|table|template|sup)\b|class=[\"'][^\"']*"
+    r"(navbox|toc|mw-editsection|reference|infobox|mw-empty-elt|printfooter)|id=[\"']toc",
+    re.IGNORECASE,
+)
+_BLOCK_TAG = re.compile(r"</?\s*(" + "|".join(sorted(_BLOCKS)) + r")\b[^>]*>", re.IGNORECASE)
+_ANY_TAG = re.compile(r"<[^>]*>")
+
+
+def _strip_simple_markup(html: str) -> str:
+    import html as entities
+
+    return clean(entities.unescape(_ANY_TAG.sub("", _BLOCK_TAG.sub("\n", html))))
+
+
+def html_text(html: str | None) -> str | None:
+    if html is None:
+        return None
+    if "<" not in html:
+        return clean(html)
+    if not _NEEDS_PARSE.search(html):
+        return _strip_simple_markup(html)
+    return _parse_markup(html)
+
+
+def _parse_markup(html: str) -> str | None:
+    """Visible text through lxml: non-content elements dropped, block elements on their own lines."""
+    import lxml.html
+
+    try:
+        root = lxml.html.fragment_fromstring(html, create_parent="div")
+    except (ValueError, lxml.etree.ParserError):
+        return clean(re.sub(r"<[^>]+>", " ", html))
+    for element in _drop_selector()(root):
+        element.drop_tree()
+    for element in root.iter():
+        if isinstance(element.tag, str) and element.tag in _BLOCKS:
+            element.text = "\n" + (element.text or "")
+            element.tail = "\n" + (element.tail or "")
+    return clean(root.text_content())
+
+
+def sentences(text: str | None) -> list[str]:
+    if not text:
+        return []
+    return [s.strip() for s in _SENTENCE_END.split(text) if s and s.strip()]
