@@ -15,9 +15,9 @@ import duckdb
 import pyarrow as pa
 
 from training.errors import TrainingDataError
-from warehouse.errors import WarehouseError
+from warehouse.db import require_table
 
-BUILD_HINT = "`riftlab build` (the transforms) makes it"
+BUILD_HINT = "`riftlab build` (the transforms)"
 
 
 @dataclass
@@ -50,19 +50,6 @@ def snapshot_id(tables: dict[str, pa.Table]) -> str:
             writer.write_table(combined)
         digest.update(sink.getvalue().to_pybytes())
     return digest.hexdigest()[:16]
-
-
-def table_exists(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> bool:
-    rows = con.sql(
-        "SELECT count(*) FROM information_schema.tables WHERE table_schema = $schema AND table_name = $name",
-        params={"schema": schema, "name": name},
-    ).fetchall()
-    return bool(rows[0][0])
-
-
-def require_table(con: duckdb.DuckDBPyConnection, schema: str, name: str, made_by: str) -> None:
-    if not table_exists(con, schema, name):
-        raise WarehouseError(f"The warehouse has no table {schema}.{name}: {made_by}.")
 
 
 def read_arrow(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> pa.Table:

@@ -94,7 +94,7 @@ def close(project: Project, run_id: str, status: str, metrics: dict[str, Any] | 
 
 
 def list_runs(project: Project, stage: str | None = None, limit: int = 20) -> list[dict[str, Any]]:
-    from training.data import table_exists
+    from warehouse.db import table_exists
 
     if not project.db_path.exists():
         return []

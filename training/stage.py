@@ -8,7 +8,7 @@ their preset names none.
 from __future__ import annotations
 
 from training.errors import BaseModelError
-from training.data import table_exists
+from warehouse.db import table_exists
 from warehouse.errors import StageSkipped
 from warehouse.project import Project
 
