@@ -24,6 +24,7 @@ from warehouse.checks.settings import checks_settings
 from warehouse.checks.suites import Expectation, Suite, load_suites
 from warehouse.errors import RiftlabError, WarehouseError
 from warehouse.project import Project
+from warehouse.sql_literals import quote_identifier
 
 DOCS_FOLDER = "data-docs"
 
@@ -60,7 +61,7 @@ def new_check_run_id() -> str:
 
 
 def relation_of(table: str) -> str:
-    return f"main.{native.quote(table)}"
+    return f"main.{quote_identifier(table)}"
 
 
 def missing_table_message(suites: list[Suite]) -> str:
@@ -109,14 +110,14 @@ class Checker:
         for batch_name, unnested, expectations in _batches(suite):
             if unnested is None:
                 wanted = [c for e in expectations for c in e.columns() if c in existing]
-                columns = ", ".join(native.quote(c) for c in dict.fromkeys(wanted)) or "1 AS __row"
+                columns = ", ".join(quote_identifier(c) for c in dict.fromkeys(wanted)) or "1 AS __row"
                 query = f"SELECT {columns} FROM {relation}"
             elif unnested not in existing:
                 for e in expectations:
                     outcomes[e.name] = Outcome(suite, e, success=False, error=f"{relation} has no column '{unnested}' ({suite.display})")
                 continue
             else:
-                query = f"SELECT unnest({native.quote(unnested)}) AS {native.quote(unnested)} FROM {relation}"
+                query = f"SELECT unnest({quote_identifier(unnested)}) AS {quote_identifier(unnested)} FROM {relation}"
             frame = self.con.execute(query).df()
             for result in self.session.validate(suite, batch_name, frame, expectations):
                 outcome = Outcome(

@@ -22,22 +22,9 @@ from warehouse.checks.results import Outcome, rows_as_dicts
 from warehouse.checks.suites import Expectation, Suite
 from warehouse.config import read_yaml
 from warehouse.errors import ConfigError
+from warehouse.sql_literals import list_literal, literal, quote_identifier
 
 _MISSING = object()
-
-
-def quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def literal(value: Any) -> str:
-    if value is None:
-        return "NULL"
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, (int, float)):
-        return repr(value)
-    return "'" + str(value).replace("'", "''") + "'"
 
 
 class RuleFiles(Mapping):
@@ -93,9 +80,9 @@ def render_sql(
             this=relation,
             var=var,
             rules=rules if rules is not None else RuleFiles(None),
-            ref=lambda name, schema="main": f"{schema}.{quote(name)}",
+            ref=lambda name, schema="main": f"{schema}.{quote_identifier(name)}",
             literal=literal,
-            sql_list=lambda values: "[" + ", ".join(literal(v) for v in values) + "]" if values else "[]::VARCHAR[]",
+            sql_list=list_literal,
         )
     except jinja2.TemplateError as exc:
         raise ConfigError(f"{suite.display}: expectation '{expectation.name}': Jinja error: {exc}") from None
@@ -155,7 +142,7 @@ def translate(expectation: Expectation, relation: str) -> Translation | None:
             predicate=lambda n: n == 1,
         )
     if type_ == "expect_compound_columns_to_be_unique":
-        columns = [quote(c) for c in kwargs.get("column_list") or []]
+        columns = [quote_identifier(c) for c in kwargs.get("column_list") or []]
         if not columns:
             return None
         key = ", ".join(columns)
@@ -167,9 +154,9 @@ def translate(expectation: Expectation, relation: str) -> Translation | None:
     if not isinstance(column, str):
         return None
     source = relation
-    value = quote(column)
+    value = quote_identifier(column)
     if expectation.unnest:
-        source = f"(SELECT __t.*, unnest(__t.{quote(column)}) AS __element FROM {relation} AS __t)"
+        source = f"(SELECT __t.*, unnest(__t.{quote_identifier(column)}) AS __element FROM {relation} AS __t)"
         value = "__element"
     checked = f"SELECT * FROM {source} WHERE {value} IS NOT NULL"
     if type_ == "expect_column_values_to_not_be_null":

@@ -6,12 +6,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from warehouse.sql_literals import quote_identifier
+
 MATERIALIZATIONS = ("table", "view", "incremental")
 
 
 def relation(name: str, schema: str = "main") -> str:
     """The quoted relation a node publishes to."""
-    return f'{schema}."{name}"'
+    return f"{schema}.{quote_identifier(name)}"
 
 
 @dataclass

@@ -15,6 +15,7 @@ import jinja2
 
 from warehouse.errors import ModelError
 from warehouse.runner.nodes import MATERIALIZATIONS, relation
+from warehouse.sql_literals import list_literal, string_literal
 
 _MISSING = object()
 
@@ -97,8 +98,8 @@ def render(
         "is_incremental": lambda: incremental,
         "this": this or "",
         "rules": _RuleFiles(rules, capture.rule_files),
-        "sql_string": sql_string,
-        "sql_list": sql_list,
+        "sql_string": string_literal,
+        "sql_list": list_literal,
     }
     try:
         sql = _environment().from_string(template).render(**context)
@@ -107,13 +108,3 @@ def render(
     except jinja2.UndefinedError as exc:
         raise ModelError(f"{where}: Jinja error: {exc.message}") from None
     return sql, capture
-
-
-def sql_string(value: Any) -> str:
-    """A SQL string literal (for rule values spliced into SQL)."""
-    return "'" + str(value).replace("'", "''") + "'"
-
-
-def sql_list(values: Any) -> str:
-    """A SQL list literal of strings: ['a', 'b']."""
-    return "[" + ", ".join(sql_string(v) for v in values) + "]"
