@@ -16,6 +16,7 @@ beside this file).  All are vectorised over Arrow arrays.
 ``pack_sentences(s, c, n, o)`` the same from sentences already split and counted
 ``count_tokens(text)``  tokens of the configured chunk tokenizer
 ``stable_unit(x)``      a SQL macro: md5 of x as a number in [0, 1), for deterministic sampling
+``champion_alias_key``  a SQL macro: a champion name or key lowercased, letters and digits only
 =====================  ================================================================
 """
 
@@ -88,6 +89,8 @@ def register(con: duckdb.DuckDBPyConnection, project: Any) -> None:
     ]
     # A hash in [0, 1) that is stable across DuckDB versions (md5), for deterministic sampling and splits.
     con.execute("CREATE OR REPLACE TEMP MACRO stable_unit(x) AS (md5_number(x::VARCHAR) % 1000000) / 1000000.0")
+    # How sources' champion names and keys are compared ('Kai'Sa', 'KaiSa', 'kaisa' are one champion).
+    con.execute("CREATE OR REPLACE TEMP MACRO champion_alias_key(x) AS regexp_replace(lower(x), '[^a-z0-9]', '', 'g')")
     for name, function, parameters, returns in functions:
         try:
             con.remove_function(name)

@@ -16,6 +16,6 @@ names as (
     where facts.fact_type = 'name'
 )
 select distinct
-    regexp_replace(lower(alias), '[^a-z0-9]', '', 'g') as alias_key,
+    champion_alias_key(alias) as alias_key,
     champion_key
 from names

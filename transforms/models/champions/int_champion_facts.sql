@@ -18,7 +18,7 @@ resolved as (
         facts.source
     from facts
     join {{ ref('int_champion_aliases') }} as aliases
-        on aliases.alias_key = regexp_replace(lower(facts.champion_ref), '[^a-z0-9]', '', 'g')
+        on aliases.alias_key = champion_alias_key(facts.champion_ref)
     left join {{ ref('position_aliases') }} as positions
         on upper(positions.alias) = upper(facts.value)
     left join {{ ref('subclass_classes') }} as subclasses

@@ -27,4 +27,4 @@ select
          then substr(documents.url, length('augment://paraphrase/') + 1) end as derived_from
 from documents
 left join {{ ref('int_champion_aliases') }} as aliases
-    on aliases.alias_key = regexp_replace(lower(documents.champion_ref), '[^a-z0-9]', '', 'g')
+    on aliases.alias_key = champion_alias_key(documents.champion_ref)
