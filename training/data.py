@@ -15,7 +15,7 @@ import duckdb
 import pyarrow as pa
 
 from training.errors import TrainingDataError
-from warehouse.db import require_table
+from warehouse.db import require_table, table_exists
 
 BUILD_HINT = "`riftlab build` (the transforms)"
 
@@ -79,8 +79,14 @@ def read_triplets(con: duckdb.DuckDBPyConnection, kinds: list[str]) -> pa.Table:
 
 
 def read_chunks(con: duckdb.DuckDBPyConnection, columns: str = "chunk_id, champion, text, split") -> pa.Table:
+    """The corpus chunks a training stage may read: all but those whose text is reserved as an evaluation query."""
     require_table(con, "main", "corpus_chunks", BUILD_HINT)
-    return read_arrow(con, f"SELECT {columns} FROM main.corpus_chunks ORDER BY chunk_id")
+    reserved = (
+        "WHERE text NOT IN (SELECT c.text FROM main.eval_query_chunks JOIN main.corpus_chunks AS c USING (chunk_id))"
+        if table_exists(con, "main", "eval_query_chunks")
+        else ""
+    )
+    return read_arrow(con, f"SELECT {columns} FROM main.corpus_chunks {reserved} ORDER BY chunk_id")
 
 
 def read_instruct_pairs(con: duckdb.DuckDBPyConnection, kinds: list[str]) -> pa.Table:

@@ -35,5 +35,8 @@ VARS = FreeForm(
         "chunk_min_tokens": 8,
         # documents whose MinHash similarity reaches this are near-duplicates (kept in one split)
         "near_duplicate_threshold": 0.7,
+        # chunks reserved as evaluation queries (eval_query_chunks): never read by a training stage
+        "eval_queries_per_champion": 2,
+        "eval_query_min_tokens": 8,
     }
 )

@@ -89,6 +89,10 @@ def fill_warehouse(con: duckdb.DuckDBPyConnection, champions=CHAMPIONS, triplets
         "INSERT INTO main.corpus_chunks VALUES ('chunk-general', 'doc-general', 'wiki', NULL, 'Map', "
         "'The jungle holds camps and epic monsters that give buffs to the team which slays them first.', 18, 'train')"
     )
+    con.execute(  # every champion chunk is an evaluation query here, as eval_query_chunks would pick
+        "CREATE OR REPLACE TABLE main.eval_query_chunks AS "
+        "SELECT chunk_id, champion, split FROM main.corpus_chunks WHERE champion IS NOT NULL"
+    )
     con.executemany(
         "INSERT INTO raw.facts VALUES (?, 'ability_name', ?, 'meraki', NULL, 'h', TIMESTAMP '2025-10-01', 'crawl-1')",
         [[key, ability] for key, (_, abilities) in KITS.items() if key in keys for ability in abilities],

@@ -112,3 +112,24 @@ def test_build_is_deterministic(built):
     after = {t: fresh.execute(f"select * from main.{t} order by all").fetchall() for t in before}
     fresh.close()
     assert before == after
+
+
+def test_evaluation_queries_are_reserved_and_kept_out_of_training(built):
+    import duckdb
+
+    from training.data import read_chunks
+
+    project, _ = built
+    con = duckdb.connect(str(project.db_path), read_only=True)  # an earlier test closes the shared connection
+    per_champion = dict(con.execute("select champion, count(*) from main.eval_query_chunks group by 1").fetchall())
+    chunks_of = dict(con.execute("select champion, count(*) from main.corpus_chunks where champion is not null group by 1").fetchall())
+    assert per_champion and all(1 <= n <= 2 for n in per_champion.values())
+    # a champion with a single chunk keeps it for training; every other champion gets a query
+    assert {c for c, n in chunks_of.items() if n > 1} == set(per_champion)
+    reserved = {r[0] for r in con.execute(
+        "select c.text from main.eval_query_chunks join main.corpus_chunks c using (chunk_id)").fetchall()}
+    in_triplets = {t for row in con.execute("select positive, negative from main.triplets").fetchall() for t in row}
+    assert not reserved & in_triplets
+    readable = set(read_chunks(con)["text"].to_pylist())
+    con.close()
+    assert readable and not reserved & readable

@@ -1,19 +1,18 @@
--- Retrieval queries: up to $queries_per_champion knowledge chunks per champion (deterministic pick),
--- each with the terms to mask (display name, key, long name parts, ability names) so that the
--- query describes the kit or lore without naming the champion.  `target` is the relevant document.
+-- Retrieval queries: the chunks main.eval_query_chunks reserves for evaluation (a few per champion,
+-- never read by a training stage), each with the terms to mask (display name, key, long name parts,
+-- ability names) so that the query describes the kit or lore without naming the champion.
+-- `target` is the relevant document.
 WITH abilities AS (
     SELECT champion, list(DISTINCT value ORDER BY value) AS names
     FROM raw.facts
     WHERE fact_type = 'ability_name'
     GROUP BY champion
 ),
-ranked AS (
-    SELECT chunk_id, champion, text,
-           row_number() OVER (PARTITION BY champion ORDER BY md5(chunk_id)) AS pick
-    FROM main.corpus_chunks
-    WHERE champion IS NOT NULL
-      AND n_tokens >= $min_tokens
-      AND regexp_matches(coalesce(section, ''), $section_pattern)
+reserved AS (
+    SELECT c.chunk_id, c.champion, c.text
+    FROM main.eval_query_chunks AS q
+    JOIN main.corpus_chunks AS c USING (chunk_id)
+    WHERE regexp_matches(coalesce(c.section, ''), $section_pattern)
 )
 SELECT r.chunk_id AS query_id,
        r.champion AS target,
@@ -23,9 +22,8 @@ SELECT r.chunk_id AS query_id,
            list_filter(string_split(ch.name, ' '), lambda part: length(part) >= 4),
            coalesce(a.names, [])
        ) AS mask_terms
-FROM ranked AS r
+FROM reserved AS r
 JOIN main.champions AS ch ON ch.champion_key = r.champion
 LEFT JOIN abilities AS a ON a.champion = r.champion
-WHERE r.pick <= $queries_per_champion
-  AND ($split = 'all' OR ch.embedding_split = $split)
+WHERE ($split = 'all' OR ch.embedding_split = $split)
 ORDER BY r.champion, r.chunk_id

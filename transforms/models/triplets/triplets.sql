@@ -93,6 +93,12 @@ chunks as (
     select chunk_id, champion, text, split
     from {{ ref('corpus_chunks') }}
     where champion is not null
+      -- reserved for evaluation, and any chunk repeating a reserved chunk's text
+      and text not in (
+          select reserved_text.text
+          from {{ ref('eval_query_chunks') }} as reserved
+          join {{ ref('corpus_chunks') }} as reserved_text using (chunk_id)
+      )
     qualify row_number() over (
         partition by champion order by stable_unit('{{ settings.seed }}:chunk:' || chunk_id)
     ) <= {{ settings.text_per_champion * 2 }}
