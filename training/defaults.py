@@ -87,6 +87,17 @@ EMBED: dict[str, Any] = {
     "use_lora": False,  # decoders: train a LoRA adapter instead of all weights
     "lora_preset": None,
     "lora": dict(LORA),
+    # none, or vocabulary: give each champion name its own token, its embedding learned from the corpus
+    # text around the name (masked, encoder frozen; training/vocabulary.py) before triplet training
+    "adaptation": "none",
+    "adapt_corpus_split": "train",  # corpus_chunks read by the adaptation: train or all
+    "adapt_mask_ratio": 0.15,  # share of ordinary tokens masked to fit the tied masked-LM head
+    "adapt_ridge": 1.0,  # ridge penalty of that head
+    "adapt_batch_size": 32,
+    "adapt_max_seq_length": 256,
+    # keep the input token embeddings fixed, so what triplets teach lives in the layers above them and
+    # carries over to names never in a triplet
+    "freeze_token_embeddings": False,
 }
 
 STAGES: dict[str, dict[str, Any]] = {"embed": EMBED, "clm": CLM, "sft": SFT}

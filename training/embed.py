@@ -8,6 +8,11 @@ Two kinds of base:
   ``Transformer`` + ``Pooling`` (last-token or mean), optionally with a LoRA adapter
   (LLM2Vec-style adaptation, bidirectional attention + MNTP + SimCSE, is not built yet).
 
+With ``adaptation: vocabulary`` (encoders), every champion name first gets its
+own token whose embedding is learned from the corpus text around the name
+(:mod:`training.vocabulary`); with ``freeze_token_embeddings`` the triplets then
+train only the layers above the tokens.
+
 Champion triplets (name, name sharing a role, name sharing none) teach the
 geometry; text triplets (name, a chunk about that champion, a chunk about a
 dissimilar one) tie names to what the corpus says about them, which is what
@@ -34,6 +39,7 @@ from warehouse.project import Project
 
 LOSSES = ("mnrl", "triplet", "cached_mnrl")
 POOLING = ("lasttoken", "mean")
+ADAPTATIONS = ("none", "vocabulary")
 COLUMNS = ["anchor", "positive", "negative"]
 
 
@@ -44,6 +50,7 @@ class EmbedData:
     train: pa.Table  # anchor, positive, negative
     validation: pa.Table
     champions: pa.Table
+    adaptation_texts: list[str] | None = None  # corpus text read by the vocabulary adaptation
 
 
 def check_settings(settings: dict[str, Any]) -> None:
@@ -53,6 +60,10 @@ def check_settings(settings: dict[str, Any]) -> None:
         raise PresetError(f"embed: pooling '{settings['pooling']}' is not one of {', '.join(POOLING)}")
     if settings["corpus_pairs_scope"] not in ("train", "all"):
         raise PresetError(f"embed: corpus_pairs_scope '{settings['corpus_pairs_scope']}' is not one of train, all")
+    if settings["adaptation"] not in ADAPTATIONS:
+        raise PresetError(f"embed: adaptation '{settings['adaptation']}' is not one of {', '.join(ADAPTATIONS)}")
+    if settings["adapt_corpus_split"] not in ("train", "all"):
+        raise PresetError(f"embed: adapt_corpus_split '{settings['adapt_corpus_split']}' is not one of train, all")
     unknown = set(settings["kinds"]) - {"champion", "text"}
     if unknown or not settings["kinds"]:
         raise PresetError(f"embed: kinds must be a non-empty subset of [champion, text], got {settings['kinds']}")
@@ -145,23 +156,35 @@ def prepare(project: Project, settings: dict[str, Any], snapshot: Snapshot) -> E
             raise bases.BaseModelError(f"{base_path} holds only a LoRA adapter: embed needs full weights; train it with --set merge=true")
         if not bases.is_decoder(source):
             raise bases.BaseModelError(f"base model {base_path} is neither a sentence-transformers folder nor a decoder")
+        if settings["adaptation"] != "none":
+            raise PresetError(
+                f"embed: adaptation '{settings['adaptation']}' works on encoder bases; {base_path} is a decoder "
+                "(LLM2Vec-style adaptation of decoders is not built): set adaptation=none"
+            )
+    adapting = settings["adaptation"] == "vocabulary"
     con = project.connect(read_only=True)
     try:
         champions = snapshot.add("champions", read_champions(con))
         triplets = snapshot.add("triplets", read_triplets(con, settings["kinds"]))
-        chunks = snapshot.add("corpus_chunks", read_chunks(con)) if settings["corpus_pairs_per_champion"] > 0 else None
+        wants_chunks = settings["corpus_pairs_per_champion"] > 0 or adapting
+        chunks = snapshot.add("corpus_chunks", read_chunks(con)) if wants_chunks else None
     finally:
         con.close()
     check_triplets(triplets, champions)
     train = split_rows(triplets, "train")
     require_rows(train, "main.triplets (split 'train', kinds " + ", ".join(settings["kinds"]) + ")", "run `riftlab build` after crawling champions; check the triplet rules")
     train = cap_rows(train, int(settings["max_train_triplets"]), int(settings["seed"])).select(COLUMNS)
-    if chunks is not None:
+    if settings["corpus_pairs_per_champion"] > 0:
         extra = corpus_pairs(champions, chunks, int(settings["corpus_pairs_per_champion"]), settings["corpus_pairs_scope"], int(settings["seed"]))
         train = pa.concat_tables([train, extra])
     validation = split_rows(triplets, "validation")
     validation = cap_rows(validation, int(settings["max_validation_triplets"]), int(settings["seed"])).select(COLUMNS)
-    return EmbedData(base_path, decoder, train, validation, champions)
+    adaptation_texts = None
+    if adapting:
+        scope = chunks if settings["adapt_corpus_split"] == "all" else split_rows(chunks, "train")
+        adaptation_texts = [text for text in scope["text"].to_pylist() if text]
+        require_rows(scope, f"main.corpus_chunks (split '{settings['adapt_corpus_split']}')", "run `riftlab build`; the vocabulary adaptation reads the corpus")
+    return EmbedData(base_path, decoder, train, validation, champions, adaptation_texts)
 
 
 def build_model(settings: dict[str, Any], data: EmbedData):
@@ -198,6 +221,28 @@ def build_loss(settings: dict[str, Any], model):
     return losses.MultipleNegativesRankingLoss(model)
 
 
+def adapt(model, settings: dict[str, Any], data: EmbedData, console, metrics: dict[str, Any]) -> None:
+    """Champion-name tokens learned from the corpus (training/vocabulary.py), before any triplet."""
+    from tqdm.auto import tqdm
+
+    from training.probe import name_neighbour_rates
+    from training.vocabulary import adapt_vocabulary
+
+    names = data.champions["name"].to_pylist()
+    stats = adapt_vocabulary(
+        model, names, data.adaptation_texts or [], settings,
+        progress=lambda batches: tqdm(batches, desc="adapting champion-name tokens", unit="batch"),
+    )
+    metrics.update(stats.metrics())
+    metrics.update({f"{k}_adapted": v for k, v in name_neighbour_rates(model, data.champions).items()})
+    missing = stats.names_without_mentions
+    console.print(
+        f"vocabulary adaptation: {stats.names} champion-name tokens ({stats.added_tokens} new) from {stats.mentions} mentions "
+        f"in {len(data.adaptation_texts or [])} chunks in {stats.seconds:.0f}s; masked-word head top-1 {stats.head_top1:.3f}"
+        + (f"; {len(missing)} never mentioned, kept their word pieces ({', '.join(missing[:5])}{'...' if len(missing) > 5 else ''})" if missing else "")
+    )
+
+
 def fit(settings: dict[str, Any], data: EmbedData, folder: Path, console) -> FitResult:
     import shutil
 
@@ -226,6 +271,10 @@ def fit(settings: dict[str, Any], data: EmbedData, folder: Path, console) -> Fit
         eval_dataset = Dataset(v.slice(0, min(v.num_rows, 128)))
         metrics["validation_accuracy_before"] = round(float(evaluator(model)[evaluator.primary_metric]), 4)
     metrics.update({f"{k}_before": v for k, v in name_neighbour_rates(model, data.champions).items()})
+    if data.adaptation_texts is not None:
+        adapt(model, settings, data, console, metrics)
+    if settings["freeze_token_embeddings"]:  # after the adaptation, which replaces the embedding matrix
+        model[0].auto_model.get_input_embeddings().weight.requires_grad_(False)
 
     batch_size = int(settings["batch_size"])
     steps = max(1, int(np.ceil(data.train.num_rows / batch_size) * float(settings["epochs"])))

@@ -1,0 +1,172 @@
+"""Vocabulary adaptation: one token per champion name, its embedding learned from the corpus.
+
+A general-purpose encoder splits "Kai'Sa" into word pieces it shares with
+thousands of unrelated words, so a bare champion name means next to nothing to
+it, and triplet training can only memorise the names it is shown.  This step
+gives every champion name its own token and sets that token's input embedding
+from what the corpus says around the name, without any role or class label:
+
+1. each name becomes one added token (normalised the way the tokenizer
+   normalises text, matched as a whole word);
+2. the frozen encoder reads the corpus chunks with every champion-name mention
+   masked, plus a share of ordinary tokens;
+3. a linear masked-LM head tied to the input embeddings (``hidden -> embedding
+   of the masked word``) is fitted in closed form (ridge) on the ordinary masked
+   tokens: it maps what the encoder expects at a position to a point of the
+   input-embedding space;
+4. a name's token embedding is that map applied to the mean state at its masked
+   mentions, rescaled to the spread of the word-piece averages it replaces.
+
+Names without a mention keep the average of their word pieces.  This is the
+encoder counterpart of the decoder path's masked next-token adaptation: it
+reads the corpus text (the training split by default), never a triplet.  With
+``freeze_token_embeddings`` the triplet training that follows must then learn
+its geometry in the layers above the tokens, which is what carries over to
+champions that were never in a triplet.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+
+@dataclass
+class AdaptationStats:
+    names: int
+    added_tokens: int
+    mentions: int
+    names_without_mentions: list[str]
+    head_top1: float  # the ridge head's top-1 accuracy on masked ordinary tokens it was not fitted on
+    seconds: float
+
+    def metrics(self) -> dict[str, Any]:
+        return {
+            "adapt_names": self.names,
+            "adapt_added_tokens": self.added_tokens,
+            "adapt_mentions": self.mentions,
+            "adapt_names_without_mentions": len(self.names_without_mentions),
+            "adapt_head_top1": round(self.head_top1, 4),
+            "adapt_seconds": round(self.seconds, 1),
+        }
+
+
+def token_text(tokenizer, name: str) -> str:
+    """``name`` as the tokenizer's normaliser would see it (lower-cased for uncased models)."""
+    normalizer = getattr(getattr(tokenizer, "backend_tokenizer", None), "normalizer", None)
+    return normalizer.normalize_str(name) if normalizer is not None else name
+
+
+def add_name_tokens(tokenizer, names: list[str]) -> tuple[list[int], list[list[int]], int]:
+    """Add one whole-word token per name; returns their ids, each name's former pieces, and how many were new."""
+    from tokenizers import AddedToken
+
+    pieces = [tokenizer(name, add_special_tokens=False)["input_ids"] for name in names]
+    texts = [token_text(tokenizer, name) for name in names]
+    added = tokenizer.add_tokens([AddedToken(text, single_word=True, normalized=True) for text in texts])
+    ids = tokenizer.convert_tokens_to_ids(texts)
+    return ids, pieces, added
+
+
+def _masked_states(encoder, tokenizer, texts: list[str], name_ids: list[int], settings: dict[str, Any], progress):
+    """Hidden states at masked name mentions (with the name's index) and at masked ordinary tokens (with the token)."""
+    import torch
+
+    rng = np.random.default_rng(int(settings["seed"]))
+    name_index = {token: i for i, token in enumerate(name_ids)}
+    special = np.array(sorted(set(tokenizer.all_special_ids)))
+    name_array = np.array(sorted(name_index))
+    encoded = tokenizer(texts, truncation=True, max_length=int(settings["adapt_max_seq_length"]))["input_ids"]
+    batch_size = int(settings["adapt_batch_size"])
+    ratio = float(settings["adapt_mask_ratio"])
+    name_states, name_labels, word_states, word_labels = [], [], [], []
+    encoder.eval()
+    for start in progress(range(0, len(encoded), batch_size)):
+        batch = encoded[start : start + batch_size]
+        width = max(len(ids) for ids in batch)
+        input_ids = torch.full((len(batch), width), tokenizer.pad_token_id)
+        attention = torch.zeros_like(input_ids)
+        kind = torch.zeros_like(input_ids)  # 1: masked name, 2: masked ordinary token
+        labels = torch.zeros_like(input_ids)
+        for row, ids in enumerate(batch):
+            ids = np.asarray(ids)
+            is_name = np.isin(ids, name_array)
+            ordinary = np.flatnonzero(~is_name & ~np.isin(ids, special))
+            chosen = rng.choice(ordinary, size=min(len(ordinary), max(1, int(ratio * len(ids)))), replace=False) if len(ordinary) else []
+            is_word = np.zeros(len(ids), dtype=bool)
+            is_word[chosen] = True
+            masked = np.where(is_name | is_word, tokenizer.mask_token_id, ids)
+            input_ids[row, : len(ids)] = torch.from_numpy(masked)
+            attention[row, : len(ids)] = 1
+            kind[row, : len(ids)] = torch.from_numpy(is_name * 1 + is_word * 2)
+            labels[row, : len(ids)] = torch.from_numpy(ids)
+        with torch.no_grad():
+            hidden = encoder(input_ids=input_ids, attention_mask=attention).last_hidden_state
+        name_states.append(hidden[kind == 1])
+        name_labels.extend(name_index[int(t)] for t in labels[kind == 1])
+        word_states.append(hidden[kind == 2])
+        word_labels.append(labels[kind == 2])
+    return torch.cat(name_states), np.array(name_labels, dtype=np.int64), torch.cat(word_states), torch.cat(word_labels)
+
+
+def _ridge_head(states, targets, ridge: float):
+    """Least-squares map (with bias) from hidden states to target embeddings."""
+    import torch
+
+    x = torch.cat([states, torch.ones(len(states), 1)], dim=1).double()
+    gram = x.T @ x + ridge * torch.eye(x.shape[1], dtype=torch.float64)
+    return torch.linalg.solve(gram, x.T @ targets.double()).float()
+
+
+def _apply(head, states):
+    import torch
+
+    return torch.cat([states, torch.ones(len(states), 1)], dim=1) @ head
+
+
+def adapt_vocabulary(model, names: list[str], texts: list[str], settings: dict[str, Any], progress=lambda it: it) -> AdaptationStats:
+    """Give each of ``names`` its own token in ``model`` (a sentence-transformers encoder), learned from ``texts``."""
+    import time
+
+    import torch
+
+    started = time.perf_counter()
+    transformer = model[0]
+    tokenizer, encoder = transformer.tokenizer, transformer.auto_model
+    if tokenizer.mask_token_id is None:
+        raise ValueError(f"vocabulary adaptation needs a masked-LM tokenizer with a mask token; {type(tokenizer).__name__} has none")
+    name_ids, pieces, added = add_name_tokens(tokenizer, names)
+    encoder.resize_token_embeddings(len(tokenizer), mean_resizing=False)
+    embeddings = encoder.get_input_embeddings().weight
+    with torch.no_grad():
+        piece_means = torch.stack([embeddings[p].mean(0) if p else embeddings.mean(0) for p in pieces])
+        embeddings[name_ids] = piece_means  # also the value kept by names the corpus never mentions
+
+    name_states, name_labels, word_states, word_labels = _masked_states(encoder, tokenizer, texts, name_ids, settings, progress)
+    counts = np.bincount(name_labels, minlength=len(names))
+    # fit the head on 90% of the ordinary masked tokens, report its accuracy on the rest
+    order = torch.from_numpy(np.random.default_rng(int(settings["seed"])).permutation(len(word_labels)))
+    cut = max(1, int(0.9 * len(order)))
+    with torch.no_grad():
+        table = embeddings.detach()
+        head = _ridge_head(word_states[order[:cut]], table[word_labels[order[:cut]]], float(settings["adapt_ridge"]))
+        held = order[cut:]
+        head_top1 = float((_apply(head, word_states[held]) @ table.T).argmax(-1).eq(word_labels[held]).float().mean()) if len(held) else float("nan")
+
+        mentioned = np.flatnonzero(counts > 0)
+        if len(mentioned):
+            sums = torch.zeros(len(names), name_states.shape[1]).index_add_(0, torch.from_numpy(name_labels), name_states)
+            mapped = _apply(head, sums[mentioned] / torch.from_numpy(counts[mentioned]).float()[:, None])
+            reference = piece_means[mentioned]
+            scale = (reference - reference.mean(0)).norm(dim=1).mean() / (mapped - mapped.mean(0)).norm(dim=1).mean().clamp(min=1e-8)
+            embeddings[[name_ids[i] for i in mentioned]] = reference.mean(0) + (mapped - mapped.mean(0)) * scale
+    return AdaptationStats(
+        names=len(names),
+        added_tokens=int(added),
+        mentions=int(counts.sum()),
+        names_without_mentions=[names[i] for i in np.flatnonzero(counts == 0)],
+        head_top1=head_top1,
+        seconds=time.perf_counter() - started,
+    )
