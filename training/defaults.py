@@ -91,6 +91,7 @@ EMBED: dict[str, Any] = {
     # text around the name (masked, encoder frozen; training/vocabulary.py) before triplet training
     "adaptation": "none",
     "adapt_corpus_split": "train",  # corpus_chunks read by the adaptation: train or all
+    "adapt_min_mentions": 5,  # names mentioned less often keep their word-piece average
     "adapt_mask_ratio": 0.15,  # share of ordinary tokens masked to fit the tied masked-LM head
     "adapt_ridge": 1.0,  # ridge penalty of that head
     "adapt_batch_size": 32,

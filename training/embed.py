@@ -239,7 +239,7 @@ def adapt(model, settings: dict[str, Any], data: EmbedData, console, metrics: di
     console.print(
         f"vocabulary adaptation: {stats.names} champion-name tokens ({stats.added_tokens} new) from {stats.mentions} mentions "
         f"in {len(data.adaptation_texts or [])} chunks in {stats.seconds:.0f}s; masked-word head top-1 {stats.head_top1:.3f}"
-        + (f"; {len(missing)} never mentioned, kept their word pieces ({', '.join(missing[:5])}{'...' if len(missing) > 5 else ''})" if missing else "")
+        + (f"; {len(missing)} mentioned under {settings['adapt_min_mentions']} times kept their word pieces ({', '.join(missing[:5])}{'...' if len(missing) > 5 else ''})" if missing else "")
     )
 
 

@@ -17,7 +17,8 @@ from what the corpus says around the name, without any role or class label:
 4. a name's token embedding is that map applied to the mean state at its masked
    mentions, rescaled to the spread of the word-piece averages it replaces.
 
-Names without a mention keep the average of their word pieces.  This is the
+Names with fewer than ``adapt_min_mentions`` mentions keep the average of their
+word pieces: a mean over one or two contexts is noise, not meaning.  This is the
 encoder counterpart of the decoder path's masked next-token adaptation: it
 reads the corpus text (the training split by default), never a triplet.  With
 ``freeze_token_embeddings`` the triplet training that follows must then learn
@@ -38,7 +39,7 @@ class AdaptationStats:
     names: int
     added_tokens: int
     mentions: int
-    names_without_mentions: list[str]
+    names_without_mentions: list[str]  # fewer than adapt_min_mentions: kept their word-piece average
     head_top1: float  # the ridge head's top-1 accuracy on masked ordinary tokens it was not fitted on
     seconds: float
 
@@ -155,7 +156,7 @@ def adapt_vocabulary(model, names: list[str], texts: list[str], settings: dict[s
         held = order[cut:]
         head_top1 = float((_apply(head, word_states[held]) @ table.T).argmax(-1).eq(word_labels[held]).float().mean()) if len(held) else float("nan")
 
-        mentioned = np.flatnonzero(counts > 0)
+        mentioned = np.flatnonzero(counts >= max(1, int(settings["adapt_min_mentions"])))
         if len(mentioned):
             sums = torch.zeros(len(names), name_states.shape[1]).index_add_(0, torch.from_numpy(name_labels), name_states)
             mapped = _apply(head, sums[mentioned] / torch.from_numpy(counts[mentioned]).float()[:, None])
@@ -166,7 +167,7 @@ def adapt_vocabulary(model, names: list[str], texts: list[str], settings: dict[s
         names=len(names),
         added_tokens=int(added),
         mentions=int(counts.sum()),
-        names_without_mentions=[names[i] for i in np.flatnonzero(counts == 0)],
+        names_without_mentions=[names[i] for i in np.setdiff1d(np.arange(len(names)), mentioned)],
         head_top1=head_top1,
         seconds=time.perf_counter() - started,
     )

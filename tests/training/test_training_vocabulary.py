@@ -7,7 +7,7 @@ import training_fixture_data as fixture_data
 
 from training.errors import PresetError
 
-SETTINGS = {"seed": 7, "adapt_mask_ratio": 0.15, "adapt_ridge": 1.0, "adapt_batch_size": 8, "adapt_max_seq_length": 64}
+SETTINGS = {"seed": 7, "adapt_min_mentions": 3, "adapt_mask_ratio": 0.15, "adapt_ridge": 1.0, "adapt_batch_size": 8, "adapt_max_seq_length": 64}
 
 # Made-up names, so that nothing but these texts can tell the encoder what they are.
 ASSASSIN = [
@@ -76,10 +76,7 @@ def test_embed_with_adaptation_freezes_tokens_and_saves_the_new_vocabulary(proje
     from training.bases import minilm_path
     from training.runner import train
 
-    result = train(
-        project, "embed",
-        overrides=["epochs=1", "batch_size=16", "max_seq_length=48", "adaptation=vocabulary", "freeze_token_embeddings=true"],
-    )
+    result = train(project, "embed", "embed_adapted", overrides=["epochs=1", "batch_size=16", "max_seq_length=48", "adapt_min_mentions=1"])
     m = result.metrics
     assert m["adapt_names"] == len(fixture_data.champion_rows()) >= m["adapt_added_tokens"] > 0
     assert m["adapt_mentions"] > 0 and "heldout_subclass_5nn_adapted" in m
