@@ -53,17 +53,19 @@ class EmbedData:
     adaptation_texts: list[str] | None = None  # corpus text read by the vocabulary adaptation
 
 
+CHOICES = {
+    "loss": LOSSES,
+    "pooling": POOLING,
+    "corpus_pairs_scope": ("train", "all"),
+    "adaptation": ADAPTATIONS,
+    "adapt_corpus_split": ("train", "all"),
+}
+
+
 def check_settings(settings: dict[str, Any]) -> None:
-    if settings["loss"] not in LOSSES:
-        raise PresetError(f"embed: loss '{settings['loss']}' is not one of {', '.join(LOSSES)}")
-    if settings["pooling"] not in POOLING:
-        raise PresetError(f"embed: pooling '{settings['pooling']}' is not one of {', '.join(POOLING)}")
-    if settings["corpus_pairs_scope"] not in ("train", "all"):
-        raise PresetError(f"embed: corpus_pairs_scope '{settings['corpus_pairs_scope']}' is not one of train, all")
-    if settings["adaptation"] not in ADAPTATIONS:
-        raise PresetError(f"embed: adaptation '{settings['adaptation']}' is not one of {', '.join(ADAPTATIONS)}")
-    if settings["adapt_corpus_split"] not in ("train", "all"):
-        raise PresetError(f"embed: adapt_corpus_split '{settings['adapt_corpus_split']}' is not one of train, all")
+    for key, allowed in CHOICES.items():
+        if settings[key] not in allowed:
+            raise PresetError(f"embed: {key} '{settings[key]}' is not one of {', '.join(allowed)}")
     unknown = set(settings["kinds"]) - {"champion", "text"}
     if unknown or not settings["kinds"]:
         raise PresetError(f"embed: kinds must be a non-empty subset of [champion, text], got {settings['kinds']}")
@@ -235,7 +237,7 @@ def adapt(model, settings: dict[str, Any], data: EmbedData, console, metrics: di
     )
     metrics.update(stats.metrics())
     metrics.update({f"{k}_adapted": v for k, v in name_neighbour_rates(model, data.champions).items()})
-    missing = stats.names_without_mentions
+    missing = stats.unadapted_names
     console.print(
         f"vocabulary adaptation: {stats.names} champion-name tokens ({stats.added_tokens} new) from {stats.mentions} mentions "
         f"in {len(data.adaptation_texts or [])} chunks in {stats.seconds:.0f}s; masked-word head top-1 {stats.head_top1:.3f}"

@@ -33,13 +33,15 @@ from typing import Any
 
 import numpy as np
 
+from training.errors import BaseModelError
+
 
 @dataclass
 class AdaptationStats:
     names: int
     added_tokens: int
     mentions: int
-    names_without_mentions: list[str]  # fewer than adapt_min_mentions: kept their word-piece average
+    unadapted_names: list[str]  # mentioned fewer than adapt_min_mentions times: kept their word-piece average
     head_top1: float  # the ridge head's top-1 accuracy on masked ordinary tokens it was not fitted on
     seconds: float
 
@@ -48,7 +50,7 @@ class AdaptationStats:
             "adapt_names": self.names,
             "adapt_added_tokens": self.added_tokens,
             "adapt_mentions": self.mentions,
-            "adapt_names_without_mentions": len(self.names_without_mentions),
+            "adapt_unadapted_names": len(self.unadapted_names),
             "adapt_head_top1": round(self.head_top1, 4),
             "adapt_seconds": round(self.seconds, 1),
         }
@@ -137,7 +139,9 @@ def adapt_vocabulary(model, names: list[str], texts: list[str], settings: dict[s
     transformer = model[0]
     tokenizer, encoder = transformer.tokenizer, transformer.auto_model
     if tokenizer.mask_token_id is None:
-        raise ValueError(f"vocabulary adaptation needs a masked-LM tokenizer with a mask token; {type(tokenizer).__name__} has none")
+        raise BaseModelError(
+            f"vocabulary adaptation needs a masked-LM tokenizer with a mask token; {type(tokenizer).__name__} has none: set adaptation=none"
+        )
     name_ids, pieces, added = add_name_tokens(tokenizer, names)
     encoder.resize_token_embeddings(len(tokenizer), mean_resizing=False)
     embeddings = encoder.get_input_embeddings().weight
@@ -167,7 +171,7 @@ def adapt_vocabulary(model, names: list[str], texts: list[str], settings: dict[s
         names=len(names),
         added_tokens=int(added),
         mentions=int(counts.sum()),
-        names_without_mentions=[names[i] for i in np.setdiff1d(np.arange(len(names)), mentioned)],
+        unadapted_names=[names[i] for i in np.setdiff1d(np.arange(len(names)), mentioned)],
         head_top1=head_top1,
         seconds=time.perf_counter() - started,
     )

@@ -53,7 +53,7 @@ def test_names_become_single_tokens_learned_from_their_contexts():
     stats = adapt_vocabulary(model, names, _texts(), SETTINGS)
 
     assert all(tokenizer.tokenize(f"{name} wins lane") == [name.lower(), "wins", "lane"] for name in names)
-    assert stats.mentions == 16 and stats.names_without_mentions == ["Zenthal"] and stats.added_tokens == 5
+    assert stats.mentions == 16 and stats.unadapted_names == ["Zenthal"] and stats.added_tokens == 5
     table = model[0].auto_model.get_input_embeddings().weight.detach()
     ids = dict(zip(names, tokenizer.convert_tokens_to_ids([n.lower() for n in names])))
     # never mentioned: keeps the mean of its former word pieces; ordinary words are untouched
