@@ -82,7 +82,7 @@ def read_chunks(con: duckdb.DuckDBPyConnection, columns: str = "chunk_id, champi
     """The corpus chunks a training stage may read: all but those whose text is reserved as an evaluation query."""
     require_table(con, "main", "corpus_chunks", BUILD_HINT)
     reserved = (
-        "WHERE text NOT IN (SELECT c.text FROM main.eval_query_chunks JOIN main.corpus_chunks AS c USING (chunk_id))"
+        "WHERE text NOT IN (SELECT text FROM main.eval_query_chunks)"
         if table_exists(con, "main", "eval_query_chunks")
         else ""
     )

@@ -104,7 +104,7 @@ def fill_warehouse(con) -> None:
     con.executemany("INSERT INTO main.corpus_chunks VALUES (?, ?, ?, ?, ?, ?, ?, ?)", chunks)
     # one evaluation query for champions whose text no triplet uses
     con.execute(
-        "CREATE TABLE main.eval_query_chunks AS SELECT chunk_id, champion, split FROM main.corpus_chunks "
+        "CREATE TABLE main.eval_query_chunks AS SELECT chunk_id, champion, split, text FROM main.corpus_chunks "
         "WHERE champion IN ('Garen', 'Jinx') QUALIFY row_number() OVER (PARTITION BY champion ORDER BY chunk_id) = 1"
     )
     con.executemany(

@@ -91,7 +91,7 @@ def fill_warehouse(con: duckdb.DuckDBPyConnection, champions=CHAMPIONS, triplets
     )
     con.execute(  # every champion chunk is an evaluation query here, as eval_query_chunks would pick
         "CREATE OR REPLACE TABLE main.eval_query_chunks AS "
-        "SELECT chunk_id, champion, split FROM main.corpus_chunks WHERE champion IS NOT NULL"
+        "SELECT chunk_id, champion, split, text FROM main.corpus_chunks WHERE champion IS NOT NULL"
     )
     con.executemany(
         "INSERT INTO raw.facts VALUES (?, 'ability_name', ?, 'meraki', NULL, 'h', TIMESTAMP '2025-10-01', 'crawl-1')",

@@ -128,6 +128,7 @@ def test_evaluation_queries_are_reserved_and_kept_out_of_training(built):
     assert {c for c, n in chunks_of.items() if n > 1} == set(per_champion)
     reserved = {r[0] for r in con.execute(
         "select c.text from main.eval_query_chunks join main.corpus_chunks c using (chunk_id)").fetchall()}
+    assert reserved == {r[0] for r in con.execute("select text from main.eval_query_chunks").fetchall()}
     in_triplets = {t for row in con.execute("select positive, negative from main.triplets").fetchall() for t in row}
     assert not reserved & in_triplets
     readable = set(read_chunks(con)["text"].to_pylist())

@@ -9,7 +9,7 @@ WITH abilities AS (
     GROUP BY champion
 ),
 reserved AS (
-    SELECT c.chunk_id, c.champion, c.text
+    SELECT q.chunk_id, q.champion, q.text
     FROM main.eval_query_chunks AS q
     JOIN main.corpus_chunks AS c USING (chunk_id)
     WHERE regexp_matches(coalesce(c.section, ''), $section_pattern)

@@ -7,6 +7,7 @@ with ranked as (
         chunk_id,
         champion,
         split,
+        text,
         n_tokens >= {{ var('eval_query_min_tokens') }} as long_enough,
         count(*) over (partition by champion) as chunks_of_champion,
         row_number() over (
@@ -17,7 +18,7 @@ with ranked as (
     from {{ ref('corpus_chunks') }}
     where champion is not null
 )
-select chunk_id, champion, split
+select chunk_id, champion, split, text
 from ranked
 where long_enough
   and pick <= {{ var('eval_queries_per_champion') }}
