@@ -51,8 +51,11 @@ def train(project: Project, stage: str, preset: str | None, base: str | None, ov
 @project_options
 def runs(project: Project, stage: str | None, limit: int, as_json: bool) -> None:
     """List training runs (newest first) from meta.training_runs."""
-    from training.registry import list_runs
+    from training.registry import list_runs, reap_abandoned
+    from training.runner import output_root
 
+    for stale in reap_abandoned(project, output_root(project)):
+        click.echo(f"{stale}: its process is gone; closed as failed", err=True)
     rows = list_runs(project, stage, limit)
     if as_json:
         click.echo(json.dumps(rows, default=str, indent=2))

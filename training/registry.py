@@ -4,11 +4,20 @@ Connections are opened only for the moment of a write, so a long run does not
 hold the warehouse lock.  A run that raises (or is interrupted) is closed as
 ``failed`` with its error; only a run whose checkpoint was renamed into place
 is ``finished``.
+
+A process killed outright (SIGKILL, the kernel's out-of-memory killer, a lost
+machine) cannot close its row.  Its partial folder names the process that owns
+it (:data:`OWNER_FILE`), so :func:`reap_abandoned` can tell a live run from a
+dead one and close the dead one as ``failed``; ``riftlab runs`` and every new
+``riftlab train`` call it.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import socket
 import subprocess
 import uuid
 from dataclasses import dataclass
@@ -17,6 +26,9 @@ from pathlib import Path
 from typing import Any
 
 from warehouse.project import Project
+
+#: written into a run's partial folder while it trains: which process owns the run
+OWNER_FILE = "riftlab_owner.json"
 
 
 @dataclass
@@ -127,3 +139,62 @@ def get_run(project: Project, run_id: str) -> dict[str, Any] | None:
     finally:
         con.close()
     return dict(zip(names, row)) if row else None
+
+
+def write_owner(workdir: Path, run_id: str) -> None:
+    """Record this process as the owner of the run training in ``workdir``."""
+    import psutil
+
+    me = psutil.Process()
+    owner = {"run_id": run_id, "host": socket.gethostname(), "pid": os.getpid(), "process_started": me.create_time()}
+    (workdir / OWNER_FILE).write_text(json.dumps(owner), encoding="utf-8")
+
+
+def _owner_alive(owner: dict[str, Any]) -> bool:
+    """Whether the process named by ``owner`` still runs (a reused pid with a later start time does not count)."""
+    import psutil
+
+    try:
+        process = psutil.Process(int(owner["pid"]))
+        return abs(process.create_time() - float(owner["process_started"])) < 1.0
+    except (psutil.NoSuchProcess, psutil.ZombieProcess):
+        return False
+    except (psutil.AccessDenied, KeyError, TypeError, ValueError):
+        return True  # cannot tell: leave the run alone
+
+
+def reap_abandoned(project: Project, output_root: Path) -> list[str]:
+    """Close as ``failed`` every ``running`` run whose owning process on this host is gone.
+
+    Runs owned by another host, or whose partial folder holds no owner file, are left alone:
+    nothing here can prove they are dead.  Returns the run ids closed.
+    """
+    from warehouse.db import table_exists
+
+    if not project.db_path.exists():
+        return []
+    con = project.connect(read_only=True)
+    try:
+        if not table_exists(con, "meta", "training_runs"):
+            return []
+        running = [row[0] for row in con.execute("SELECT run_id FROM meta.training_runs WHERE status = 'running'").fetchall()]
+    finally:
+        con.close()
+    host = socket.gethostname()
+    reaped = []
+    for run_id in running:
+        workdir = output_root / f".{run_id}.partial"
+        try:
+            owner = json.loads((workdir / OWNER_FILE).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if owner.get("host") != host or _owner_alive(owner):
+            continue
+        shutil.rmtree(workdir, ignore_errors=True)
+        close(
+            project, run_id, "failed",
+            error=f"abandoned: process {owner.get('pid')} on {host} ended without closing the run "
+            "(killed by a signal or the out-of-memory killer); its partial checkpoint was removed",
+        )
+        reaped.append(run_id)
+    return reaped

@@ -114,12 +114,15 @@ def train(
     workdir = root / f".{run_id}.partial"
     main = distributed.is_main()
     if main:
+        for stale in registry.reap_abandoned(project, root):
+            console.print(f"[yellow]{stale}: its process is gone; closed as failed[/yellow]")
         registry.start(project, record)
         console.print(
             f"[bold]{run_id}[/bold]: {stage} from [cyan]{record.base_model}[/cyan], preset {preset_name}, "
             f"data snapshot {record.corpus_snapshot_id} ({', '.join(f'{k} {v}' for k, v in record.data_rows.items())})"
         )
         workdir.mkdir(parents=True, exist_ok=False)
+        registry.write_owner(workdir, run_id)
     distributed.barrier()
     try:
         result = module.fit(settings, prepared, workdir, console)
@@ -131,6 +134,7 @@ def train(
         plot = save_loss_curves(result.log_history, workdir / LOSS_CURVES, f"{run_id} ({stage})")
         (workdir / "log_history.json").write_text(json.dumps(result.log_history, indent=1, default=str), encoding="utf-8")
         write_model_card(workdir, record, metrics, plot)
+        (workdir / registry.OWNER_FILE).unlink()
         (workdir / "riftlab_run.json").write_text(
             json.dumps({"run_id": run_id, "stage": stage, "snapshot_id": record.corpus_snapshot_id, "metrics": metrics}, indent=2, default=str),
             encoding="utf-8",
