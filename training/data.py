@@ -82,7 +82,8 @@ def read_chunks(con: duckdb.DuckDBPyConnection, columns: str = "chunk_id, champi
     """The corpus chunks a training stage may read: all but those whose text is reserved as an evaluation query."""
     require_table(con, "main", "corpus_chunks", BUILD_HINT)
     reserved = (
-        "WHERE text NOT IN (SELECT text FROM main.eval_query_chunks)"
+        # qualified, so that a stale table without the column fails loudly instead of binding the outer text
+        "WHERE text NOT IN (SELECT q.text FROM main.eval_query_chunks AS q)"
         if table_exists(con, "main", "eval_query_chunks")
         else ""
     )

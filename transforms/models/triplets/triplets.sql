@@ -94,7 +94,7 @@ chunks as (
     from {{ ref('corpus_chunks') }}
     where champion is not null
       -- reserved for evaluation, and any chunk repeating a reserved chunk's text
-      and text not in (select text from {{ ref('eval_query_chunks') }})
+      and text not in (select reserved.text from {{ ref('eval_query_chunks') }} as reserved)
     qualify row_number() over (
         partition by champion order by stable_unit('{{ settings.seed }}:chunk:' || chunk_id)
     ) <= {{ settings.text_per_champion * 2 }}
