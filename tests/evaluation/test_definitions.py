@@ -9,7 +9,7 @@ import pytest
 
 from evaluation import definitions
 from evaluation.errors import EvaluationError
-from evaluation.mteb_tasks import knn_same_label_rate, mask
+from evaluation.mteb_tasks import knn_same_label_rate, mask, restarted_v_measure
 
 EXPECTED = {
     "ChampionSubclassClustering",
@@ -86,3 +86,19 @@ def test_knn_same_label_rate_and_chance():
     # k larger than the others available is capped at n - 1
     rate, _ = knn_same_label_rate(embeddings, ["a", "a", "b", "b"], k=10)
     assert rate == pytest.approx(1 / 3)
+
+
+def test_clustering_v_measure_is_averaged_over_seeded_restarts():
+    rng = np.random.default_rng(0)
+    centres = np.array([[8.0, 0.0], [0.0, 8.0], [-8.0, 0.0]])
+    labels = [str(i) for i in range(3) for _ in range(10)]
+    separated = np.repeat(centres, 10, axis=0) + rng.normal(0, 0.3, (30, 2))
+    assert restarted_v_measure(separated, labels, restarts=5) == (pytest.approx(1.0), pytest.approx(0.0))
+
+    # Structureless points: k-means splits them differently on each initialisation, and the score is
+    # the mean of those runs, with their spread.
+    noise = rng.normal(0, 1, (30, 2))
+    mean, std = restarted_v_measure(noise, labels, restarts=20)
+    assert std > 0 and mean < 0.3
+    assert restarted_v_measure(noise, labels, restarts=20) == (mean, std)  # seeded: repeatable
+    assert restarted_v_measure(separated, ["x"] * 30, restarts=3) == (1.0, 0.0)  # one label: trivially perfect
