@@ -15,7 +15,6 @@ id, so mteb's own result JSON records which rows were scored.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import numpy as np
@@ -27,6 +26,7 @@ from mteb.abstasks.retrieval import AbsTaskRetrieval
 from mteb.abstasks.task_metadata import TaskMetadata
 
 from evaluation.definitions import TaskData, TaskSpec
+from warehouse.sql_functions.text import mask_terms
 
 _MTEB_TYPES = {
     "clustering": "Clustering",
@@ -35,16 +35,6 @@ _MTEB_TYPES = {
     "retrieval": "Retrieval",
     "triplets": "Reranking",
 }
-
-
-def mask(text: str, terms: list[str], token: str) -> str:
-    """Replace every whole-word occurrence of ``terms`` (longest first, any case, plus a plain
-    inflection: "Pulverize" also hides "pulverizes") with ``token``."""
-    words = sorted({t.strip() for t in terms or [] if t and t.strip()}, key=len, reverse=True)
-    if not words:
-        return text
-    pattern = re.compile(r"(?<!\w)(?:" + "|".join(re.escape(w) for w in words) + r")(?:s|es|d|ed|ing)?(?!\w)", re.IGNORECASE)
-    return pattern.sub(token, text)
 
 
 def knn_same_label_rate(embeddings: np.ndarray, labels: list[str], k: int) -> tuple[float, float]:
@@ -125,7 +115,7 @@ def _retrieval_dataset(data: TaskData) -> dict[str, dict[str, Any]]:
             if str(row["target"]) not in known:
                 continue
             qid = f"q:{row['query_id']}"
-            queries.append({"id": qid, "text": mask(row["text"], list(row["mask_terms"] or []), spec.mask_token)})
+            queries.append({"id": qid, "text": mask_terms(row["text"], list(row["mask_terms"] or []), spec.mask_token)})
             relevant[qid] = {str(row["target"]): 1}
         splits[split] = {
             "queries": Dataset.from_list(queries),

@@ -1,7 +1,8 @@
 """A temp riftlab project whose warehouse holds 16 hand-written champions, chunks and triplets.
 
-The tables follow the issue-4 contracts (main.champions, main.corpus_chunks, main.triplets) and
-raw.facts ability names, so the evaluation reads exactly what `riftlab build` publishes.
+The tables follow the issue-4 contracts (main.champions, main.corpus_chunks, main.triplets,
+main.eval_query_chunks, main.champion_mask_terms), so the evaluation reads exactly what
+`riftlab build` publishes.
 """
 
 from __future__ import annotations
@@ -93,9 +94,13 @@ def fill_warehouse(con: duckdb.DuckDBPyConnection, champions=CHAMPIONS, triplets
         "CREATE OR REPLACE TABLE main.eval_query_chunks AS "
         "SELECT chunk_id, champion, split, text FROM main.corpus_chunks WHERE champion IS NOT NULL"
     )
-    con.executemany(
-        "INSERT INTO raw.facts VALUES (?, 'ability_name', ?, 'meraki', NULL, 'h', TIMESTAMP '2025-10-01', 'crawl-1')",
-        [[key, ability] for key, (_, abilities) in KITS.items() if key in keys for ability in abilities],
+    con.execute("CREATE OR REPLACE TABLE main.champion_mask_terms (champion VARCHAR, mask_terms VARCHAR[])")
+    con.executemany(  # as the model builds it: name, key, long-name parts, ability names
+        "INSERT INTO main.champion_mask_terms VALUES (?, ?)",
+        [
+            [key, [name, key, *[p for p in name.split() if len(p) >= 4], *KITS.get(key, ("", []))[1]]]
+            for key, name, *_ in champions
+        ],
     )
     con.execute(
         "CREATE OR REPLACE TABLE main.triplets (triplet_id VARCHAR, kind VARCHAR, anchor VARCHAR, positive VARCHAR, negative VARCHAR, "

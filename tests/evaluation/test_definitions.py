@@ -9,7 +9,8 @@ import pytest
 
 from evaluation import definitions
 from evaluation.errors import EvaluationError
-from evaluation.mteb_tasks import knn_same_label_rate, mask, restarted_v_measure
+from evaluation.mteb_tasks import knn_same_label_rate, restarted_v_measure
+from warehouse.sql_functions.text import mask_terms
 
 EXPECTED = {
     "ChampionSubclassClustering",
@@ -71,7 +72,7 @@ def test_unknown_task_name_suggests_the_closest():
 
 def test_mask_hides_names_and_abilities_whole_words_any_case():
     text = "Ahri's Orb of Deception returns; AHRI then uses Spirit Rush. Ahrimanes is another word."
-    masked = mask(text, ["Ahri", "Orb of Deception", "Spirit Rush"], "[X]")
+    masked = mask_terms(text, ["Ahri", "Orb of Deception", "Spirit Rush"], "[X]")
     assert masked == "[X]'s [X] returns; [X] then uses [X]. Ahrimanes is another word."
 
 

@@ -96,6 +96,7 @@ def facts() -> list[dict]:
     rows = []
     for key, (name, title, positions, subclasses, tags) in CHAMPIONS.items():
         meraki = [("name", name), ("title", title)] + [("position", p) for p in positions] + [("subclass", s) for s in subclasses]
+        meraki += [("ability_name", ability) for _, ability, _ in ABILITIES.get(key, [])]
         for fact_type, value in meraki:
             rows.append(dict(champion=key, fact_type=fact_type, value=value, source="meraki", url=None,
                              content_hash=_hash(key + "meraki"), fetched_at=FETCHED, crawl_run_id="fixture"))

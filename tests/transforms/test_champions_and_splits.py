@@ -134,3 +134,20 @@ def test_evaluation_queries_are_reserved_and_kept_out_of_training(built):
     readable = set(read_chunks(con)["text"].to_pylist())
     con.close()
     assert readable and not reserved & readable
+
+
+def test_mask_terms_hide_every_word_that_names_the_champion(built):
+    import duckdb
+
+    from warehouse.sql_functions.text import mask_terms
+
+    project, _ = built
+    with duckdb.connect(str(project.db_path), read_only=True) as con:
+        terms = dict(con.execute("select champion, mask_terms from main.champion_mask_terms").fetchall())
+    assert set(terms) == set(CHAMPIONS)
+    assert {"Wukong", "MonkeyKing", "Warrior Trickster"} <= set(terms["MonkeyKing"])
+    assert {"Jinx", "Switcheroo!", "Super Mega Death Rocket!"} <= set(terms["Jinx"])
+    text = "Wukong's Warrior Trickster leaves a decoy; MonkeyKing then dashes."
+    assert mask_terms(text, terms["MonkeyKing"], "this champion") == (
+        "this champion's this champion leaves a decoy; this champion then dashes."
+    )

@@ -1,4 +1,5 @@
-"""Text cleaning for the corpus models: HTML to visible text, Unicode and whitespace, sentences."""
+"""Text cleaning for the corpus models: HTML to visible text, Unicode and whitespace, sentences;
+and the masking of the words that name a champion (evaluation queries, training pairs)."""
 
 from __future__ import annotations
 
@@ -81,3 +82,13 @@ def sentences(text: str | None) -> list[str]:
     if not text:
         return []
     return [s.strip() for s in _SENTENCE_END.split(text) if s and s.strip()]
+
+
+def mask_terms(text: str, terms: list[str], token: str) -> str:
+    """Replace every whole-word occurrence of ``terms`` (longest first, any case, plus a plain
+    inflection: "Pulverize" also hides "pulverizes") with ``token``."""
+    words = sorted({t.strip() for t in terms or [] if t and t.strip()}, key=len, reverse=True)
+    if not words:
+        return text
+    pattern = re.compile(r"(?<!\w)(?:" + "|".join(re.escape(w) for w in words) + r")(?:s|es|d|ed|ing)?(?!\w)", re.IGNORECASE)
+    return pattern.sub(token, text)

@@ -1,14 +1,8 @@
 -- Retrieval queries: the chunks main.eval_query_chunks reserves for evaluation (a few per champion,
--- never read by a training stage), each with the terms to mask (display name, key, long name parts,
--- ability names) so that the query describes the kit or lore without naming the champion.
--- `target` is the relevant document.
-WITH abilities AS (
-    SELECT champion, list(DISTINCT value ORDER BY value) AS names
-    FROM raw.facts
-    WHERE fact_type = 'ability_name'
-    GROUP BY champion
-),
-reserved AS (
+-- never read by a training stage), each with the terms to mask (main.champion_mask_terms: display
+-- name, key, long name parts, ability names) so that the query describes the kit or lore without
+-- naming the champion.  `target` is the relevant document.
+WITH reserved AS (
     SELECT q.chunk_id, q.champion, q.text
     FROM main.eval_query_chunks AS q
     JOIN main.corpus_chunks AS c USING (chunk_id)
@@ -17,13 +11,9 @@ reserved AS (
 SELECT r.chunk_id AS query_id,
        r.champion AS target,
        r.text,
-       list_concat(
-           [ch.name, ch.champion_key],
-           list_filter(string_split(ch.name, ' '), lambda part: length(part) >= 4),
-           coalesce(a.names, [])
-       ) AS mask_terms
+       m.mask_terms
 FROM reserved AS r
 JOIN main.champions AS ch ON ch.champion_key = r.champion
-LEFT JOIN abilities AS a ON a.champion = r.champion
+JOIN main.champion_mask_terms AS m ON m.champion = r.champion
 WHERE ($split = 'all' OR ch.embedding_split = $split)
 ORDER BY r.champion, r.chunk_id
