@@ -90,6 +90,12 @@ def read_chunks(con: duckdb.DuckDBPyConnection, columns: str = "chunk_id, champi
     return read_arrow(con, f"SELECT {columns} FROM main.corpus_chunks {reserved} ORDER BY chunk_id")
 
 
+def read_mask_terms(con: duckdb.DuckDBPyConnection) -> pa.Table:
+    """main.champion_mask_terms: the words that name each champion (hidden in (name, chunk) pairs)."""
+    require_table(con, "main", "champion_mask_terms", "`riftlab build --select champion_mask_terms`")
+    return read_arrow(con, "SELECT champion, mask_terms FROM main.champion_mask_terms ORDER BY champion")
+
+
 def read_instruct_pairs(con: duckdb.DuckDBPyConnection, kinds: list[str]) -> pa.Table:
     require_table(con, "main", "instruct_pairs", "`riftlab augment` then `riftlab build`")
     where = "WHERE list_contains(?, kind)" if kinds else ""

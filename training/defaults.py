@@ -71,9 +71,11 @@ EMBED: dict[str, Any] = {
     "triplet_margin": 5.0,  # triplet loss margin (euclidean)
     "kinds": ["champion", "text"],  # triplet kinds mixed into training
     "max_train_triplets": 0,  # cap on training rows (0 = all), sampled deterministically
-    "corpus_pairs_per_champion": 0,  # extra (name, chunk about it, chunk about another) rows from corpus_chunks
+    # extra (name, chunk about it with the words naming it masked, random chunk about another) rows
+    # drawn from the train split of corpus_chunks
+    "corpus_pairs_per_champion": 0,
     # whose chunks feed those rows: train (champions of embedding_split 'train'), or all
-    # (transductive: every champion's corpus text, held-out ones included; no labels are used)
+    # (every champion's corpus text, held-out ones included; no label of theirs is used)
     "corpus_pairs_scope": "train",
     "max_validation_triplets": 1000,
     "epochs": 1.0,

@@ -17,8 +17,10 @@ Champion triplets (name, name sharing a role, name sharing none) teach the
 geometry; text triplets (name, a chunk about that champion, a chunk about a
 dissimilar one) tie names to what the corpus says about them, which is what
 carries over to champions never seen in a triplet.  Optionally more
-(name, chunk) rows are drawn straight from ``corpus_chunks``
-(``corpus_pairs_per_champion``).
+(name, chunk about it with its name masked) rows are drawn straight from the
+train split of ``corpus_chunks`` (``corpus_pairs_per_champion``), with random
+rather than label-chosen negatives, for training champions only or, with
+``corpus_pairs_scope: all``, for every champion (no label of theirs is used).
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from training import bases
-from training.data import Snapshot, read_champions, read_chunks, read_triplets, require_rows, split_rows
+from training.data import Snapshot, read_champions, read_chunks, read_mask_terms, read_triplets, require_rows, split_rows
 from training.errors import PresetError, TrainingDataError
 from training.runner import FitResult
 from warehouse.project import Project
@@ -41,6 +43,8 @@ LOSSES = ("mnrl", "triplet", "cached_mnrl")
 POOLING = ("lasttoken", "mean")
 ADAPTATIONS = ("none", "vocabulary")
 COLUMNS = ["anchor", "positive", "negative"]
+PAIR_SCHEMA = pa.schema([(column, pa.string()) for column in COLUMNS])
+MASK_TOKEN = "this champion"  # as evaluation's retrieval queries mask
 
 
 @dataclass
@@ -109,41 +113,41 @@ def cap_rows(table: pa.Table, cap: int, seed: int) -> pa.Table:
     return table.take(sorted(keep)[:cap] if len(keep) > cap else sorted(keep))
 
 
-def corpus_pairs(champions: pa.Table, chunks: pa.Table, per_champion: int, scope: str, seed: int) -> pa.Table:
-    """(name, chunk about the champion, chunk about a champion sharing no subclass/position).
+def corpus_pairs(
+    champions: pa.Table, chunks: pa.Table, mask_terms: pa.Table, per_champion: int, scope: str, seed: int
+) -> pa.Table:
+    """(name, a chunk about the champion with the words naming it masked, a chunk about another champion).
 
-    ``scope`` 'train' uses champions of embedding_split 'train' only, so validation and
-    held-out names stay unseen; 'all' uses every champion's corpus text (transductive:
-    names of held-out champions meet their own chunks, never their labels).
+    Only corpus text is used: the negative is a chunk about any other champion drawn at random,
+    so no position, class or subclass label reaches these rows, and the masking
+    (main.champion_mask_terms) makes the pair teach what the text says rather than a name
+    match.  ``scope`` 'train' pairs champions of embedding_split 'train' only; 'all' pairs every
+    champion with its own corpus text (held-out names meet their pages, never their labels).
     """
+    from warehouse.sql_functions.text import mask_terms as mask
+
     include_all = scope == "all"
     rng = np.random.default_rng(seed)
     rows = champions.to_pylist()
-    by_key = {row["champion_key"]: row for row in rows}
+    terms = dict(zip(mask_terms["champion"].to_pylist(), mask_terms["mask_terms"].to_pylist()))
     chunk_texts: dict[str, list[str]] = {}
     for champion, text in zip(chunks["champion"].to_pylist(), chunks["text"].to_pylist()):
-        if champion in by_key and text:
+        if text and champion in terms:
             chunk_texts.setdefault(champion, []).append(text)
+    keys = sorted(chunk_texts)
     anchors, positives, negatives = [], [], []
     for row in rows:
-        if row["embedding_split"] != "train" and not include_all:
-            continue
-        own = chunk_texts.get(row["champion_key"], [])
-        others = [
-            key for key, other in by_key.items()
-            if key in chunk_texts
-            and not set(other["subclasses"] or []) & set(row["subclasses"] or [])
-            and not set(other["positions"] or []) & set(row["positions"] or [])
-            and (include_all or other["embedding_split"] == "train")
-        ]
-        if not own or not others:
+        key = row["champion_key"]
+        own = chunk_texts.get(key, [])
+        if (row["embedding_split"] != "train" and not include_all) or not own or len(keys) < 2:
             continue
         for text in rng.choice(own, size=min(per_champion, len(own)), replace=False):
-            other = others[rng.integers(len(others))]
+            other = keys[rng.integers(len(keys) - 1)]
+            other = keys[-1] if other == key else other  # any champion but this one, uniformly
             anchors.append(row["name"])
-            positives.append(str(text))
+            positives.append(mask(str(text), terms[key], MASK_TOKEN))
             negatives.append(chunk_texts[other][rng.integers(len(chunk_texts[other]))])
-    return pa.table({"anchor": anchors, "positive": positives, "negative": negatives})
+    return pa.table({"anchor": anchors, "positive": positives, "negative": negatives}, schema=PAIR_SCHEMA)
 
 
 def prepare(project: Project, settings: dict[str, Any], snapshot: Snapshot) -> EmbedData:
@@ -168,16 +172,17 @@ def prepare(project: Project, settings: dict[str, Any], snapshot: Snapshot) -> E
     try:
         champions = snapshot.add("champions", read_champions(con))
         triplets = snapshot.add("triplets", read_triplets(con, settings["kinds"]))
-        wants_chunks = settings["corpus_pairs_per_champion"] > 0 or adapting
-        chunks = snapshot.add("corpus_chunks", read_chunks(con)) if wants_chunks else None
+        pairing = settings["corpus_pairs_per_champion"] > 0
+        chunks = snapshot.add("corpus_chunks", read_chunks(con)) if pairing or adapting else None
+        terms = snapshot.add("champion_mask_terms", read_mask_terms(con)) if pairing else None
     finally:
         con.close()
     check_triplets(triplets, champions)
     train = split_rows(triplets, "train")
     require_rows(train, "main.triplets (split 'train', kinds " + ", ".join(settings["kinds"]) + ")", "run `riftlab build` after crawling champions; check the triplet rules")
     train = cap_rows(train, int(settings["max_train_triplets"]), int(settings["seed"])).select(COLUMNS)
-    if settings["corpus_pairs_per_champion"] > 0:
-        extra = corpus_pairs(champions, chunks, int(settings["corpus_pairs_per_champion"]), settings["corpus_pairs_scope"], int(settings["seed"]))
+    if pairing:
+        extra = corpus_pairs(champions, split_rows(chunks, "train"), terms, int(settings["corpus_pairs_per_champion"]), settings["corpus_pairs_scope"], int(settings["seed"]))
         train = pa.concat_tables([train, extra])
     validation = split_rows(triplets, "validation")
     validation = cap_rows(validation, int(settings["max_validation_triplets"]), int(settings["seed"])).select(COLUMNS)

@@ -32,19 +32,38 @@ def test_overrides_are_parsed_as_yaml_and_lora_presets_apply():
     assert settings["lora"]["target_modules"] == ["q_proj", "v_proj"] and settings["lora"]["r"] == 2
 
 
-def test_corpus_pairs_scope_keeps_unseen_champions_out_unless_asked():
+def test_corpus_pairs_mask_names_use_no_labels_and_keep_unseen_champions_out_unless_asked():
     import pyarrow as pa
     import training_fixture_data as data
 
-    from training.embed import corpus_pairs
+    from training.embed import MASK_TOKEN, corpus_pairs
+    from warehouse.sql_functions.text import mask_terms
 
     champions = pa.Table.from_pylist(data.champion_rows())
     chunks = pa.Table.from_pylist(data.chunk_rows())
+    terms = pa.table({
+        "champion": [row["champion_key"] for row in data.champion_rows()],
+        "mask_terms": [[row["name"], row["champion_key"]] for row in data.champion_rows()],
+    })
     splits = {row["name"]: row["embedding_split"] for row in data.champion_rows()}
-    strict = corpus_pairs(champions, chunks, 2, "train", seed=1)
+    strict = corpus_pairs(champions, chunks, terms, 2, "train", seed=1)
     assert strict.num_rows > 0 and {splits[n] for n in strict["anchor"].to_pylist()} == {"train"}
-    everything = corpus_pairs(champions, chunks, 2, "all", seed=1)
+    everything = corpus_pairs(champions, chunks, terms, 2, "all", seed=1)
     assert {splits[n] for n in everything["anchor"].to_pylist()} == {"train", "validation", "heldout"}
-    texts = {row["text"]: row["champion"] for row in data.chunk_rows()}
+
+    about = {}
+    for row in data.chunk_rows():
+        about[row["text"]] = row["champion"]
     keys = {row["name"]: row["champion_key"] for row in data.champion_rows()}
-    assert all(texts[p] == keys[a] for a, p in zip(everything["anchor"].to_pylist(), everything["positive"].to_pylist()))
+    negatives_share_a_position = 0
+    positions = {row["champion_key"]: set(row["positions"] or []) for row in data.champion_rows()}
+    for anchor, positive, negative in zip(*(everything[c].to_pylist() for c in ("anchor", "positive", "negative"))):
+        # the positive is one of the anchor's own chunks, with its name hidden
+        own = [t for t, c in about.items() if c == keys[anchor]]
+        assert positive in {mask_terms(t, [anchor, keys[anchor]], MASK_TOKEN) for t in own}
+        assert anchor not in positive
+        # the negative is about some other champion, whatever its labels
+        assert about[negative] != keys[anchor]
+        negatives_share_a_position += bool(positions[about[negative]] & positions[keys[anchor]])
+    assert negatives_share_a_position > 0  # random negatives, not label-chosen ones
+    assert any(MASK_TOKEN in p for p in everything["positive"].to_pylist())
