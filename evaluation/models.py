@@ -138,12 +138,14 @@ def load(ref: ModelRef, decoder_pooling: str = "lasttoken", device: str | None =
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     from sentence_transformers import SentenceTransformer
+
+    from training.bases import load_sentence_transformer
     from sentence_transformers.sentence_transformer import modules
 
     device = device or "cpu"
     try:
         if (ref.path / "modules.json").is_file():
-            return SentenceTransformer(str(ref.path), device=device, local_files_only=True)
+            return load_sentence_transformer(ref.path, device=device, local_files_only=True)
         transformer = modules.Transformer(str(ref.path))
         tokenizer = transformer.tokenizer
         if tokenizer.pad_token is None:

@@ -51,6 +51,27 @@ def is_sentence_transformer(path: Path) -> bool:
     return (path / "modules.json").is_file()
 
 
+#: module classes a sentence-transformers folder may name and still load without trust_remote_code:
+#: the library's own and riftlab's (training.llm2vec.BidirectionalTransformer), both installed code
+OWN_MODULE_PACKAGES = ("sentence_transformers.", "training.")
+
+
+def load_sentence_transformer(path: Path, **kwargs):
+    """``SentenceTransformer(path)``, allowing riftlab's own module classes.
+
+    sentence-transformers refuses a module class outside its package unless
+    ``trust_remote_code`` is set; riftlab's bidirectional decoder module lives in this
+    installed package, so it is allowed, and any other class is still refused.
+    """
+    import json
+
+    from sentence_transformers import SentenceTransformer
+
+    listed = json.loads((path / "modules.json").read_text(encoding="utf-8"))
+    own = all(str(m.get("type", "")).startswith(OWN_MODULE_PACKAGES) for m in listed)
+    return SentenceTransformer(str(path), trust_remote_code=own, **kwargs)
+
+
 def is_decoder(path: Path) -> bool:
     config = model_config(path)
     architectures = config.get("architectures") or []

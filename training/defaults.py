@@ -89,12 +89,19 @@ EMBED: dict[str, Any] = {
     "use_lora": False,  # decoders: train a LoRA adapter instead of all weights
     "lora_preset": None,
     "lora": dict(LORA),
-    # none, or vocabulary: give each champion name its own token, its embedding learned from the corpus
-    # text around the name (masked, encoder frozen; training/vocabulary.py) before triplet training
+    # none; vocabulary (encoders): give each champion name its own token, its embedding learned from the
+    # corpus text around the name (masked, encoder frozen; training/vocabulary.py); or llm2vec (decoders):
+    # bidirectional attention, masked next-token prediction, unsupervised SimCSE (training/llm2vec.py).
+    # Either runs on corpus text before triplet training.
     "adaptation": "none",
     "adapt_corpus_split": "train",  # corpus_chunks read by the adaptation: train or all
-    "adapt_min_mentions": 5,  # names mentioned less often keep their word-piece average
-    "adapt_mask_ratio": 0.15,  # share of ordinary tokens masked to fit the tied masked-LM head
+    "adapt_min_mentions": 5,  # vocabulary: names mentioned less often keep their word-piece average
+    # share of tokens masked (vocabulary: ordinary tokens, to fit the tied masked-LM head; llm2vec: MNTP)
+    "adapt_mask_ratio": 0.15,
+    "adapt_mntp_steps": 200,  # llm2vec: masked next-token prediction steps (LoRA from `lora`, then merged)
+    "adapt_simcse_steps": 100,  # llm2vec: unsupervised SimCSE steps (0 skips it)
+    "adapt_learning_rate": 5e-5,  # llm2vec: both steps
+    "adapt_dropout": 0.3,  # llm2vec: attention dropout during SimCSE (its two views of each text)
     "adapt_ridge": 1.0,  # ridge penalty of that head
     "adapt_batch_size": 32,
     "adapt_max_seq_length": 256,

@@ -6,7 +6,9 @@ Two kinds of base:
   default, or any sentence-transformers folder), trained as is;
 * a decoder (a merged ``clm``/``sft`` output), wrapped with a sentence-transformers
   ``Transformer`` + ``Pooling`` (last-token or mean), optionally with a LoRA adapter
-  (LLM2Vec-style adaptation, bidirectional attention + MNTP + SimCSE, is not built yet).
+  and optionally first turned into a bidirectional encoder (``adaptation:
+  llm2vec``: bidirectional attention, masked next-token prediction, unsupervised
+  SimCSE on the corpus; :mod:`training.llm2vec`).
 
 With ``adaptation: vocabulary`` (encoders), every champion name first gets its
 own token whose embedding is learned from the corpus text around the name
@@ -41,7 +43,7 @@ from warehouse.project import Project
 
 LOSSES = ("mnrl", "triplet", "cached_mnrl")
 POOLING = ("lasttoken", "mean")
-ADAPTATIONS = ("none", "vocabulary")
+ADAPTATIONS = ("none", "vocabulary", "llm2vec")
 COLUMNS = ["anchor", "positive", "negative"]
 PAIR_SCHEMA = pa.schema([(column, pa.string()) for column in COLUMNS])
 MASK_TOKEN = "this champion"  # as evaluation's retrieval queries mask
@@ -162,12 +164,17 @@ def prepare(project: Project, settings: dict[str, Any], snapshot: Snapshot) -> E
             raise bases.BaseModelError(f"{base_path} holds only a LoRA adapter: embed needs full weights; train it with --set merge=true")
         if not bases.is_decoder(source):
             raise bases.BaseModelError(f"base model {base_path} is neither a sentence-transformers folder nor a decoder")
-        if settings["adaptation"] != "none":
+        if settings["adaptation"] == "vocabulary":
             raise PresetError(
-                f"embed: adaptation '{settings['adaptation']}' works on encoder bases; {base_path} is a decoder "
-                "(LLM2Vec-style adaptation of decoders is not built): set adaptation=none"
+                f"embed: adaptation 'vocabulary' works on encoder bases; {base_path} is a decoder: "
+                "set adaptation=llm2vec (or none)"
             )
-    adapting = settings["adaptation"] == "vocabulary"
+    elif settings["adaptation"] == "llm2vec":
+        raise PresetError(
+            f"embed: adaptation 'llm2vec' turns a decoder into an encoder; {base_path} is already a sentence "
+            "encoder: set adaptation=vocabulary (or none), or pass a decoder with --base"
+        )
+    adapting = settings["adaptation"] != "none"
     con = project.connect(read_only=True)
     try:
         champions = snapshot.add("champions", read_champions(con))
@@ -194,17 +201,20 @@ def prepare(project: Project, settings: dict[str, Any], snapshot: Snapshot) -> E
     return EmbedData(base_path, decoder, train, validation, champions, adaptation_texts)
 
 
-def build_model(settings: dict[str, Any], data: EmbedData):
+def build_model(settings: dict[str, Any], data: EmbedData, source: Path | None = None):
+    """The SentenceTransformer to train; ``source`` replaces a decoder base's weights (the MNTP output)."""
     from sentence_transformers import SentenceTransformer
     from sentence_transformers.sentence_transformer.modules import Pooling, Transformer
 
     if not data.decoder:
-        model = SentenceTransformer(str(data.base_path))
+        model = bases.load_sentence_transformer(data.base_path)
     else:
         from training.decoders import decoder_source
+        from training.llm2vec import BidirectionalTransformer
 
-        source = decoder_source(data.base_path)
-        transformer = Transformer(str(source), max_seq_length=int(settings["max_seq_length"]))
+        module = BidirectionalTransformer if settings["adaptation"] == "llm2vec" else Transformer
+        source = source or decoder_source(data.base_path)
+        transformer = module(str(source), max_seq_length=int(settings["max_seq_length"]))
         tokenizer = transformer.tokenizer
         if tokenizer.pad_token is None:
             tokenizer.pad_token = tokenizer.eos_token or tokenizer.unk_token
@@ -250,6 +260,35 @@ def adapt(model, settings: dict[str, Any], data: EmbedData, console, metrics: di
     )
 
 
+def adapt_decoder(settings: dict[str, Any], data: EmbedData, folder: Path, console, metrics: dict[str, Any]) -> Path:
+    """LLM2Vec's masked next-token prediction on the corpus; returns the folder of the merged decoder."""
+    import time
+
+    from tqdm.auto import tqdm
+
+    from training.decoders import decoder_source
+    from training.llm2vec import mntp
+
+    started = time.perf_counter()
+    folder_texts = data.adaptation_texts or []
+    stats = mntp(
+        decoder_source(data.base_path), folder_texts, settings, folder,
+        progress=lambda batches, total, what: tqdm(batches, total=total, desc=f"LLM2Vec {what}", unit="batch"),
+    )
+    metrics.update({
+        "llm2vec_bidirectional_layers": stats["layers"],
+        "llm2vec_mntp_steps": stats["steps"],
+        "llm2vec_mntp_loss_before": round(stats["loss_before"], 4),
+        "llm2vec_mntp_loss_after": round(stats["loss_after"], 4),
+        "llm2vec_mntp_seconds": round(time.perf_counter() - started, 1),
+    })
+    console.print(
+        f"LLM2Vec: {stats['layers']} attention layers made bidirectional; MNTP {stats['steps']} steps on "
+        f"{len(folder_texts)} chunks, loss on a fixed batch {stats['loss_before']:.3f} -> {stats['loss_after']:.3f}"
+    )
+    return folder
+
+
 def fit(settings: dict[str, Any], data: EmbedData, folder: Path, console) -> FitResult:
     import shutil
 
@@ -260,11 +299,18 @@ def fit(settings: dict[str, Any], data: EmbedData, folder: Path, console) -> Fit
 
     from training.probe import name_neighbour_rates
 
-    model = build_model(settings, data)
+    metrics: dict[str, Any] = {"train_rows": data.train.num_rows, "validation_rows": data.validation.num_rows}
+    llm2vec = settings["adaptation"] == "llm2vec"
+    mntp_folder = adapt_decoder(settings, data, folder / "llm2vec_mntp", console, metrics) if llm2vec else None
+    model = build_model(settings, data, mntp_folder)
+    if mntp_folder is not None:
+        from training.llm2vec import simcse
+
+        shutil.rmtree(mntp_folder)  # its weights are in the model now; the checkpoint saves them again
+        metrics["llm2vec_simcse_loss"] = round(simcse(model, data.adaptation_texts or [], settings, folder / "simcse"), 4)
     train_dataset = Dataset(data.train).shuffle(seed=int(settings["seed"]))
     evaluator = None
     eval_dataset = None
-    metrics: dict[str, Any] = {"train_rows": data.train.num_rows, "validation_rows": data.validation.num_rows}
     if data.validation.num_rows:
         v = data.validation
         evaluator = TripletEvaluator(
@@ -278,7 +324,7 @@ def fit(settings: dict[str, Any], data: EmbedData, folder: Path, console) -> Fit
         eval_dataset = Dataset(v.slice(0, min(v.num_rows, 128)))
         metrics["validation_accuracy_before"] = round(float(evaluator(model)[evaluator.primary_metric]), 4)
     metrics.update({f"{k}_before": v for k, v in name_neighbour_rates(model, data.champions).items()})
-    if data.adaptation_texts is not None:
+    if settings["adaptation"] == "vocabulary":
         adapt(model, settings, data, console, metrics)
     if settings["freeze_token_embeddings"]:  # after the adaptation, which replaces the embedding matrix
         model[0].auto_model.get_input_embeddings().weight.requires_grad_(False)
@@ -322,5 +368,9 @@ def fit(settings: dict[str, Any], data: EmbedData, folder: Path, console) -> Fit
             metrics["eval_loss"] = round(float(final_eval["eval_loss"]), 4)
     metrics.update(name_neighbour_rates(model, data.champions))
     shutil.rmtree(folder / "trainer", ignore_errors=True)
+    if llm2vec and settings["use_lora"]:  # the adapter's base (the MNTP output) was temporary: save full weights
+        from training.lora import merge_adapters
+
+        metrics["merged_lora_layers"] = merge_adapters(model[0].auto_model)
     model.save(str(folder))
     return FitResult(metrics, list(trainer.state.log_history))

@@ -30,3 +30,24 @@ def check_targets(model, settings: dict[str, Any]) -> None:
             f"lora.target_modules {sorted(targets)} match no module of {type(model).__name__}; "
             f"its linear layers include {sorted(n for n in names if n.endswith('proj'))[:10]}"
         )
+
+
+def merge_adapters(model) -> int:
+    """Fold LoRA layers that ``model.add_adapter`` injected into their base weights, in place.
+
+    Afterwards ``save_pretrained`` writes full weights (no adapter pointing at a base folder).
+    Returns the layers merged.
+    """
+    from peft.tuners.tuners_utils import BaseTunerLayer
+
+    merged = 0
+    for name, module in list(model.named_modules()):
+        if isinstance(module, BaseTunerLayer):
+            module.merge()
+            parent_name, _, child = name.rpartition(".")
+            setattr(model.get_submodule(parent_name) if parent_name else model, child, module.get_base_layer())
+            merged += 1
+    if hasattr(model, "peft_config"):
+        del model.peft_config
+    model._hf_peft_config_loaded = False
+    return merged
