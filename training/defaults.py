@@ -90,7 +90,8 @@ EMBED: dict[str, Any] = {
     "lora_preset": None,
     "lora": dict(LORA),
     # none; vocabulary (encoders): give each champion name its own token, its embedding learned from the
-    # corpus text around the name (masked, encoder frozen; training/vocabulary.py); or llm2vec (decoders):
+    # corpus text around the name (masked, encoder frozen; training/vocabulary.py); inversion (encoders):
+    # the same token fitted to the embedding of the champion's masked chunks; or llm2vec (decoders):
     # bidirectional attention, masked next-token prediction, unsupervised SimCSE (training/llm2vec.py).
     # Either runs on corpus text before triplet training.
     "adaptation": "none",
@@ -102,6 +103,11 @@ EMBED: dict[str, Any] = {
     "adapt_simcse_steps": 100,  # llm2vec: unsupervised SimCSE steps (0 skips it)
     "adapt_learning_rate": 5e-5,  # llm2vec: both steps
     "adapt_dropout": 0.3,  # llm2vec: attention dropout during SimCSE (its two views of each text)
+    # inversion (encoders): each champion-name token fitted so the bare name embeds where its masked
+    # corpus chunks do (training/inversion.py)
+    "invert_steps": 200,
+    "invert_learning_rate": 1e-2,
+    "invert_min_chunks": 2,  # names with fewer chunks keep their word-piece average
     "adapt_ridge": 1.0,  # ridge penalty of that head
     "adapt_batch_size": 32,
     "adapt_max_seq_length": 256,

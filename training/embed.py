@@ -43,7 +43,8 @@ from warehouse.project import Project
 
 LOSSES = ("mnrl", "triplet", "cached_mnrl")
 POOLING = ("lasttoken", "mean")
-ADAPTATIONS = ("none", "vocabulary", "llm2vec")
+ADAPTATIONS = ("none", "vocabulary", "inversion", "llm2vec")
+ENCODER_ADAPTATIONS = ("vocabulary", "inversion")
 COLUMNS = ["anchor", "positive", "negative"]
 PAIR_SCHEMA = pa.schema([(column, pa.string()) for column in COLUMNS])
 MASK_TOKEN = "this champion"  # as evaluation's retrieval queries mask
@@ -56,7 +57,8 @@ class EmbedData:
     train: pa.Table  # anchor, positive, negative
     validation: pa.Table
     champions: pa.Table
-    adaptation_texts: list[str] | None = None  # corpus text read by the vocabulary adaptation
+    adaptation_texts: list[str] | None = None  # corpus text read by the vocabulary or llm2vec adaptation
+    descriptions: list[list[str]] | None = None  # per champion, its masked chunks (name inversion)
 
 
 CHOICES = {
@@ -115,40 +117,41 @@ def cap_rows(table: pa.Table, cap: int, seed: int) -> pa.Table:
     return table.take(sorted(keep)[:cap] if len(keep) > cap else sorted(keep))
 
 
-def corpus_pairs(
-    champions: pa.Table, chunks: pa.Table, mask_terms: pa.Table, per_champion: int, scope: str, seed: int
-) -> pa.Table:
-    """(name, a chunk about the champion with the words naming it masked, a chunk about another champion).
-
-    Only corpus text is used: the negative is a chunk about any other champion drawn at random,
-    so no position, class or subclass label reaches these rows, and the masking
-    (main.champion_mask_terms) makes the pair teach what the text says rather than a name
-    match.  ``scope`` 'train' pairs champions of embedding_split 'train' only; 'all' pairs every
-    champion with its own corpus text (held-out names meet their pages, never their labels).
-    """
+def masked_descriptions(champions: pa.Table, chunks: pa.Table, mask_terms: pa.Table) -> list[list[str]]:
+    """Each champion's chunks (in ``champions`` order) with the words naming it masked (main.champion_mask_terms)."""
     from warehouse.sql_functions.text import mask_terms as mask
 
-    include_all = scope == "all"
-    rng = np.random.default_rng(seed)
-    rows = champions.to_pylist()
     terms = dict(zip(mask_terms["champion"].to_pylist(), mask_terms["mask_terms"].to_pylist()))
-    chunk_texts: dict[str, list[str]] = {}
+    texts: dict[str, list[str]] = {}
     for champion, text in zip(chunks["champion"].to_pylist(), chunks["text"].to_pylist()):
         if text and champion in terms:
-            chunk_texts.setdefault(champion, []).append(text)
-    keys = sorted(chunk_texts)
+            texts.setdefault(champion, []).append(mask(text, terms[champion], MASK_TOKEN))
+    return [texts.get(key, []) for key in champions["champion_key"].to_pylist()]
+
+
+def corpus_pairs(champions: pa.Table, descriptions: list[list[str]], per_champion: int, scope: str, seed: int) -> pa.Table:
+    """(name, a chunk about the champion, a chunk about another champion), chunks masked (:func:`masked_descriptions`).
+
+    Only corpus text is used: the negative is a chunk about any other champion drawn at random,
+    so no position, class or subclass label reaches these rows, and the masking makes the pair
+    teach what the text says rather than a name match.  ``scope`` 'train' pairs champions of
+    embedding_split 'train' only; 'all' pairs every champion with its own corpus text (held-out
+    names meet their pages, never their labels).
+    """
+    rng = np.random.default_rng(seed)
+    rows = champions.to_pylist()
+    described = [i for i, texts in enumerate(descriptions) if texts]
     anchors, positives, negatives = [], [], []
-    for row in rows:
-        key = row["champion_key"]
-        own = chunk_texts.get(key, [])
-        if (row["embedding_split"] != "train" and not include_all) or not own or len(keys) < 2:
+    for i, row in enumerate(rows):
+        own = descriptions[i]
+        if (row["embedding_split"] != "train" and scope != "all") or not own or len(described) < 2:
             continue
         for text in rng.choice(own, size=min(per_champion, len(own)), replace=False):
-            other = keys[rng.integers(len(keys) - 1)]
-            other = keys[-1] if other == key else other  # any champion but this one, uniformly
+            other = described[rng.integers(len(described) - 1)]
+            other = described[-1] if other == i else other  # any champion but this one, uniformly
             anchors.append(row["name"])
-            positives.append(mask(str(text), terms[key], MASK_TOKEN))
-            negatives.append(chunk_texts[other][rng.integers(len(chunk_texts[other]))])
+            positives.append(str(text))
+            negatives.append(descriptions[other][rng.integers(len(descriptions[other]))])
     return pa.table({"anchor": anchors, "positive": positives, "negative": negatives}, schema=PAIR_SCHEMA)
 
 
@@ -164,15 +167,15 @@ def prepare(project: Project, settings: dict[str, Any], snapshot: Snapshot) -> E
             raise bases.BaseModelError(f"{base_path} holds only a LoRA adapter: embed needs full weights; train it with --set merge=true")
         if not bases.is_decoder(source):
             raise bases.BaseModelError(f"base model {base_path} is neither a sentence-transformers folder nor a decoder")
-        if settings["adaptation"] == "vocabulary":
+        if settings["adaptation"] in ENCODER_ADAPTATIONS:
             raise PresetError(
-                f"embed: adaptation 'vocabulary' works on encoder bases; {base_path} is a decoder: "
+                f"embed: adaptation '{settings['adaptation']}' works on encoder bases; {base_path} is a decoder: "
                 "set adaptation=llm2vec (or none)"
             )
     elif settings["adaptation"] == "llm2vec":
         raise PresetError(
             f"embed: adaptation 'llm2vec' turns a decoder into an encoder; {base_path} is already a sentence "
-            "encoder: set adaptation=vocabulary (or none), or pass a decoder with --base"
+            f"encoder: set adaptation to one of {', '.join(ENCODER_ADAPTATIONS)} (or none), or pass a decoder with --base"
         )
     adapting = settings["adaptation"] != "none"
     con = project.connect(read_only=True)
@@ -180,8 +183,9 @@ def prepare(project: Project, settings: dict[str, Any], snapshot: Snapshot) -> E
         champions = snapshot.add("champions", read_champions(con))
         triplets = snapshot.add("triplets", read_triplets(con, settings["kinds"]))
         pairing = settings["corpus_pairs_per_champion"] > 0
+        inverting = settings["adaptation"] == "inversion"
         chunks = snapshot.add("corpus_chunks", read_chunks(con)) if pairing or adapting else None
-        terms = snapshot.add("champion_mask_terms", read_mask_terms(con)) if pairing else None
+        terms = snapshot.add("champion_mask_terms", read_mask_terms(con)) if pairing or inverting else None
     finally:
         con.close()
     check_triplets(triplets, champions)
@@ -189,16 +193,22 @@ def prepare(project: Project, settings: dict[str, Any], snapshot: Snapshot) -> E
     require_rows(train, "main.triplets (split 'train', kinds " + ", ".join(settings["kinds"]) + ")", "run `riftlab build` after crawling champions; check the triplet rules")
     train = cap_rows(train, int(settings["max_train_triplets"]), int(settings["seed"])).select(COLUMNS)
     if pairing:
-        extra = corpus_pairs(champions, split_rows(chunks, "train"), terms, int(settings["corpus_pairs_per_champion"]), settings["corpus_pairs_scope"], int(settings["seed"]))
+        extra = corpus_pairs(
+            champions, masked_descriptions(champions, split_rows(chunks, "train"), terms),
+            int(settings["corpus_pairs_per_champion"]), settings["corpus_pairs_scope"], int(settings["seed"]),
+        )
         train = pa.concat_tables([train, extra])
     validation = split_rows(triplets, "validation")
     validation = cap_rows(validation, int(settings["max_validation_triplets"]), int(settings["seed"])).select(COLUMNS)
-    adaptation_texts = None
+    adaptation_texts = descriptions = None
     if adapting:
         scope = chunks if settings["adapt_corpus_split"] == "all" else split_rows(chunks, "train")
-        adaptation_texts = [text for text in scope["text"].to_pylist() if text]
-        require_rows(scope, f"main.corpus_chunks (split '{settings['adapt_corpus_split']}')", "run `riftlab build`; the vocabulary adaptation reads the corpus")
-    return EmbedData(base_path, decoder, train, validation, champions, adaptation_texts)
+        require_rows(scope, f"main.corpus_chunks (split '{settings['adapt_corpus_split']}')", f"run `riftlab build`; the {settings['adaptation']} adaptation reads the corpus")
+        if inverting:
+            descriptions = masked_descriptions(champions, scope, terms)
+        else:
+            adaptation_texts = [text for text in scope["text"].to_pylist() if text]
+    return EmbedData(base_path, decoder, train, validation, champions, adaptation_texts, descriptions)
 
 
 def build_model(settings: dict[str, Any], data: EmbedData, source: Path | None = None):
@@ -257,6 +267,25 @@ def adapt(model, settings: dict[str, Any], data: EmbedData, console, metrics: di
         f"vocabulary adaptation: {stats.names} champion-name tokens ({stats.added_tokens} new) from {stats.mentions} mentions "
         f"in {len(data.adaptation_texts or [])} chunks in {stats.seconds:.0f}s; masked-word head top-1 {stats.head_top1:.3f}"
         + (f"; {len(missing)} mentioned under {settings['adapt_min_mentions']} times kept their word pieces ({', '.join(missing[:5])}{'...' if len(missing) > 5 else ''})" if missing else "")
+    )
+
+
+def invert(model, settings: dict[str, Any], data: EmbedData, console, metrics: dict[str, Any]) -> None:
+    """Champion-name tokens fitted to the embedding of their masked descriptions (training/inversion.py)."""
+    from tqdm.auto import tqdm
+
+    from training.inversion import invert_names
+    from training.probe import name_neighbour_rates
+
+    stats = invert_names(
+        model, data.champions["name"].to_pylist(), data.descriptions or [], settings,
+        progress=lambda steps: tqdm(steps, desc="inverting champion names", unit="step"),
+    )
+    metrics.update(stats.metrics())
+    metrics.update({f"{k}_inverted": v for k, v in name_neighbour_rates(model, data.champions).items()})
+    console.print(
+        f"name inversion: {stats.inverted} of {stats.names} names fitted to their descriptions in {stats.seconds:.0f}s; "
+        f"cosine of name and descriptions {stats.cosine_before:.3f} -> {stats.cosine_after:.3f}"
     )
 
 
@@ -326,6 +355,8 @@ def fit(settings: dict[str, Any], data: EmbedData, folder: Path, console) -> Fit
     metrics.update({f"{k}_before": v for k, v in name_neighbour_rates(model, data.champions).items()})
     if settings["adaptation"] == "vocabulary":
         adapt(model, settings, data, console, metrics)
+    elif settings["adaptation"] == "inversion":
+        invert(model, settings, data, console, metrics)
     if settings["freeze_token_embeddings"]:  # after the adaptation, which replaces the embedding matrix
         model[0].auto_model.get_input_embeddings().weight.requires_grad_(False)
 

@@ -1,0 +1,103 @@
+"""Name inversion: a champion-name token is fitted so that the bare name embeds where its descriptions do."""
+
+from __future__ import annotations
+
+import training_fixture_data as fixture_data
+
+from warehouse.sql_functions.text import mask_terms
+
+SETTINGS = {"invert_steps": 60, "invert_learning_rate": 2e-2, "invert_min_chunks": 2, "adapt_batch_size": 8}
+
+# Made-up names and masked descriptions: nothing else can tell the encoder what these names mean.
+ASSASSIN = [
+    "this champion dashes behind the enemy carry and bursts them down with hidden blades before vanishing.",
+    "this champion waits in the shadows, then leaps onto an isolated mage and kills them in one combo.",
+    "an assassin: stealth, a blink onto the target and lethal burst damage.",
+]
+SUPPORT = [
+    "this champion shields allies and heals the whole team from the back line.",
+    "as a support, this champion keeps the carry alive with heals, shields and a protective aura.",
+    "restores health to nearby allies and grants them bonus armour.",
+]
+
+
+def _cos(a, b) -> float:
+    import torch
+
+    return float(torch.nn.functional.cosine_similarity(a, b, dim=0))
+
+
+def test_names_move_to_their_descriptions_and_nothing_else_changes():
+    import torch
+    from sentence_transformers import SentenceTransformer
+
+    from training.bases import minilm_path
+    from training.inversion import description_targets, invert_names
+
+    model = SentenceTransformer(str(minilm_path()))
+    names = ["Qarvex", "Ulmidra", "Borrik", "Vel'Tor", "Zenthal"]
+    descriptions = [ASSASSIN, ASSASSIN[::-1], SUPPORT, SUPPORT[::-1], ["a single line is not enough."]]
+    base_rows = model[0].auto_model.get_input_embeddings().weight.detach().clone()
+    zenthal_pieces = model.tokenizer("Zenthal", add_special_tokens=False)["input_ids"]
+    before = dict(zip(names, model.encode(names, convert_to_tensor=True, normalize_embeddings=True)))
+
+    stats = invert_names(model, names, descriptions, SETTINGS)
+
+    assert stats.inverted == 4 and stats.cosine_after > stats.cosine_before + 0.3, stats
+    after = dict(zip(names, model.encode(names, convert_to_tensor=True, normalize_embeddings=True)))
+    targets = torch.from_numpy(description_targets(model, descriptions[:4], 8))
+    for name, target in zip(names, targets):
+        assert _cos(after[name], target) > _cos(before[name], target) + 0.2
+    # names with the same kind of description are now neighbours
+    assert _cos(after["Qarvex"], after["Ulmidra"]) > _cos(after["Qarvex"], after["Borrik"]) + 0.2
+    assert _cos(after["Borrik"], after["Vel'Tor"]) > _cos(after["Borrik"], after["Qarvex"]) + 0.2
+    # only the inverted names' rows moved: ordinary words and the under-described name did not
+    table = model[0].auto_model.get_input_embeddings().weight.detach()
+    assert torch.equal(table[: base_rows.shape[0]], base_rows)
+    zenthal = model.tokenizer.convert_tokens_to_ids("zenthal")
+    assert torch.allclose(table[zenthal], base_rows[zenthal_pieces].mean(0))
+    assert all(p.requires_grad for p in model.parameters() if p is not model[0].auto_model.get_input_embeddings().weight)
+
+
+def test_embed_with_inversion_fits_the_names_before_the_triplets_and_saves_them(project):
+    from sentence_transformers import SentenceTransformer
+
+    from training.runner import train
+
+    champions = fixture_data.champion_rows()
+    con = project.connect()
+    try:  # the table `riftlab build` publishes; the fixture project has no transforms
+        con.execute("CREATE TABLE main.champion_mask_terms AS SELECT champion_key AS champion, [name, champion_key] AS mask_terms FROM main.champions")
+    finally:
+        con.close()
+
+    result = train(
+        project, "embed", "embed_inverted",
+        overrides=["epochs=1", "batch_size=16", "max_seq_length=48", "invert_min_chunks=1", "invert_steps=20"],
+    )
+    m = result.metrics
+    described = {row["champion"] for row in fixture_data.chunk_rows() if row["champion"] and row["split"] == "train"}
+    assert m["invert_names"] == len(described & {c["champion_key"] for c in champions}) > 0
+    assert m["invert_cosine_after"] > m["invert_cosine_before"] and "heldout_subclass_5nn_inverted" in m
+    reloaded = SentenceTransformer(str(result.output_path))
+    assert reloaded.tokenizer.tokenize("Jinx") == ["jinx"]
+
+
+def test_descriptions_are_each_champions_chunks_with_its_name_masked():
+    import pyarrow as pa
+
+    from training.embed import MASK_TOKEN, masked_descriptions
+
+    champions = pa.Table.from_pylist(fixture_data.champion_rows())
+    chunks = pa.Table.from_pylist(fixture_data.chunk_rows())
+    terms = pa.table({
+        "champion": champions["champion_key"].to_pylist(),
+        "mask_terms": [[row["name"], row["champion_key"]] for row in champions.to_pylist()],
+    })
+    descriptions = masked_descriptions(champions, chunks, terms)
+    assert len(descriptions) == champions.num_rows
+    for row, texts in zip(champions.to_pylist(), descriptions):
+        own = [c["text"] for c in fixture_data.chunk_rows() if c["champion"] == row["champion_key"]]
+        assert texts == [mask_terms(t, [row["name"], row["champion_key"]], MASK_TOKEN) for t in own]
+        assert not any(row["name"] in t for t in texts)
+    assert any(MASK_TOKEN in t for texts in descriptions for t in texts)
