@@ -36,7 +36,7 @@ def test_corpus_pairs_mask_names_use_no_labels_and_keep_unseen_champions_out_unl
     import pyarrow as pa
     import training_fixture_data as data
 
-    from training.embed import MASK_TOKEN, corpus_pairs
+    from training.embed import MASK_TOKEN, corpus_pairs, masked_descriptions
     from warehouse.sql_functions.text import mask_terms
 
     champions = pa.Table.from_pylist(data.champion_rows())
@@ -46,24 +46,25 @@ def test_corpus_pairs_mask_names_use_no_labels_and_keep_unseen_champions_out_unl
         "mask_terms": [[row["name"], row["champion_key"]] for row in data.champion_rows()],
     })
     splits = {row["name"]: row["embedding_split"] for row in data.champion_rows()}
-    strict = corpus_pairs(champions, chunks, terms, 2, "train", seed=1)
+    descriptions = masked_descriptions(champions, chunks, terms)
+    strict = corpus_pairs(champions, descriptions, 2, "train", seed=1)
     assert strict.num_rows > 0 and {splits[n] for n in strict["anchor"].to_pylist()} == {"train"}
-    everything = corpus_pairs(champions, chunks, terms, 2, "all", seed=1)
+    everything = corpus_pairs(champions, descriptions, 2, "all", seed=1)
     assert {splits[n] for n in everything["anchor"].to_pylist()} == {"train", "validation", "heldout"}
 
-    about = {}
-    for row in data.chunk_rows():
-        about[row["text"]] = row["champion"]
     keys = {row["name"]: row["champion_key"] for row in data.champion_rows()}
+    names = {row["champion_key"]: row["name"] for row in data.champion_rows()}
+    about = {}  # masked text -> the champion it is about
+    for row in data.chunk_rows():
+        if row["champion"] in names:
+            about[mask_terms(row["text"], [names[row["champion"]], row["champion"]], MASK_TOKEN)] = row["champion"]
     negatives_share_a_position = 0
     positions = {row["champion_key"]: set(row["positions"] or []) for row in data.champion_rows()}
     for anchor, positive, negative in zip(*(everything[c].to_pylist() for c in ("anchor", "positive", "negative"))):
-        # the positive is one of the anchor's own chunks, with its name hidden
-        own = [t for t, c in about.items() if c == keys[anchor]]
-        assert positive in {mask_terms(t, [anchor, keys[anchor]], MASK_TOKEN) for t in own}
-        assert anchor not in positive
-        # the negative is about some other champion, whatever its labels
-        assert about[negative] != keys[anchor]
+        # the positive is one of the anchor's own chunks and the negative another champion's (whatever
+        # its labels), both with the names hidden
+        assert about[positive] == keys[anchor] and anchor not in positive
+        assert about[negative] != keys[anchor] and names[about[negative]] not in negative
         negatives_share_a_position += bool(positions[about[negative]] & positions[keys[anchor]])
     assert negatives_share_a_position > 0  # random negatives, not label-chosen ones
     assert any(MASK_TOKEN in p for p in everything["positive"].to_pylist())
