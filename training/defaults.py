@@ -105,6 +105,7 @@ EMBED: dict[str, Any] = {
     "adapt_dropout": 0.3,  # llm2vec: attention dropout during SimCSE (its two views of each text)
     # inversion (encoders): each champion-name token fitted so the bare name embeds where its masked
     # corpus chunks do (training/inversion.py)
+    "invert_phase": "before",  # before the triplet training, or after it (as the trained model reads the descriptions)
     "invert_steps": 200,
     "invert_learning_rate": 1e-2,
     "invert_min_chunks": 2,  # names with fewer chunks keep their word-piece average

@@ -67,6 +67,7 @@ CHOICES = {
     "corpus_pairs_scope": ("train", "all"),
     "adaptation": ADAPTATIONS,
     "adapt_corpus_split": ("train", "all"),
+    "invert_phase": ("before", "after"),
 }
 
 
@@ -355,7 +356,7 @@ def fit(settings: dict[str, Any], data: EmbedData, folder: Path, console) -> Fit
     metrics.update({f"{k}_before": v for k, v in name_neighbour_rates(model, data.champions).items()})
     if settings["adaptation"] == "vocabulary":
         adapt(model, settings, data, console, metrics)
-    elif settings["adaptation"] == "inversion":
+    elif settings["adaptation"] == "inversion" and settings["invert_phase"] == "before":
         invert(model, settings, data, console, metrics)
     if settings["freeze_token_embeddings"]:  # after the adaptation, which replaces the embedding matrix
         model[0].auto_model.get_input_embeddings().weight.requires_grad_(False)
@@ -392,6 +393,8 @@ def fit(settings: dict[str, Any], data: EmbedData, folder: Path, console) -> Fit
     )
     output = trainer.train()
     metrics["train_loss"] = round(float(output.training_loss), 4)
+    if settings["adaptation"] == "inversion" and settings["invert_phase"] == "after":
+        invert(model, settings, data, console, metrics)  # names fitted to their descriptions as the trained model reads them
     if evaluator is not None:
         metrics["validation_accuracy"] = round(float(evaluator(model)[evaluator.primary_metric]), 4)
         final_eval = trainer.evaluate()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import training_fixture_data as fixture_data
 
 from warehouse.sql_functions.text import mask_terms
@@ -81,6 +82,28 @@ def test_embed_with_inversion_fits_the_names_before_the_triplets_and_saves_them(
     assert m["invert_cosine_after"] > m["invert_cosine_before"] and "heldout_subclass_5nn_inverted" in m
     reloaded = SentenceTransformer(str(result.output_path))
     assert reloaded.tokenizer.tokenize("Jinx") == ["jinx"]
+
+    # after the triplets instead: the trained model reads the descriptions, and the saved names are the fitted ones
+    after = train(
+        project, "embed", "embed_inverted",
+        overrides=["epochs=1", "batch_size=16", "max_seq_length=48", "invert_min_chunks=1", "invert_steps=20", "invert_phase=after"],
+    )
+    assert after.metrics["invert_cosine_after"] > after.metrics["invert_cosine_before"]
+    import torch
+
+    from training.inversion import description_targets
+
+    reloaded = SentenceTransformer(str(after.output_path))
+    described = [c for c in champions if any(r["champion"] == c["champion_key"] and r["split"] == "train" for r in fixture_data.chunk_rows())]
+    descriptions = [
+        [mask_terms(r["text"], [c["name"], c["champion_key"]], "this champion") for r in fixture_data.chunk_rows()
+         if r["champion"] == c["champion_key"] and r["split"] == "train"]
+        for c in described
+    ]
+    targets = torch.from_numpy(description_targets(reloaded, descriptions, 8))
+    names = reloaded.encode([c["name"] for c in described], convert_to_tensor=True, normalize_embeddings=True)
+    cosine = float(torch.nn.functional.cosine_similarity(names, targets, dim=-1).mean())
+    assert cosine == pytest.approx(after.metrics["invert_cosine_after"], abs=2e-3)  # the checkpoint holds the fitted names
 
 
 def test_descriptions_are_each_champions_chunks_with_its_name_masked():
