@@ -107,6 +107,9 @@ def fill_warehouse(con) -> None:
         "CREATE TABLE main.eval_query_chunks AS SELECT chunk_id, champion, split, text FROM main.corpus_chunks "
         "WHERE champion IN ('Garen', 'Jinx') QUALIFY row_number() OVER (PARTITION BY champion ORDER BY chunk_id) = 1"
     )
+    con.execute(
+        "CREATE TABLE main.champion_mask_terms AS SELECT champion_key AS champion, [name, champion_key] AS mask_terms FROM main.champions"
+    )
     con.executemany(
         "INSERT INTO main.triplets VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [

@@ -107,6 +107,10 @@ BREAKS = [
      "no_exact_duplicate_across_splits", "h-Lux"),
     ("champion_fact_conflicts", "INSERT INTO main.champion_fact_conflicts SELECT * FROM main.champion_fact_conflicts",
      "expect_compound_columns_to_be_unique(champion_key,fact_type)", "Aatrox"),
+    ("champion_mask_terms", "DELETE FROM main.champion_mask_terms WHERE champion = 'Leona'",
+     "every_champion_has_terms", "Leona"),
+    ("champion_mask_terms", "UPDATE main.champion_mask_terms SET mask_terms = ['Wukong'] WHERE champion = 'MonkeyKing'",
+     "terms_include_name_and_key", "MonkeyKing"),
     ("instruct_pairs", "UPDATE main.instruct_pairs SET messages = [{'role': 'user', 'content': 'hi'}, {'role': 'user', 'content': 'hello?'}] WHERE pair_id = 'p1'",
      "messages_are_well_formed_chats", "p1"),
 ]
