@@ -106,8 +106,8 @@ EMBED: dict[str, Any] = {
     # inversion (encoders): each champion-name token fitted so the bare name embeds where its masked
     # corpus chunks do (training/inversion.py)
     "invert_phase": "before",  # before the triplet training, or after it (as the trained model reads the descriptions)
-    "invert_steps": 200,
-    "invert_learning_rate": 1e-2,
+    "invert_steps": 80,
+    "invert_learning_rate": 2e-2,
     "invert_min_chunks": 2,  # names with fewer chunks keep their word-piece average
     "adapt_ridge": 1.0,  # ridge penalty of that head
     "adapt_batch_size": 32,

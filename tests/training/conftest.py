@@ -22,6 +22,7 @@ DDL = {
     "section VARCHAR, text VARCHAR, n_tokens INTEGER, split VARCHAR)",
     "triplets": "CREATE TABLE main.triplets (triplet_id VARCHAR, kind VARCHAR, anchor VARCHAR, positive VARCHAR, negative VARCHAR, "
     "anchor_champion VARCHAR, positive_champion VARCHAR, negative_champion VARCHAR, rule VARCHAR, split VARCHAR)",
+    "champion_mask_terms": "CREATE TABLE main.champion_mask_terms (champion VARCHAR, mask_terms VARCHAR[])",
     "instruct_pairs": "CREATE TABLE main.instruct_pairs (pair_id VARCHAR, kind VARCHAR, messages STRUCT(role VARCHAR, content VARCHAR)[], "
     "champion VARCHAR, split VARCHAR, source_ids VARCHAR[])",
 }
@@ -30,6 +31,7 @@ ROWS = {
     "champions": fixture_data.champion_rows,
     "corpus_chunks": fixture_data.chunk_rows,
     "triplets": fixture_data.triplet_rows,
+    "champion_mask_terms": fixture_data.mask_term_rows,
     "instruct_pairs": fixture_data.instruct_rows,
 }
 

@@ -66,14 +66,8 @@ def test_embed_with_inversion_fits_the_names_before_the_triplets_and_saves_them(
     from training.runner import train
 
     champions = fixture_data.champion_rows()
-    con = project.connect()
-    try:  # the table `riftlab build` publishes; the fixture project has no transforms
-        con.execute("CREATE TABLE main.champion_mask_terms AS SELECT champion_key AS champion, [name, champion_key] AS mask_terms FROM main.champions")
-    finally:
-        con.close()
-
     result = train(
-        project, "embed", "embed_inverted",
+        project, "embed", "embed_default",
         overrides=["epochs=1", "batch_size=16", "max_seq_length=48", "invert_min_chunks=1", "invert_steps=20"],
     )
     m = result.metrics
@@ -85,7 +79,7 @@ def test_embed_with_inversion_fits_the_names_before_the_triplets_and_saves_them(
 
     # after the triplets instead: the trained model reads the descriptions, and the saved names are the fitted ones
     after = train(
-        project, "embed", "embed_inverted",
+        project, "embed", "embed_default",
         overrides=["epochs=1", "batch_size=16", "max_seq_length=48", "invert_min_chunks=1", "invert_steps=20", "invert_phase=after"],
     )
     assert after.metrics["invert_cosine_after"] > after.metrics["invert_cosine_before"]

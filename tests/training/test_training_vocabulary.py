@@ -97,7 +97,7 @@ def test_embed_with_adaptation_freezes_tokens_and_saves_the_new_vocabulary(proje
 def test_adaptation_settings_are_checked(project, tiny_decoder):
     from training.runner import train
 
-    with pytest.raises(PresetError, match=r"adaptation 'bert2vec' is not one of none, vocabulary, llm2vec"):
+    with pytest.raises(PresetError, match=r"adaptation 'bert2vec' is not one of none, vocabulary, inversion, llm2vec"):
         train(project, "embed", overrides=["adaptation=bert2vec"])
     with pytest.raises(PresetError, match=r"adaptation 'vocabulary' works on encoder bases; .* is a decoder"):
         train(project, "embed", "embed_decoder", base=str(tiny_decoder), overrides=["adaptation=vocabulary"])

@@ -118,6 +118,14 @@ def _id(*parts: str) -> str:
     return hashlib.md5("|".join(parts).encode()).hexdigest()
 
 
+def mask_term_rows() -> list[dict]:
+    """main.champion_mask_terms as the model builds it (no ability names in these fixtures)."""
+    return [
+        {"champion": key, "mask_terms": [name, key, *[part for part in name.split() if len(part) >= 4]]}
+        for key, name, *_ in CHAMPIONS
+    ]
+
+
 def chunk_rows() -> list[dict]:
     rows = []
     for key, _name, _title, _pos, _sub, split, *texts in CHAMPIONS:
