@@ -152,10 +152,8 @@ def _triplet_dataset(data: TaskData) -> dict[str, dict[str, Any]]:
     return {"default": splits}
 
 
-class _NeighbourTask(AbsTaskClusteringLegacy):
-    """k-nearest-neighbour same-label rate: how often a name's closest names share its label."""
-
-    k: int = 5
+class _NameLabelTask(AbsTaskClusteringLegacy):
+    """A task scored on the embeddings of one set of labelled names (``score`` gives the scores)."""
 
     def _evaluate_subset(self, model, data_split, *, encode_kwargs, hf_split, hf_subset, timer=None, **kwargs):
         row = data_split[0]
@@ -167,8 +165,20 @@ class _NeighbourTask(AbsTaskClusteringLegacy):
             hf_split=hf_split,
             **encode_kwargs,
         )
-        rate, chance = knn_same_label_rate(np.asarray(embeddings), row["labels"], self.k)
-        return {f"same_label_at_{self.k}": rate, f"chance_at_{self.k}": chance, "n": len(row["labels"])}
+        return {**self.score(np.asarray(embeddings), row["labels"]), "n": len(row["labels"])}
+
+    def score(self, embeddings: np.ndarray, labels: list[str]) -> dict[str, float]:
+        raise NotImplementedError
+
+
+class _NeighbourTask(_NameLabelTask):
+    """k-nearest-neighbour same-label rate: how often a name's closest names share its label."""
+
+    k: int = 5
+
+    def score(self, embeddings: np.ndarray, labels: list[str]) -> dict[str, float]:
+        rate, chance = knn_same_label_rate(embeddings, labels, self.k)
+        return {f"same_label_at_{self.k}": rate, f"chance_at_{self.k}": chance}
 
 
 def restarted_v_measure(embeddings: np.ndarray, labels: list[str], restarts: int) -> tuple[float, float]:
@@ -192,23 +202,14 @@ def restarted_v_measure(embeddings: np.ndarray, labels: list[str], restarts: int
     return float(np.mean(scores)), float(np.std(scores))
 
 
-class _ClusteringTask(AbsTaskClusteringLegacy):
+class _ClusteringTask(_NameLabelTask):
     """k-means V-measure of champion names, averaged over seeded restarts (:func:`restarted_v_measure`)."""
 
     restarts: int = 25
 
-    def _evaluate_subset(self, model, data_split, *, encode_kwargs, hf_split, hf_subset, timer=None, **kwargs):
-        row = data_split[0]
-        dataset = Dataset.from_dict({"sentences": row["sentences"]})
-        embeddings = model.encode(
-            create_dataloader(dataset, task_metadata=self.metadata, input_column="sentences", **encode_kwargs),
-            task_metadata=self.metadata,
-            hf_subset=hf_subset,
-            hf_split=hf_split,
-            **encode_kwargs,
-        )
-        mean, std = restarted_v_measure(np.asarray(embeddings), row["labels"], self.restarts)
-        return {"v_measure": mean, "v_measure_std": std, "restarts": self.restarts, "n": len(row["labels"])}
+    def score(self, embeddings: np.ndarray, labels: list[str]) -> dict[str, float]:
+        mean, std = restarted_v_measure(embeddings, labels, self.restarts)
+        return {"v_measure": mean, "v_measure_std": std, "restarts": self.restarts}
 
 
 def build_task(data: TaskData):

@@ -105,7 +105,8 @@ def close(project: Project, run_id: str, status: str, metrics: dict[str, Any] | 
         con.close()
 
 
-def list_runs(project: Project, stage: str | None = None, limit: int = 20) -> list[dict[str, Any]]:
+def _query_runs(project: Project, sql: str, params: list | None = None) -> list[dict[str, Any]]:
+    """Rows of a query on meta.training_runs as dicts; none when the warehouse or the table does not exist yet."""
     from warehouse.db import table_exists
 
     if not project.db_path.exists():
@@ -114,16 +115,21 @@ def list_runs(project: Project, stage: str | None = None, limit: int = 20) -> li
     try:
         if not table_exists(con, "meta", "training_runs"):
             return []
-        where = "WHERE stage = ?" if stage else ""
-        cursor = con.execute(
-            f"SELECT run_id, stage, preset, base_model, corpus_snapshot_id, started_at, finished_at, status, metrics, "
-            f"error, output_path FROM meta.training_runs {where} ORDER BY started_at DESC LIMIT {int(limit)}",
-            [stage] if stage else [],
-        )
+        cursor = con.execute(sql, params or [])
         names = [d[0] for d in cursor.description]
-        rows = [dict(zip(names, row)) for row in cursor.fetchall()]
+        return [dict(zip(names, row)) for row in cursor.fetchall()]
     finally:
         con.close()
+
+
+def list_runs(project: Project, stage: str | None = None, limit: int = 20) -> list[dict[str, Any]]:
+    where = "WHERE stage = ?" if stage else ""
+    rows = _query_runs(
+        project,
+        f"SELECT run_id, stage, preset, base_model, corpus_snapshot_id, started_at, finished_at, status, metrics, "
+        f"error, output_path FROM meta.training_runs {where} ORDER BY started_at DESC LIMIT {int(limit)}",
+        [stage] if stage else [],
+    )
     for row in rows:
         row["metrics"] = json.loads(row["metrics"]) if row["metrics"] else {}
     return rows
@@ -169,17 +175,7 @@ def reap_abandoned(project: Project, output_root: Path) -> list[str]:
     Runs owned by another host, or whose partial folder holds no owner file, are left alone:
     nothing here can prove they are dead.  Returns the run ids closed.
     """
-    from warehouse.db import table_exists
-
-    if not project.db_path.exists():
-        return []
-    con = project.connect(read_only=True)
-    try:
-        if not table_exists(con, "meta", "training_runs"):
-            return []
-        running = [row[0] for row in con.execute("SELECT run_id FROM meta.training_runs WHERE status = 'running'").fetchall()]
-    finally:
-        con.close()
+    running = [row["run_id"] for row in _query_runs(project, "SELECT run_id FROM meta.training_runs WHERE status = 'running'")]
     host = socket.gethostname()
     reaped = []
     for run_id in running:
