@@ -94,7 +94,10 @@ def summarise(base: dict[str, float], runs: dict[str, dict[str, float]]) -> list
             continue
         mean, half = interval(values)
         delta, delta_half = interval([v - base[key] for v in values])
-        verdict = "better" if delta - delta_half > 0 else "worse" if delta + delta_half < 0 else "no difference shown"
+        if len(values) < 2:
+            verdict = "one seed: no interval"
+        else:
+            verdict = "better" if delta - delta_half > 0 else "worse" if delta + delta_half < 0 else "no difference shown"
         rows.append({
             "task": key, "base": base[key], "mean": mean, "ci95": half, "delta": delta, "delta_ci95": delta_half,
             "seeds_above_base": sum(v > base[key] for v in values), "seeds": len(values), "verdict": verdict,
