@@ -138,9 +138,9 @@ def load(ref: ModelRef, decoder_pooling: str = "lasttoken", device: str | None =
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     from sentence_transformers import SentenceTransformer
+    from sentence_transformers.sentence_transformer import modules
 
     from training.bases import load_sentence_transformer
-    from sentence_transformers.sentence_transformer import modules
 
     device = device or "cpu"
     try:

@@ -93,7 +93,7 @@ EMBED: dict[str, Any] = {
     # corpus text around the name (masked, encoder frozen; training/vocabulary.py); inversion (encoders):
     # the same token fitted to the embedding of the champion's masked chunks; or llm2vec (decoders):
     # bidirectional attention, masked next-token prediction, unsupervised SimCSE (training/llm2vec.py).
-    # Either runs on corpus text before triplet training.
+    # Each reads corpus text only, before the triplet training (inversion may run after it: invert_phase).
     "adaptation": "none",
     "adapt_corpus_split": "train",  # corpus_chunks read by the adaptation: train or all
     "adapt_min_mentions": 5,  # vocabulary: names mentioned less often keep their word-piece average
@@ -103,15 +103,15 @@ EMBED: dict[str, Any] = {
     "adapt_simcse_steps": 100,  # llm2vec: unsupervised SimCSE steps (0 skips it)
     "adapt_learning_rate": 5e-5,  # llm2vec: both steps
     "adapt_dropout": 0.3,  # llm2vec: attention dropout during SimCSE (its two views of each text)
+    "adapt_ridge": 1.0,  # vocabulary: ridge penalty of the masked-LM head
+    "adapt_batch_size": 32,  # texts per batch when an adaptation reads or encodes the corpus
+    "adapt_max_seq_length": 256,
     # inversion (encoders): each champion-name token fitted so the bare name embeds where its masked
     # corpus chunks do (training/inversion.py)
     "invert_phase": "before",  # before the triplet training, or after it (as the trained model reads the descriptions)
     "invert_steps": 80,
     "invert_learning_rate": 2e-2,
     "invert_min_chunks": 2,  # names with fewer chunks keep their word-piece average
-    "adapt_ridge": 1.0,  # ridge penalty of that head
-    "adapt_batch_size": 32,
-    "adapt_max_seq_length": 256,
     # keep the input token embeddings fixed, so what triplets teach lives in the layers above them and
     # carries over to names never in a triplet
     "freeze_token_embeddings": False,

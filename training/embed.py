@@ -12,8 +12,10 @@ Two kinds of base:
 
 With ``adaptation: vocabulary`` (encoders), every champion name first gets its
 own token whose embedding is learned from the corpus text around the name
-(:mod:`training.vocabulary`); with ``freeze_token_embeddings`` the triplets then
-train only the layers above the tokens.
+(:mod:`training.vocabulary`); with ``adaptation: inversion`` (the default preset)
+that token is fitted so the bare name embeds where the champion's masked corpus
+chunks do (:mod:`training.inversion`).  With ``freeze_token_embeddings`` the
+triplets then train only the layers above the tokens.
 
 Champion triplets (name, name sharing a role, name sharing none) teach the
 geometry; text triplets (name, a chunk about that champion, a chunk about a

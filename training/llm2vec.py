@@ -90,9 +90,7 @@ def mntp_loss(model, tokenizer, texts: list[str], ratio: float, max_length: int,
 
     encoded = tokenizer(texts, truncation=True, max_length=max_length, padding=True, return_tensors="pt")
     ids, attention = encoded["input_ids"], encoded["attention_mask"]
-    special = torch.zeros_like(ids, dtype=torch.bool)
-    for token_id in set(tokenizer.all_special_ids):
-        special |= ids == token_id
+    special = torch.isin(ids, torch.tensor(sorted(set(tokenizer.all_special_ids)), dtype=ids.dtype))
     candidates = attention.bool() & ~special
     candidates[:, 0] = False  # position 0 has no previous position to predict it from
     masked = (torch.rand(ids.shape, generator=generator) < ratio) & candidates

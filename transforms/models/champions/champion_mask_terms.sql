@@ -1,7 +1,7 @@
 -- The words that name a champion in text: display name, key, the parts of a long name (4+ letters,
 -- so "Aurelion Sol" also hides "Aurelion"), and ability names from every source.  Masking them leaves
 -- a description of a kit or lore that does not say whose it is: evaluation's retrieval queries and
--- the (name, masked chunk) pairs of `riftlab train embed` both mask with this list.
+-- `riftlab train embed`'s corpus pairs and name inversion all mask with this list.
 with abilities as (
     select champion_key, list(distinct value order by value) as names
     from {{ ref('int_champion_facts') }}
