@@ -115,6 +115,12 @@ EMBED: dict[str, Any] = {
     # keep the input token embeddings fixed, so what triplets teach lives in the layers above them and
     # carries over to names never in a triplet
     "freeze_token_embeddings": False,
+    # label head (training/head.py): a linear map fitted on the training triplets over the frozen
+    # embedding, appended beside it (Dense d -> 2d, then Normalize); epochs: 0 fits it alone
+    "label_head": False,
+    "head_steps": 300,
+    "head_learning_rate": 1e-2,
+    "head_weight": 2.0,  # the mapped half's scale beside the embedding as it was (retrieval keeps the latter)
 }
 
 STAGES: dict[str, dict[str, Any]] = {"embed": EMBED, "clm": CLM, "sft": SFT}

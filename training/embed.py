@@ -80,6 +80,12 @@ def check_settings(settings: dict[str, Any]) -> None:
     unknown = set(settings["kinds"]) - {"champion", "text"}
     if unknown or not settings["kinds"]:
         raise PresetError(f"embed: kinds must be a non-empty subset of [champion, text], got {settings['kinds']}")
+    if float(settings["epochs"]) < 0:
+        raise PresetError(f"embed: epochs must be 0 (no triplet training of the encoder) or more, got {settings['epochs']}")
+    if settings["label_head"]:
+        for key in ("head_steps", "head_learning_rate", "head_weight"):
+            if not float(settings[key]) > 0:
+                raise PresetError(f"embed: {key} must be above 0 when label_head is on, got {settings[key]}")
 
 
 def check_triplets(triplets: pa.Table, champions: pa.Table) -> None:
@@ -292,6 +298,21 @@ def invert(model, settings: dict[str, Any], data: EmbedData, console, metrics: d
     )
 
 
+def label_head(model, settings: dict[str, Any], data: EmbedData, console, metrics: dict[str, Any], after_step: int) -> list[dict[str, Any]]:
+    """A linear map fitted on the training triplets, appended beside the embedding (training/head.py)."""
+    from tqdm.auto import tqdm
+
+    from training.head import fit_label_head
+
+    stats, log = fit_label_head(model, data.train, settings, progress=lambda steps: tqdm(steps, desc="fitting the label head", unit="step"))
+    metrics.update(stats.metrics())
+    console.print(
+        f"label head: {stats.steps} steps on {stats.rows} triplets ({stats.texts} texts embedded once) in {stats.seconds:.0f}s; "
+        f"ranking loss {stats.loss_before:.3f} -> {stats.loss_after:.3f}"
+    )
+    return [{**entry, "step": entry["step"] + after_step} for entry in log]
+
+
 def adapt_decoder(settings: dict[str, Any], data: EmbedData, folder: Path, console, metrics: dict[str, Any]) -> Path:
     """LLM2Vec's masked next-token prediction on the corpus; returns the folder of the merged decoder."""
     import time
@@ -324,9 +345,6 @@ def adapt_decoder(settings: dict[str, Any], data: EmbedData, folder: Path, conso
 def fit(settings: dict[str, Any], data: EmbedData, folder: Path, console) -> FitResult:
     import shutil
 
-    from datasets import Dataset
-    from sentence_transformers import SentenceTransformerTrainer, SentenceTransformerTrainingArguments
-    from sentence_transformers.base.sampler import BatchSamplers
     from sentence_transformers.sentence_transformer.evaluation import TripletEvaluator
 
     from training.probe import name_neighbour_rates
@@ -340,9 +358,7 @@ def fit(settings: dict[str, Any], data: EmbedData, folder: Path, console) -> Fit
 
         shutil.rmtree(mntp_folder)  # its weights are in the model now; the checkpoint saves them again
         metrics["llm2vec_simcse_loss"] = round(simcse(model, data.adaptation_texts or [], settings, folder / "simcse"), 4)
-    train_dataset = Dataset(data.train).shuffle(seed=int(settings["seed"]))
     evaluator = None
-    eval_dataset = None
     if data.validation.num_rows:
         v = data.validation
         evaluator = TripletEvaluator(
@@ -353,7 +369,6 @@ def fit(settings: dict[str, Any], data: EmbedData, folder: Path, console) -> Fit
             batch_size=64,
             write_csv=False,
         )
-        eval_dataset = Dataset(v.slice(0, min(v.num_rows, 128)))
         metrics["validation_accuracy_before"] = round(float(evaluator(model)[evaluator.primary_metric]), 4)
     metrics.update({f"{k}_before": v for k, v in name_neighbour_rates(model, data.champions).items()})
     if settings["adaptation"] == "vocabulary":
@@ -363,6 +378,35 @@ def fit(settings: dict[str, Any], data: EmbedData, folder: Path, console) -> Fit
     if settings["freeze_token_embeddings"]:  # after the adaptation, which replaces the embedding matrix
         model[0].auto_model.get_input_embeddings().weight.requires_grad_(False)
 
+    log_history: list[dict[str, Any]] = []
+    if float(settings["epochs"]) > 0:
+        log_history = train_triplets(model, settings, data, folder, evaluator, metrics)
+    if settings["adaptation"] == "inversion" and settings["invert_phase"] == "after":
+        invert(model, settings, data, console, metrics)  # names fitted to their descriptions as the trained model reads them
+    if settings["label_head"]:
+        after_step = max((int(entry.get("step", 0)) for entry in log_history), default=0)
+        log_history += label_head(model, settings, data, console, metrics, after_step)
+    if evaluator is not None:
+        metrics["validation_accuracy"] = round(float(evaluator(model)[evaluator.primary_metric]), 4)
+    metrics.update(name_neighbour_rates(model, data.champions))
+    if llm2vec and settings["use_lora"]:  # the adapter's base (the MNTP output) was temporary: save full weights
+        from training.lora import merge_adapters
+
+        metrics["merged_lora_layers"] = merge_adapters(model[0].auto_model)
+    model.save(str(folder))
+    return FitResult(metrics, log_history)
+
+
+def train_triplets(model, settings: dict[str, Any], data: EmbedData, folder: Path, evaluator, metrics: dict[str, Any]) -> list[dict[str, Any]]:
+    """The sentence-transformers trainer on the triplets; returns its log history."""
+    import shutil
+
+    from datasets import Dataset
+    from sentence_transformers import SentenceTransformerTrainer, SentenceTransformerTrainingArguments
+    from sentence_transformers.base.sampler import BatchSamplers
+
+    train_dataset = Dataset(data.train).shuffle(seed=int(settings["seed"]))
+    eval_dataset = Dataset(data.validation.slice(0, min(data.validation.num_rows, 128))) if evaluator is not None else None
     batch_size = int(settings["batch_size"])
     steps = max(1, int(np.ceil(data.train.num_rows / batch_size) * float(settings["epochs"])))
     eval_steps = int(settings["eval_steps"]) or max(1, steps // 2)
@@ -395,18 +439,9 @@ def fit(settings: dict[str, Any], data: EmbedData, folder: Path, console) -> Fit
     )
     output = trainer.train()
     metrics["train_loss"] = round(float(output.training_loss), 4)
-    if settings["adaptation"] == "inversion" and settings["invert_phase"] == "after":
-        invert(model, settings, data, console, metrics)  # names fitted to their descriptions as the trained model reads them
     if evaluator is not None:
-        metrics["validation_accuracy"] = round(float(evaluator(model)[evaluator.primary_metric]), 4)
         final_eval = trainer.evaluate()
         if "eval_loss" in final_eval:
             metrics["eval_loss"] = round(float(final_eval["eval_loss"]), 4)
-    metrics.update(name_neighbour_rates(model, data.champions))
     shutil.rmtree(folder / "trainer", ignore_errors=True)
-    if llm2vec and settings["use_lora"]:  # the adapter's base (the MNTP output) was temporary: save full weights
-        from training.lora import merge_adapters
-
-        metrics["merged_lora_layers"] = merge_adapters(model[0].auto_model)
-    model.save(str(folder))
-    return FitResult(metrics, list(trainer.state.log_history))
+    return list(trainer.state.log_history)

@@ -9,7 +9,7 @@ LOSS_CURVES = "loss_curves.png"
 
 
 def loss_series(log_history: list[dict[str, Any]]) -> dict[str, list[tuple[int, float]]]:
-    """(step, value) pairs of ``loss`` and every ``eval_*loss`` in a Trainer's log history."""
+    """(step, value) pairs of ``loss``, ``head_loss`` and every ``eval_*loss`` in a Trainer's log history."""
     series: dict[str, list[tuple[int, float]]] = {}
     for entry in log_history:
         step = int(entry.get("step", 0))
@@ -18,6 +18,8 @@ def loss_series(log_history: list[dict[str, Any]]) -> dict[str, list[tuple[int, 
                 continue
             if key == "loss":
                 series.setdefault("train loss", []).append((step, float(value)))
+            elif key == "head_loss":  # training/head.py
+                series.setdefault("label head loss", []).append((step, float(value)))
             elif key.startswith("eval_") and key.endswith("loss"):
                 series.setdefault(key.removeprefix("eval_").replace("_", " ") if key != "eval_loss" else "eval loss", []).append((step, float(value)))
     return series
