@@ -14,7 +14,7 @@ def print_comparison(project: Project, model_names: list[str] | None, console) -
 
     con = project.connect(read_only=True)
     try:
-        records = [r for r in results.latest(con, model_names) if r["is_main"] or r["metric"].startswith("chance")]
+        records = results.shown(results.latest(con, model_names))
     finally:
         con.close()
     console.print(results.rich_table(results.compare(records, model_names)))

@@ -221,6 +221,8 @@ def load_task_data(con: duckdb.DuckDBPyConnection, spec: TaskSpec) -> TaskData:
     if not splits:
         raise EvaluationError(f"task {spec.name}: every split is empty ({', '.join(spec.splits)})")
     digest = hashlib.sha256()
-    digest.update(json.dumps({"params": spec.params, "kind": spec.kind, "mask": spec.mask_token}, sort_keys=True, default=str).encode())
+    # what the task computes is part of its identity: a changed parameter or metric list re-runs it
+    definition = {"params": spec.params, "kind": spec.kind, "mask": spec.mask_token, "metrics": spec.metrics}
+    digest.update(json.dumps(definition, sort_keys=True, default=str).encode())
     digest.update(json.dumps(splits, sort_keys=True, default=str).encode())
     return TaskData(spec=spec, splits=splits, snapshot_id=digest.hexdigest()[:16], skipped_splits=tuple(skipped))

@@ -181,35 +181,46 @@ class _NeighbourTask(_NameLabelTask):
         return {f"same_label_at_{self.k}": rate, f"chance_at_{self.k}": chance}
 
 
-def restarted_v_measure(embeddings: np.ndarray, labels: list[str], restarts: int) -> tuple[float, float]:
-    """Mean and standard deviation of the V-measure of k-means (k = number of labels) over
-    ``restarts`` seeded k-means++ initialisations.
+def restarted_clustering(embeddings: np.ndarray, labels: list[str], restarts: int) -> dict[str, float]:
+    """k-means (k = number of labels) over ``restarts`` seeded k-means++ initialisations, scored each time.
 
     mteb's legacy clustering fits one mini-batch k-means; on a few dozen names a single
     initialisation moves the score by several points, which would read as a model effect.
+    Returns the mean and spread of the V-measure, the mean adjusted mutual information (0 at
+    chance, 1 for the labels' own partition), and ``chance_v_measure``: the same partitions
+    scored against shuffled labels.  With many small labels on few names V-measure is far
+    from 0 by chance alone (13 subclasses over 37 held-out names: about 0.54), so a score is
+    read against that, or as AMI.
     """
     from sklearn.cluster import KMeans
-    from sklearn.metrics import v_measure_score
+    from sklearn.metrics import adjusted_mutual_info_score, v_measure_score
 
     vectors = np.asarray(embeddings, dtype=np.float64)
     n_labels = len(set(labels))
     if n_labels < 2 or len(labels) <= n_labels:
-        return 1.0, 0.0
-    scores = [
-        v_measure_score(labels, KMeans(n_clusters=n_labels, n_init=1, random_state=seed).fit_predict(vectors))
-        for seed in range(max(1, restarts))
-    ]
-    return float(np.mean(scores)), float(np.std(scores))
+        return {"v_measure": 1.0, "v_measure_std": 0.0, "ami": 1.0, "chance_v_measure": 1.0}
+    v, ami, chance = [], [], []
+    for seed in range(max(1, restarts)):
+        clusters = KMeans(n_clusters=n_labels, n_init=1, random_state=seed).fit_predict(vectors)
+        shuffled = np.random.default_rng(seed).permutation(np.asarray(labels))
+        v.append(v_measure_score(labels, clusters))
+        ami.append(adjusted_mutual_info_score(labels, clusters))
+        chance.append(v_measure_score(shuffled, clusters))
+    return {
+        "v_measure": float(np.mean(v)),
+        "v_measure_std": float(np.std(v)),
+        "ami": float(np.mean(ami)),
+        "chance_v_measure": float(np.mean(chance)),
+    }
 
 
 class _ClusteringTask(_NameLabelTask):
-    """k-means V-measure of champion names, averaged over seeded restarts (:func:`restarted_v_measure`)."""
+    """k-means V-measure of champion names, averaged over seeded restarts (:func:`restarted_clustering`)."""
 
     restarts: int = 25
 
     def score(self, embeddings: np.ndarray, labels: list[str]) -> dict[str, float]:
-        mean, std = restarted_v_measure(embeddings, labels, self.restarts)
-        return {"v_measure": mean, "v_measure_std": std, "restarts": self.restarts}
+        return {**restarted_clustering(embeddings, labels, self.restarts), "restarts": self.restarts}
 
 
 def build_task(data: TaskData):

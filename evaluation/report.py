@@ -123,7 +123,7 @@ def build_report(project: Project, model_names: list[str] | None = None, console
     config = project.config["evaluation"]
     con = project.connect(read_only=True)
     try:
-        records = [r for r in results.latest(con, model_names) if r["is_main"] or r["metric"].startswith("chance")]
+        records = results.shown(results.latest(con, model_names))
         if not records:
             raise EvaluationError("meta.eval_results has no scores yet: run `riftlab eval --model minilm` first")
         comparison = results.compare(records, model_names)

@@ -89,6 +89,15 @@ def latest(con: duckdb.DuckDBPyConnection, models: Iterable[str] | None = None, 
     return [dict(zip(columns, row)) for row in cursor.fetchall()]
 
 
+#: scores shown beside each task's main metric: chance levels, and the chance-corrected clustering score
+SHOWN_BESIDE_MAIN = ("ami",)
+
+
+def shown(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The records a comparison table shows: main metrics, ``chance_*`` levels and :data:`SHOWN_BESIDE_MAIN`."""
+    return [r for r in records if r["is_main"] or r["metric"].startswith("chance") or r["metric"] in SHOWN_BESIDE_MAIN]
+
+
 @dataclass
 class Comparison:
     """Scores pivoted: (task, split, metric) rows x model columns."""

@@ -9,7 +9,7 @@ import pytest
 
 from evaluation import definitions
 from evaluation.errors import EvaluationError
-from evaluation.mteb_tasks import knn_same_label_rate, restarted_v_measure
+from evaluation.mteb_tasks import knn_same_label_rate, restarted_clustering
 from warehouse.sql_functions.text import mask_terms
 
 EXPECTED = {
@@ -89,17 +89,25 @@ def test_knn_same_label_rate_and_chance():
     assert rate == pytest.approx(1 / 3)
 
 
-def test_clustering_v_measure_is_averaged_over_seeded_restarts():
+def test_clustering_is_scored_over_seeded_restarts_against_chance():
     rng = np.random.default_rng(0)
     centres = np.array([[8.0, 0.0], [0.0, 8.0], [-8.0, 0.0]])
     labels = [str(i) for i in range(3) for _ in range(10)]
     separated = np.repeat(centres, 10, axis=0) + rng.normal(0, 0.3, (30, 2))
-    assert restarted_v_measure(separated, labels, restarts=5) == (pytest.approx(1.0), pytest.approx(0.0))
+    scores = restarted_clustering(separated, labels, restarts=5)
+    assert scores["v_measure"] == pytest.approx(1.0) and scores["v_measure_std"] == pytest.approx(0.0)
+    assert scores["ami"] == pytest.approx(1.0) and scores["chance_v_measure"] < 0.3
 
     # Structureless points: k-means splits them differently on each initialisation, and the score is
-    # the mean of those runs, with their spread.
+    # the mean of those runs, with their spread; AMI sits near 0, V-measure near its chance level.
     noise = rng.normal(0, 1, (30, 2))
-    mean, std = restarted_v_measure(noise, labels, restarts=20)
-    assert std > 0 and mean < 0.3
-    assert restarted_v_measure(noise, labels, restarts=20) == (mean, std)  # seeded: repeatable
-    assert restarted_v_measure(separated, ["x"] * 30, restarts=3) == (1.0, 0.0)  # one label: trivially perfect
+    scores = restarted_clustering(noise, labels, restarts=20)
+    assert scores["v_measure_std"] > 0 and scores["v_measure"] < 0.3 and abs(scores["ami"]) < 0.1
+    assert abs(scores["v_measure"] - scores["chance_v_measure"]) < 0.1
+    assert restarted_clustering(noise, labels, restarts=20) == scores  # seeded: repeatable
+    assert restarted_clustering(separated, ["x"] * 30, restarts=3)["v_measure"] == 1.0  # one label: trivially perfect
+
+    # Many small labels over few points: V-measure is high for structureless vectors, AMI is not.
+    small = [str(i % 13) for i in range(37)]
+    scores = restarted_clustering(rng.normal(0, 1, (37, 16)), small, restarts=10)
+    assert scores["v_measure"] > 0.4 and scores["chance_v_measure"] > 0.4 and abs(scores["ami"]) < 0.1

@@ -38,7 +38,8 @@ def test_every_task_and_split_is_scored_in_the_warehouse_and_in_mteb_json(evalua
         for split in spec.splits:
             assert (spec.name, split) in scored, (spec.name, split)
     for task, split, metric, value, is_main, run_id, snapshot in rows:
-        assert 0.0 <= value <= 1.0, (task, split, metric, value)
+        low = -1.0 if metric == "ami" else 0.0  # adjusted for chance: below 0 when worse than chance
+        assert low <= value <= 1.0, (task, split, metric, value)
         assert is_main == (metric == TASKS[task].main_metric)
         assert run_id is None and len(snapshot) == 16
     folder = evaluated_project.root / "results" / "results" / "riftlab__minilm"
@@ -48,6 +49,7 @@ def test_every_task_and_split_is_scored_in_the_warehouse_and_in_mteb_json(evalua
     payload = json.loads(files["ChampionSubclassClustering"].read_text())
     stored = dict(((s, m), v) for t, s, m, v, *_ in rows if t == "ChampionSubclassClustering")
     assert payload["scores"]["heldout"][0]["v_measure"] == pytest.approx(stored[("heldout", "v_measure")])
+    assert {("heldout", "ami"), ("heldout", "chance_v_measure")} <= set(stored)
 
 
 def test_neighbour_rate_is_the_5nn_same_subclass_share_on_heldout_names(evaluated_project: Project):
@@ -185,3 +187,18 @@ def test_empty_heldout_set_is_a_clear_error(tmp_path: Path):
     assert isinstance(result.exception, EvaluationError)
     message = str(result.exception)
     assert "the 'heldout' split is too small to score" in message and "embedding_split='heldout'" in message
+
+
+def test_a_changed_parameter_or_metric_list_is_new_data_so_old_scores_are_not_reused(evaluated_project: Project):
+    from dataclasses import replace
+
+    spec = TASKS["ChampionSubclassClustering"]
+    con = evaluated_project.connect(read_only=True)
+    try:
+        same = definitions.load_task_data(con, spec).snapshot_id
+        assert definitions.load_task_data(con, spec).snapshot_id == same
+        fewer_metrics = definitions.load_task_data(con, replace(spec, metrics=("v_measure",))).snapshot_id
+        other_restarts = definitions.load_task_data(con, replace(spec, params={**spec.params, "restarts": 3})).snapshot_id
+    finally:
+        con.close()
+    assert len({same, fewer_metrics, other_restarts}) == 3
