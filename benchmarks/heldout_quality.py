@@ -66,14 +66,14 @@ def latest_run(project: Path) -> str:
 
 
 def scores(project: Path, model: str) -> dict[str, float]:
-    """``task/split`` -> main metric of ``model``'s latest evaluation."""
+    """``task/split`` -> main metric of ``model``'s latest evaluation (``task/split ami``: the clustering AMI)."""
     with duckdb.connect(str(project / "data" / "riftlab.duckdb"), read_only=True) as con:
         rows = con.execute(
-            "SELECT task, split, arg_max(value, evaluated_at) FROM meta.eval_results "
-            "WHERE is_main AND coalesce(run_id, model) = ? GROUP BY ALL",
+            "SELECT task, split, metric, is_main, arg_max(value, evaluated_at) FROM meta.eval_results "
+            "WHERE (is_main OR metric = 'ami') AND coalesce(run_id, model) = ? GROUP BY ALL",
             [model],
         ).fetchall()
-    return {f"{task}/{split}": value for task, split, value in rows if split in SPLITS}
+    return {f"{task}/{split}" + ("" if main else f" {metric}"): value for task, split, metric, main, value in rows if split in SPLITS}
 
 
 def interval(values: list[float]) -> tuple[float, float]:
