@@ -69,13 +69,8 @@ def invert_names(
     started = time.perf_counter()
     transformer = model[0]
     tokenizer, encoder = transformer.tokenizer, transformer.auto_model
-    name_ids, pieces, _ = add_name_tokens(tokenizer, names)
-    encoder.resize_token_embeddings(len(tokenizer), mean_resizing=False)
+    name_ids, _, _, _ = add_name_tokens(tokenizer, encoder, names)  # each new row starts at its word pieces' mean
     weight = encoder.get_input_embeddings().weight
-    with torch.no_grad():
-        for token, piece_ids in zip(name_ids, pieces):
-            if piece_ids != [token]:  # a new token: start from its word pieces
-                weight[token] = weight[piece_ids].mean(0)
 
     chosen = [i for i, texts in enumerate(descriptions) if len(texts) >= max(1, int(settings["invert_min_chunks"]))]
     targets = torch.from_numpy(description_targets(model, [descriptions[i] for i in chosen], int(settings["adapt_batch_size"])))

@@ -62,15 +62,26 @@ def token_text(tokenizer, name: str) -> str:
     return normalizer.normalize_str(name) if normalizer is not None else name
 
 
-def add_name_tokens(tokenizer, names: list[str]) -> tuple[list[int], list[list[int]], int]:
-    """Add one whole-word token per name; returns their ids, each name's former pieces, and how many were new."""
+def add_name_tokens(tokenizer, encoder, names: list[str]):
+    """Add one whole-word token per name to ``tokenizer`` and rows for them to ``encoder``'s embeddings.
+
+    Each name's row starts at the mean of its former word pieces (the table's mean for a name
+    without any); a name that already was one token keeps its row.  Returns the names' token
+    ids, their former pieces, how many tokens were new, and the starting rows.
+    """
+    import torch
     from tokenizers import AddedToken
 
     pieces = [tokenizer(name, add_special_tokens=False)["input_ids"] for name in names]
     texts = [token_text(tokenizer, name) for name in names]
     added = tokenizer.add_tokens([AddedToken(text, single_word=True, normalized=True) for text in texts])
     ids = tokenizer.convert_tokens_to_ids(texts)
-    return ids, pieces, added
+    encoder.resize_token_embeddings(len(tokenizer), mean_resizing=False)
+    embeddings = encoder.get_input_embeddings().weight
+    with torch.no_grad():
+        starts = torch.stack([embeddings[p].mean(0) if p else embeddings.mean(0) for p in pieces])
+        embeddings[ids] = starts
+    return ids, pieces, added, starts
 
 
 def _masked_states(encoder, tokenizer, texts: list[str], name_ids: list[int], settings: dict[str, Any], progress):
@@ -142,12 +153,9 @@ def adapt_vocabulary(model, names: list[str], texts: list[str], settings: dict[s
         raise BaseModelError(
             f"vocabulary adaptation needs a masked-LM tokenizer with a mask token; {type(tokenizer).__name__} has none: set adaptation=none"
         )
-    name_ids, pieces, added = add_name_tokens(tokenizer, names)
-    encoder.resize_token_embeddings(len(tokenizer), mean_resizing=False)
+    # the piece means are also the rows kept by names the corpus never mentions
+    name_ids, pieces, added, piece_means = add_name_tokens(tokenizer, encoder, names)
     embeddings = encoder.get_input_embeddings().weight
-    with torch.no_grad():
-        piece_means = torch.stack([embeddings[p].mean(0) if p else embeddings.mean(0) for p in pieces])
-        embeddings[name_ids] = piece_means  # also the value kept by names the corpus never mentions
 
     name_states, name_labels, word_states, word_labels = _masked_states(encoder, tokenizer, texts, name_ids, settings, progress)
     counts = np.bincount(name_labels, minlength=len(names))
