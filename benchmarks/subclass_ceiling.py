@@ -59,6 +59,7 @@ def run(project_dir: Path, out: Path) -> None:
     from training.bases import load_sentence_transformer, minilm_path
     from training.data import read_champions, read_chunks, read_mask_terms, split_rows
     from training.embed import masked_descriptions
+    from training.inversion import description_targets
     from warehouse.project import Project
 
     project = Project.load(project_dir)
@@ -76,8 +77,6 @@ def run(project_dir: Path, out: Path) -> None:
     labels = [subclass[i] for i in heldout]
 
     model = load_sentence_transformer(minilm_path())
-    from training.inversion import description_targets
-
     names = model.encode([row["name"] for row in rows], normalize_embeddings=True, show_progress_bar=False)
     means = description_targets(model, descriptions, batch_size=64)
     rng = np.random.default_rng(0)

@@ -15,7 +15,9 @@ own token whose embedding is learned from the corpus text around the name
 (:mod:`training.vocabulary`); with ``adaptation: inversion`` (the default preset)
 that token is fitted so the bare name embeds where the champion's masked corpus
 chunks do (:mod:`training.inversion`).  With ``freeze_token_embeddings`` the
-triplets then train only the layers above the tokens.
+triplets then train only the layers above the tokens.  With ``label_head`` a linear
+map fitted on the triplets over the frozen embedding is appended beside it
+(:mod:`training.head`); ``epochs: 0`` leaves the encoder untrained and fits only that.
 
 Champion triplets (name, name sharing a role, name sharing none) teach the
 geometry; text triplets (name, a chunk about that champion, a chunk about a

@@ -23,8 +23,9 @@ standard sentence-transformers modules:
 Keeping the embedding as it was beside the map is what keeps retrieval: the map
 learned from names and a few thousand triplets pulls same-role champions
 together, while the identity half still tells each champion from the next.
-``head_weight`` sets the balance (cosine of the result = the mean of the two
-halves' cosines weighted 1 : weight^2).
+``head_weight`` sets the balance: the cosine of two results is about the mean of
+the two halves' cosines weighted 1 : weight^2 (exactly so when the mapped half's
+norm equals ``c``).
 """
 
 from __future__ import annotations
