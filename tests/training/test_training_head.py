@@ -85,11 +85,11 @@ def test_no_triplets_is_a_clear_error():
         fit_label_head(model, _triplets().slice(0, 0), SETTINGS)
 
 
-def test_embed_head_preset_inverts_fits_the_head_alone_and_records_it(project):
+def test_embed_default_preset_inverts_fits_the_head_alone_and_records_it(project):
     from training.bases import load_sentence_transformer
     from training.runner import train
 
-    result = train(project, "embed", "embed_head", overrides=["head_steps=40", "batch_size=16", "max_seq_length=48", "invert_min_chunks=1", "invert_steps=20", "logging_steps=5"])
+    result = train(project, "embed", "embed_default", overrides=["head_steps=40", "batch_size=16", "max_seq_length=48", "invert_min_chunks=1", "invert_steps=20", "logging_steps=5"])
 
     m = result.metrics
     assert m["head_loss_after"] < m["head_loss_before"] and m["head_steps"] == 40 and m["invert_names"] > 0
@@ -108,4 +108,4 @@ def test_bad_head_settings_name_the_key(project, override, message):
     from training.runner import train
 
     with pytest.raises(PresetError, match=message):
-        train(project, "embed", "embed_head", overrides=[override])
+        train(project, "embed", "embed_default", overrides=[override])

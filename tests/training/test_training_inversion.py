@@ -67,7 +67,7 @@ def test_embed_with_inversion_fits_the_names_before_the_triplets_and_saves_them(
 
     champions = fixture_data.champion_rows()
     result = train(
-        project, "embed", "embed_default",
+        project, "embed", "embed_inverted",
         overrides=["epochs=1", "batch_size=16", "max_seq_length=48", "invert_min_chunks=1", "invert_steps=20"],
     )
     m = result.metrics
@@ -79,7 +79,7 @@ def test_embed_with_inversion_fits_the_names_before_the_triplets_and_saves_them(
 
     # after the triplets instead: the trained model reads the descriptions, and the saved names are the fitted ones
     after = train(
-        project, "embed", "embed_default",
+        project, "embed", "embed_inverted",
         overrides=["epochs=1", "batch_size=16", "max_seq_length=48", "invert_min_chunks=1", "invert_steps=20", "invert_phase=after"],
     )
     assert after.metrics["invert_cosine_after"] > after.metrics["invert_cosine_before"]
