@@ -6,6 +6,7 @@ import json
 
 import pyarrow as pa
 import pytest
+import training_fixture_data as fixture_data
 
 SETTINGS = {"head_steps": 150, "head_learning_rate": 1e-2, "head_weight": 2.0, "batch_size": 8, "seed": 0, "logging_steps": 10, "adapt_batch_size": 16}
 
@@ -92,7 +93,12 @@ def test_embed_default_preset_inverts_fits_the_head_alone_and_records_it(project
     result = train(project, "embed", "embed_default", overrides=["head_steps=40", "batch_size=16", "max_seq_length=48", "invert_min_chunks=1", "invert_steps=20", "logging_steps=5"])
 
     m = result.metrics
-    assert m["head_loss_after"] < m["head_loss_before"] and m["head_steps"] == 40 and m["invert_names"] > 0
+    assert m["head_loss_after"] < m["head_loss_before"] and m["head_steps"] == 40
+    # every described champion is inverted, those whose text lies only in the corpus validation split too
+    chunks = fixture_data.chunk_rows()
+    described = {row["champion"] for row in chunks} & {c["champion_key"] for c in fixture_data.champion_rows()}
+    only_validation = described - {row["champion"] for row in chunks if row["split"] == "train"}
+    assert only_validation and m["invert_names"] == len(described)
     assert "train_loss" not in m  # epochs 0: the encoder is not trained on the triplets
     history = json.loads((result.output_path / "log_history.json").read_text())
     assert [e["step"] for e in history] == list(range(5, 41, 5))
