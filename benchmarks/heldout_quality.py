@@ -35,7 +35,7 @@ import duckdb
 
 REPO = Path(__file__).resolve().parents[1]
 RIFTLAB = [sys.executable, "-m", "warehouse.cli"]
-SPLITS = ("heldout", "validation")
+SPLITS = ("heldout", "validation", "validation_names", "validation_texts")
 
 
 def riftlab(project: Path, *args: str) -> str:

@@ -66,8 +66,16 @@ TRIPLETS = [
     ("Lux", "Annie", "Darius", "validation"),
 ]
 
+# kind 'text': anchor name, the key of the champion whose kit chunk is the positive, of the negative's, split
+TEXT_TRIPLETS = [
+    ("Leona", "Leona", "Zed", "train"),
+    ("Alistar", "Alistar", "Jinx", "validation"),
+    ("Caitlyn", "Caitlyn", "Leona", "validation"),
+    ("Darius", "Darius", "Talon", "validation"),
+]
 
-def fill_warehouse(con: duckdb.DuckDBPyConnection, champions=CHAMPIONS, triplets=TRIPLETS) -> None:
+
+def fill_warehouse(con: duckdb.DuckDBPyConnection, champions=CHAMPIONS, triplets=TRIPLETS, text_triplets=TEXT_TRIPLETS) -> None:
     """Create the issue-4 tables and fill them with the hand-written rows (batched)."""
     con.execute(
         "CREATE OR REPLACE TABLE main.champions (champion_key VARCHAR, name VARCHAR, title VARCHAR, positions VARCHAR[], "
@@ -110,6 +118,14 @@ def fill_warehouse(con: duckdb.DuckDBPyConnection, champions=CHAMPIONS, triplets
     con.executemany(
         "INSERT INTO main.triplets VALUES (?, 'champion', ?, ?, ?, ?, ?, ?, 'shared_subclass', ?)",
         [[f"t{i}", a, p, n, key_of[a], key_of[p], key_of[n], split] for i, (a, p, n, split) in enumerate(triplets)],
+    )
+    con.executemany(
+        "INSERT INTO main.triplets VALUES (?, 'text', ?, ?, ?, ?, ?, ?, 'own_chunk', ?)",
+        [
+            [f"x{i}", a, KITS[p][0], KITS[n][0], key_of[a], p, n, split]
+            for i, (a, p, n, split) in enumerate(text_triplets)
+            if key_of.get(a) and p in key_of.values() and n in key_of.values()
+        ],
     )
 
 

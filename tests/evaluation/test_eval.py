@@ -13,7 +13,7 @@ from evaluation import definitions, models, runner
 from evaluation.commands import eval_command
 from evaluation.errors import EvaluationError
 from evaluation.mteb_tasks import build_task
-from tests.evaluation.conftest import CHAMPIONS, KITS, TRIPLETS, add_training_run, fill_warehouse
+from tests.evaluation.conftest import CHAMPIONS, KITS, TEXT_TRIPLETS, TRIPLETS, add_training_run, fill_warehouse
 from warehouse.project import Project
 
 TASKS = definitions.load_specs(definitions.BUILTIN_TASKS_DIR)
@@ -65,18 +65,26 @@ def test_neighbour_rate_is_the_5nn_same_subclass_share_on_heldout_names(evaluate
     assert stored == pytest.approx(float(np.mean(hits)))
 
 
-def test_triplet_accuracy_is_share_of_anchor_closer_to_positive(evaluated_project: Project):
-    validation = [(a, p, n) for a, p, n, split in TRIPLETS if split == "validation"]
+def test_triplet_accuracy_is_share_of_anchor_closer_to_positive_overall_and_by_kind(evaluated_project: Project):
     model = _minilm()
-    correct = 0
-    for anchor, positive, negative in validation:
-        a, p, n = model.encode([anchor, positive, negative], normalize_embeddings=True)
-        correct += float(a @ p) > float(a @ n)
-    (stored,) = _rows(
+
+    def accuracy(triplets) -> float:
+        correct = 0
+        for anchor, positive, negative in triplets:
+            a, p, n = model.encode([anchor, positive, negative], normalize_embeddings=True)
+            correct += float(a @ p) > float(a @ n)
+        return correct / len(triplets)
+
+    names = [(a, p, n) for a, p, n, split in TRIPLETS if split == "validation"]
+    texts = [(a, KITS[p][0], KITS[n][0]) for a, p, n, split in TEXT_TRIPLETS if split == "validation"]
+    stored = dict(_rows(
         evaluated_project,
-        "SELECT value FROM meta.eval_results WHERE task = 'ChampionTripletAccuracy' AND split = 'validation' AND metric = 'accuracy'",
-    )[0]
-    assert stored == pytest.approx(correct / len(validation))
+        "SELECT split, value FROM meta.eval_results WHERE task = 'ChampionTripletAccuracy' AND metric = 'accuracy'",
+    ))
+    assert stored["validation"] == pytest.approx(accuracy(names + texts))
+    assert stored["validation_names"] == pytest.approx(accuracy(names))
+    assert stored["validation_texts"] == pytest.approx(accuracy(texts))
+    assert stored["validation_names"] != stored["validation_texts"]  # the kinds are told apart
 
 
 def test_retrieval_queries_are_masked_and_heldout_queries_search_all_names(evaluated_project: Project):

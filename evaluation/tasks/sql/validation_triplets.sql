@@ -1,11 +1,15 @@
--- Validation triplets (anchor, positive, negative texts).  The 'heldout' split keeps the triplets
--- that involve a held-out champion (anchor, positive or negative).  At most $max_triplets, sampled
--- deterministically.
+-- Validation triplets (anchor, positive, negative texts).  'validation_names' keeps the champion
+-- triplets (three names, label-chosen), 'validation_texts' the text triplets (a name, a chunk about
+-- it, a chunk about a dissimilar champion): a model that reads the corpus can gain on the second
+-- without knowing roles.  The 'heldout' split keeps the triplets that involve a held-out champion
+-- (anchor, positive or negative).  At most $max_triplets, sampled deterministically.
 SELECT t.triplet_id, t.anchor, t.positive, t.negative
 FROM main.triplets AS t
 WHERE t.split = 'validation'
   AND (
       $split = 'validation'
+      OR ($split = 'validation_names' AND t.kind = 'champion')
+      OR ($split = 'validation_texts' AND t.kind = 'text')
       OR EXISTS (
           SELECT 1 FROM main.champions AS c
           WHERE c.embedding_split = $split
