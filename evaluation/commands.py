@@ -48,13 +48,16 @@ def eval_command(project: Project, model_refs: tuple[str, ...], task_names: tupl
 @project_options
 def promote(project: Project, primary: str | None, tolerance: float | None, model_names: tuple[str, ...]) -> None:
     """Mark the best evaluated model `current` if it beats the current one without regressions."""
-    from evaluation import promotion
+    from evaluation import definitions, promotion
 
     config = project.config["evaluation"]
+    specs = definitions.load_specs(definitions.tasks_dir(config, project.root))
+    ungated = frozenset((spec.name, split) for spec in specs.values() for split in spec.diagnostic_splits)
     con = project.connect()
     try:
         decision = promotion.promote(
-            con, primary or config["primary_metric"], config["tolerance"] if tolerance is None else tolerance, list(model_names) or None
+            con, primary or config["primary_metric"], config["tolerance"] if tolerance is None else tolerance,
+            list(model_names) or None, ungated,
         )
     finally:
         con.close()

@@ -32,7 +32,7 @@ KINDS: dict[str, dict[str, tuple[str, ...]]] = {
     "retrieval": {"queries": ("query_id", "target", "text", "mask_terms"), "corpus": ("doc_id", "text")},
 }
 
-_KEYS = {"name", "kind", "description", "sql", "splits", "allow_empty", "metrics", "params", "needs", "mask_token"}
+_KEYS = {"name", "kind", "description", "sql", "splits", "allow_empty", "diagnostic_splits", "metrics", "params", "needs", "mask_token"}
 _PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
 _COMMENT = re.compile(r"--[^\n]*")
 
@@ -50,6 +50,7 @@ class TaskSpec:
     params: dict[str, Any] = field(default_factory=dict)
     needs: dict[str, str] = field(default_factory=dict)  # "schema.table" -> command that builds it
     allow_empty: tuple[str, ...] = ()
+    diagnostic_splits: tuple[str, ...] = ()  # scored and shown, not a promotion gate (e.g. parts of another split)
     mask_token: str = "this champion"
     source: Path | None = None
 
@@ -103,6 +104,9 @@ def load_spec(path: Path) -> TaskSpec:
     allow_empty = tuple(str(s) for s in raw.get("allow_empty") or ())
     if set(allow_empty) - set(splits):
         raise _fail(path, f"allow_empty names split(s) not in splits: {', '.join(sorted(set(allow_empty) - set(splits)))}")
+    diagnostic = tuple(str(s) for s in raw.get("diagnostic_splits") or ())
+    if set(diagnostic) - set(splits):
+        raise _fail(path, f"diagnostic_splits names split(s) not in splits: {', '.join(sorted(set(diagnostic) - set(splits)))}")
     return TaskSpec(
         name=str(raw["name"]),
         kind=kind,
@@ -113,6 +117,7 @@ def load_spec(path: Path) -> TaskSpec:
         params=dict(raw.get("params") or {}),
         needs={str(k): str(v) for k, v in (raw.get("needs") or {}).items()},
         allow_empty=allow_empty,
+        diagnostic_splits=diagnostic,
         mask_token=str(raw.get("mask_token", "this champion")),
         source=path,
     )

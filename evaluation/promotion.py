@@ -2,7 +2,8 @@
 
 The candidate is the model with the best primary metric (``evaluation.primary_metric``,
 ``TASK:SPLIT:METRIC``) among the latest scores.  It replaces the current model only when it beats
-it on that metric and no other task's main metric drops by more than ``evaluation.tolerance``.
+it on that metric and no other task's main metric drops by more than ``evaluation.tolerance``
+(splits a task declares ``diagnostic_splits``, parts of another split, are not gates).
 Every decision (promoted, rejected, unchanged) lands in ``meta.promotions`` with its reasons.
 """
 
@@ -55,8 +56,11 @@ def _ok(value: Any) -> bool:
     return value is not None and not (isinstance(value, float) and math.isnan(value))
 
 
-def decide(con: duckdb.DuckDBPyConnection, primary: str, tolerance: float, models: list[str] | None = None) -> Decision:
-    """Pick the candidate and judge it against the current model (no writes)."""
+def decide(
+    con: duckdb.DuckDBPyConnection, primary: str, tolerance: float, models: list[str] | None = None,
+    ungated: frozenset[tuple[str, str]] = frozenset(),
+) -> Decision:
+    """Pick the candidate and judge it against the current model (no writes); ``ungated`` (task, split) pairs are no gate."""
     task, split, metric = parse_primary(primary)
     records = results.latest(con)  # every model: the current one is judged even when --model leaves it out
     by_model: dict[str, dict[tuple[str, str, str], float]] = {}
@@ -95,6 +99,8 @@ def decide(con: duckdb.DuckDBPyConnection, primary: str, tolerance: float, model
     decision.reasons.append(f"{primary} {scored[candidate]:.4f} beats the current {decision.previous_value:.4f}")
     drops = []
     for other in sorted(mains - {key}):
+        if other[:2] in ungated:
+            continue
         new, old = by_model[candidate].get(other), previous_scores.get(other)
         if _ok(new) and _ok(old) and old - new > tolerance:
             drops.append(f"{':'.join(other)} drops {old:.4f} -> {new:.4f} (more than {tolerance})")
@@ -132,7 +138,10 @@ def record(con: duckdb.DuckDBPyConnection, decision: Decision) -> None:
         raise
 
 
-def promote(con: duckdb.DuckDBPyConnection, primary: str, tolerance: float, models: list[str] | None = None) -> Decision:
-    decision = decide(con, primary, tolerance, models)
+def promote(
+    con: duckdb.DuckDBPyConnection, primary: str, tolerance: float, models: list[str] | None = None,
+    ungated: frozenset[tuple[str, str]] = frozenset(),
+) -> Decision:
+    decision = decide(con, primary, tolerance, models, ungated)
     record(con, decision)
     return decision

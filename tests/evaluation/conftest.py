@@ -119,14 +119,14 @@ def fill_warehouse(con: duckdb.DuckDBPyConnection, champions=CHAMPIONS, triplets
         "INSERT INTO main.triplets VALUES (?, 'champion', ?, ?, ?, ?, ?, ?, 'shared_subclass', ?)",
         [[f"t{i}", a, p, n, key_of[a], key_of[p], key_of[n], split] for i, (a, p, n, split) in enumerate(triplets)],
     )
-    con.executemany(
-        "INSERT INTO main.triplets VALUES (?, 'text', ?, ?, ?, ?, ?, ?, 'own_chunk', ?)",
-        [
-            [f"x{i}", a, KITS[p][0], KITS[n][0], key_of[a], p, n, split]
-            for i, (a, p, n, split) in enumerate(text_triplets)
-            if key_of.get(a) and p in key_of.values() and n in key_of.values()
-        ],
-    )
+    if text_triplets:
+        con.executemany(
+            "INSERT INTO main.triplets VALUES (?, 'text', ?, ?, ?, ?, ?, ?, 'own_chunk', ?)",
+            [
+                [f"x{i}", a, KITS[p][0], KITS[n][0], key_of[a], p, n, split]
+                for i, (a, p, n, split) in enumerate(text_triplets)
+            ],
+        )
 
 
 @pytest.fixture

@@ -52,6 +52,8 @@ def test_adding_a_task_is_adding_a_file(tmp_path: Path):
         ("name: X\nkind: clustering\nsql: sql/missing.sql\nsplits: [all]\nmetrics: [v_measure]\n", "sql file sql/missing.sql not found"),
         ("name: X\nkind: retrieval\nsql: sql/names.sql\nsplits: [all]\nmetrics: [ndcg_at_10]\n", "needs sql part(s) queries, corpus"),
         ("name: X\nkind: clustering\nsql: sql/names.sql\nsplits: [all]\n", "missing 'metrics'"),
+        ("name: X\nkind: clustering\nsql: sql/names.sql\nsplits: [all]\nmetrics: [v_measure]\ndiagnostic_splits: [al]\n",
+         "diagnostic_splits names split(s) not in splits: al"),
     ],
 )
 def test_bad_task_files_name_the_problem(tmp_path: Path, body: str, message: str):

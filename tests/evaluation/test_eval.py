@@ -84,7 +84,30 @@ def test_triplet_accuracy_is_share_of_anchor_closer_to_positive_overall_and_by_k
     assert stored["validation"] == pytest.approx(accuracy(names + texts))
     assert stored["validation_names"] == pytest.approx(accuracy(names))
     assert stored["validation_texts"] == pytest.approx(accuracy(texts))
-    assert stored["validation_names"] != stored["validation_texts"]  # the kinds are told apart
+
+    # each kind's split holds exactly that kind's validation triplets
+    con = evaluated_project.connect(read_only=True)
+    try:
+        data = definitions.load_task_data(con, TASKS["ChampionTripletAccuracy"])
+    finally:
+        con.close()
+    anchors = {split: sorted(row["anchor"] for row in data.splits[split]["rows"]) for split in ("validation_names", "validation_texts")}
+    assert anchors == {"validation_names": sorted(a for a, *_ in names), "validation_texts": sorted(a for a, *_ in texts)}
+
+
+def test_a_triplet_table_of_one_kind_skips_the_other_kinds_split(tmp_path: Path):
+    root = tmp_path / "project"
+    root.mkdir()
+    (root / "riftlab.yaml").write_text("name: evaltest\n", encoding="utf-8")
+    project = Project.load(root)
+    con = project.connect()
+    try:
+        fill_warehouse(con, text_triplets=[])
+        data = definitions.load_task_data(con, TASKS["ChampionTripletAccuracy"])
+    finally:
+        con.close()
+    assert "validation_texts" in data.skipped_splits and "validation_texts" not in data.splits
+    assert len(data.splits["validation_names"]["rows"]) == len(data.splits["validation"]["rows"]) == 5
 
 
 def test_retrieval_queries_are_masked_and_heldout_queries_search_all_names(evaluated_project: Project):

@@ -78,3 +78,27 @@ def test_promotion_without_scores_for_the_primary_metric_is_a_clear_error(eval_p
 def test_bad_primary_metric_is_a_clear_error(eval_project: Project):
     with pytest.raises(EvaluationError, match=r"must be TASK:SPLIT:METRIC, got 'v_measure'"):
         CliRunner().invoke(promote, ["--project-dir", str(eval_project.root), "--primary", "v_measure"], catch_exceptions=False)
+
+
+def test_diagnostic_splits_are_shown_but_are_no_promotion_gate(eval_project: Project):
+    def insert(model: str, rows: list[tuple[str, str, str, float]]) -> None:
+        con = eval_project.connect()
+        try:
+            con.executemany(
+                "INSERT INTO meta.eval_results VALUES (?, NULL, ?, ?, ?, ?, TRUE, TIMESTAMP '2026-01-01 10:00:00', 'snap')",
+                [[model, *row] for row in rows],
+            )
+        finally:
+            con.close()
+
+    triplets = "ChampionTripletAccuracy"
+    insert("minilm", [(*PRIMARY, 0.40), (triplets, "validation", "accuracy", 0.70), (triplets, "validation_texts", "accuracy", 0.93)])
+    run(eval_project)
+    # validation_texts (a part of 'validation' the task declares diagnostic) drops by 0.10: no veto
+    insert("embed-a", [(*PRIMARY, 0.50), (triplets, "validation", "accuracy", 0.80), (triplets, "validation_texts", "accuracy", 0.83)])
+    out = run(eval_project)
+    assert "embed-a promoted" in out and "validation_texts" not in out
+    # the same drop on the gating 'validation' split is a veto
+    insert("embed-b", [(*PRIMARY, 0.60), (triplets, "validation", "accuracy", 0.70), (triplets, "validation_texts", "accuracy", 0.83)])
+    out = run(eval_project)
+    assert "embed-b not promoted" in out and "ChampionTripletAccuracy:validation:accuracy drops 0.8000 -> 0.7000" in out
