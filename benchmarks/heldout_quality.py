@@ -12,7 +12,7 @@ The project is built once in a temporary folder from the real snapshot (Meraki's
 and Data Dragon's champion.json crawled from file:// URLs), or taken from --project.
 Results: benchmarks/results/heldout_quality.json and .md.
 
-    .venv/bin/python benchmarks/heldout_quality.py [--presets embed_default embed_inverted embed_plain] [--seeds 1 2 3]
+    .venv/bin/python benchmarks/heldout_quality.py [--presets embed_default embed_inverted embed_plain] [--seeds 1 2 3 4 5]
         [--project DIR] [--snapshot ../shared/data/snapshot] [--set key=value ...]
 
 A preset may carry its own overrides: ``embed_inverted:invert_phase=after,invert_steps=100``.
@@ -123,7 +123,7 @@ def markdown(preset: str, rows: list[dict], seconds: list[float]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--presets", nargs="+", default=["embed_default", "embed_inverted", "embed_plain"])
-    parser.add_argument("--seeds", nargs="+", type=int, default=[1, 2, 3])
+    parser.add_argument("--seeds", nargs="+", type=int, default=[1, 2, 3, 4, 5])
     parser.add_argument("--project", type=Path, help="a built riftlab project (default: build the snapshot in a temp folder)")
     parser.add_argument("--snapshot", type=Path, default=REPO.parent / "shared" / "data" / "snapshot")
     parser.add_argument("--set", dest="overrides", action="append", default=[], help="an extra training override, key=value")
