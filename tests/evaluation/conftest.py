@@ -129,19 +129,23 @@ def fill_warehouse(con: duckdb.DuckDBPyConnection, champions=CHAMPIONS, triplets
         )
 
 
-@pytest.fixture
-def eval_project(tmp_path: Path) -> Project:
-    """A project folder with riftlab.yaml and a filled warehouse; results and reports under tmp_path."""
-    root = tmp_path / "project"
+def make_eval_project(root: Path, **rows) -> Project:
+    """A project folder at ``root`` with riftlab.yaml and a warehouse filled by :func:`fill_warehouse` (``rows``: its keywords)."""
     root.mkdir()
-    (root / "riftlab.yaml").write_text("name: evaltest\n", encoding="utf-8")
+    (root / "riftlab.yaml").write_text(f"name: {root.name}\n", encoding="utf-8")
     project = Project.load(root)
     con = project.connect()
     try:
-        fill_warehouse(con)
+        fill_warehouse(con, **rows)
     finally:
         con.close()
     return project
+
+
+@pytest.fixture
+def eval_project(tmp_path: Path) -> Project:
+    """A project folder with riftlab.yaml and a filled warehouse; results and reports under tmp_path."""
+    return make_eval_project(tmp_path / "project")
 
 
 def add_training_run(
@@ -166,15 +170,7 @@ def evaluated_project(tmp_path_factory) -> Project:
 
     from evaluation.commands import eval_command
 
-    root = tmp_path_factory.mktemp("evaluated") / "project"
-    root.mkdir()
-    (root / "riftlab.yaml").write_text("name: evaltest\n", encoding="utf-8")
-    project = Project.load(root)
-    con = project.connect()
-    try:
-        fill_warehouse(con)
-    finally:
-        con.close()
-    result = CliRunner().invoke(eval_command, ["--project-dir", str(root), "--model", "minilm"], catch_exceptions=False)
+    project = make_eval_project(tmp_path_factory.mktemp("evaluated") / "project")
+    result = CliRunner().invoke(eval_command, ["--project-dir", str(project.root), "--model", "minilm"], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     return project

@@ -13,7 +13,14 @@ from evaluation import definitions, models, runner
 from evaluation.commands import eval_command
 from evaluation.errors import EvaluationError
 from evaluation.mteb_tasks import build_task
-from tests.evaluation.conftest import CHAMPIONS, KITS, TEXT_TRIPLETS, TRIPLETS, add_training_run, fill_warehouse
+from tests.evaluation.conftest import (
+    CHAMPIONS,
+    KITS,
+    TEXT_TRIPLETS,
+    TRIPLETS,
+    add_training_run,
+    make_eval_project,
+)
 from warehouse.project import Project
 
 TASKS = definitions.load_specs(definitions.BUILTIN_TASKS_DIR)
@@ -96,13 +103,9 @@ def test_triplet_accuracy_is_share_of_anchor_closer_to_positive_overall_and_by_k
 
 
 def test_a_triplet_table_of_one_kind_skips_the_other_kinds_split(tmp_path: Path):
-    root = tmp_path / "project"
-    root.mkdir()
-    (root / "riftlab.yaml").write_text("name: evaltest\n", encoding="utf-8")
-    project = Project.load(root)
-    con = project.connect()
+    project = make_eval_project(tmp_path / "project", text_triplets=[])
+    con = project.connect(read_only=True)
     try:
-        fill_warehouse(con, text_triplets=[])
         data = definitions.load_task_data(con, TASKS["ChampionTripletAccuracy"])
     finally:
         con.close()
@@ -207,14 +210,8 @@ def test_missing_tables_name_the_build_target(tmp_path: Path):
 
 
 def test_empty_heldout_set_is_a_clear_error(tmp_path: Path):
-    root = tmp_path / "noheldout"
-    root.mkdir()
-    (root / "riftlab.yaml").write_text("name: noheldout\n")
-    project = Project.load(root)
-    con = project.connect()
-    fill_warehouse(con, champions=[(*c[:6], "train") for c in CHAMPIONS])
-    con.close()
-    result = CliRunner().invoke(eval_command, ["--project-dir", str(root), "--model", "minilm", "--tasks", "ChampionSubclassClustering"])
+    project = make_eval_project(tmp_path / "noheldout", champions=[(*c[:6], "train") for c in CHAMPIONS])
+    result = CliRunner().invoke(eval_command, ["--project-dir", str(project.root), "--model", "minilm", "--tasks", "ChampionSubclassClustering"])
     assert isinstance(result.exception, EvaluationError)
     message = str(result.exception)
     assert "the 'heldout' split is too small to score" in message and "embedding_split='heldout'" in message
