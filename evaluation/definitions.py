@@ -3,7 +3,9 @@
 A task file says what kind of mteb task it is, which SQL file(s) produce its rows, which
 splits it has (each split runs the SQL with ``$split`` bound to its name), its metrics (the
 first is the task's main metric) and which warehouse tables it needs (with the command that
-builds them).  Adding a task is adding a file: see ``evaluation/tasks/*.yml``.
+builds them).  ``allow_empty`` splits are skipped when their SQL returns nothing;
+``diagnostic_splits`` are scored and shown but are no gate for ``riftlab promote`` (a split that
+is a part of another, say).  Adding a task is adding a file: see ``evaluation/tasks/*.yml``.
 """
 
 from __future__ import annotations
