@@ -15,15 +15,20 @@ PRIMARY = ("ChampionSubclassClustering", "heldout", "v_measure")
 OTHER = ("ChampionKitRetrieval", "heldout", "ndcg_at_10")
 
 
-def score(project: Project, model: str, primary: float, other: float, when: str = "2026-01-01 10:00:00") -> None:
+def insert_scores(project: Project, model: str, rows: list[tuple[str, str, str, float]], when: str = "2026-01-01 10:00:00") -> None:
+    """Main-metric rows (task, split, metric, value) of ``model`` in meta.eval_results."""
     con = project.connect()
     try:
         con.executemany(
             "INSERT INTO meta.eval_results VALUES (?, NULL, ?, ?, ?, ?, TRUE, ?, 'snap')",
-            [[model, *PRIMARY, primary, datetime.fromisoformat(when)], [model, *OTHER, other, datetime.fromisoformat(when)]],
+            [[model, *row, datetime.fromisoformat(when)] for row in rows],
         )
     finally:
         con.close()
+
+
+def score(project: Project, model: str, primary: float, other: float, when: str = "2026-01-01 10:00:00") -> None:
+    insert_scores(project, model, [(*PRIMARY, primary), (*OTHER, other)], when)
 
 
 def run(project: Project, *args: str) -> str:
@@ -81,24 +86,14 @@ def test_bad_primary_metric_is_a_clear_error(eval_project: Project):
 
 
 def test_diagnostic_splits_are_shown_but_are_no_promotion_gate(eval_project: Project):
-    def insert(model: str, rows: list[tuple[str, str, str, float]]) -> None:
-        con = eval_project.connect()
-        try:
-            con.executemany(
-                "INSERT INTO meta.eval_results VALUES (?, NULL, ?, ?, ?, ?, TRUE, TIMESTAMP '2026-01-01 10:00:00', 'snap')",
-                [[model, *row] for row in rows],
-            )
-        finally:
-            con.close()
-
     triplets = "ChampionTripletAccuracy"
-    insert("minilm", [(*PRIMARY, 0.40), (triplets, "validation", "accuracy", 0.70), (triplets, "validation_texts", "accuracy", 0.93)])
+    insert_scores(eval_project, "minilm", [(*PRIMARY, 0.40), (triplets, "validation", "accuracy", 0.70), (triplets, "validation_texts", "accuracy", 0.93)])
     run(eval_project)
     # validation_texts (a part of 'validation' the task declares diagnostic) drops by 0.10: no veto
-    insert("embed-a", [(*PRIMARY, 0.50), (triplets, "validation", "accuracy", 0.80), (triplets, "validation_texts", "accuracy", 0.83)])
+    insert_scores(eval_project, "embed-a", [(*PRIMARY, 0.50), (triplets, "validation", "accuracy", 0.80), (triplets, "validation_texts", "accuracy", 0.83)])
     out = run(eval_project)
     assert "embed-a promoted" in out and "validation_texts" not in out
     # the same drop on the gating 'validation' split is a veto
-    insert("embed-b", [(*PRIMARY, 0.60), (triplets, "validation", "accuracy", 0.70), (triplets, "validation_texts", "accuracy", 0.83)])
+    insert_scores(eval_project, "embed-b", [(*PRIMARY, 0.60), (triplets, "validation", "accuracy", 0.70), (triplets, "validation_texts", "accuracy", 0.83)])
     out = run(eval_project)
     assert "embed-b not promoted" in out and "ChampionTripletAccuracy:validation:accuracy drops 0.8000 -> 0.7000" in out
