@@ -243,9 +243,12 @@ def build_model(settings: dict[str, Any], data: EmbedData, source: Path | None =
         model = SentenceTransformer(modules=[transformer, pooling])
     model.max_seq_length = int(settings["max_seq_length"])
     if settings["use_lora"]:
-        from training.lora import lora_config
+        from peft import inject_adapter_in_model
 
-        model.add_adapter(lora_config(settings, "FEATURE_EXTRACTION"))
+        from training.lora import check_targets, lora_config
+
+        check_targets(model[0].auto_model, settings)
+        inject_adapter_in_model(lora_config(settings, "FEATURE_EXTRACTION"), model[0].auto_model)
     return model
 
 
@@ -391,7 +394,7 @@ def fit(settings: dict[str, Any], data: EmbedData, folder: Path, console) -> Fit
     if evaluator is not None:
         metrics["validation_accuracy"] = round(float(evaluator(model)[evaluator.primary_metric]), 4)
     metrics.update(name_neighbour_rates(model, data.champions))
-    if llm2vec and settings["use_lora"]:  # the adapter's base (the MNTP output) was temporary: save full weights
+    if settings["use_lora"]:  # full weights: an adapter would point at a base that may move (or, for llm2vec, was temporary)
         from training.lora import merge_adapters
 
         metrics["merged_lora_layers"] = merge_adapters(model[0].auto_model)

@@ -33,10 +33,10 @@ def check_targets(model, settings: dict[str, Any]) -> None:
 
 
 def merge_adapters(model) -> int:
-    """Fold LoRA layers that ``model.add_adapter`` injected into their base weights, in place.
+    """Fold LoRA layers that peft's ``inject_adapter_in_model`` put in ``model`` into their base weights, in place.
 
-    Afterwards ``save_pretrained`` writes full weights (no adapter pointing at a base folder).
-    Returns the layers merged.
+    Afterwards ``save_pretrained`` writes full weights under the base model's own keys
+    (no ``lora_*`` tensors, no adapter pointing at a base folder). Returns the layers merged.
     """
     from peft.tuners.tuners_utils import BaseTunerLayer
 
@@ -49,5 +49,4 @@ def merge_adapters(model) -> int:
             merged += 1
     if hasattr(model, "peft_config"):
         del model.peft_config
-    model._hf_peft_config_loaded = False
     return merged

@@ -42,6 +42,12 @@ def test_clm_sft_embed_end_to_end(project, tiny_decoder):
         project, "embed", "embed_decoder", base=str(sft.output_path), overrides=["epochs=1", "batch_size=16", "max_seq_length=48", "learning_rate=1e-3"]
     )
     assert embed.metrics["train_rows"] > 0 and "validation_accuracy" in embed.metrics
+    # the LoRA adapter (peft's own injection) is folded in: the checkpoint holds full weights, no adapter
+    assert embed.metrics["merged_lora_layers"] > 0 and not (embed.output_path / "adapter_config.json").exists()
+    from safetensors import safe_open
+
+    with safe_open(str(embed.output_path / "model.safetensors"), "pt") as weights:
+        assert weights.keys() and not [key for key in weights.keys() if "lora" in key]
     reloaded = SentenceTransformer(str(embed.output_path))
     vectors = reloaded.encode(["Jinx", "Caitlyn"])
     assert vectors.shape == (2, 64)
