@@ -25,15 +25,28 @@ SCHEMAS = ("raw", "main", "meta")
 _LOCK_PID = re.compile(r"Conflicting lock is held in (?P<program>\S+) \(PID (?P<pid>\d+)\)")
 
 
-def connect(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """Open the warehouse at ``path``; a lock or a missing file becomes one plain sentence."""
+#: DuckDB settings of a sandboxed connection: the SQL it runs reads and writes no file but the
+#: warehouse (no read_csv('/etc/...'), COPY ... TO, EXPORT DATABASE, ATTACH) and installs no extension.
+SANDBOX = {
+    "enable_external_access": False,
+    "autoinstall_known_extensions": False,
+    "autoload_known_extensions": False,
+    "lock_configuration": True,
+}
+
+
+def connect(path: Path, read_only: bool = False, sandbox: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open the warehouse at ``path``; a lock or a missing file becomes one plain sentence.
+
+    ``sandbox`` applies :data:`SANDBOX`: for SQL a user types (``riftlab query``), not for riftlab's own.
+    """
     path = Path(path)
     if read_only and not path.exists():
         raise WarehouseError(f"No warehouse at {path}: run `riftlab build` (or `riftlab run`) first, or pass --db PATH.")
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        return duckdb.connect(str(path), read_only=read_only)
+        return duckdb.connect(str(path), read_only=read_only, config=dict(SANDBOX) if sandbox else {})
     except duckdb.IOException as exc:
         message = str(exc)
         if "Could not set lock" in message:
@@ -45,6 +58,9 @@ def connect(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
                 f"to work in parallel, point --db (or RIFTLAB_DB) at another file."
             ) from None
         raise WarehouseError(f"Cannot open the warehouse {path}: {message}") from None
+    except duckdb.Error as exc:  # not a DuckDB file (a SQLite file, a text file ...)
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise WarehouseError(f"Cannot open the warehouse {path}: {first} (is it a DuckDB file? pass --db PATH)") from None
 
 
 def ddl_statements() -> list[tuple[str, str]]:
