@@ -1,30 +1,35 @@
 # Two commands on a fresh machine: `make demo` and `make test`.
-# Both create .venv when missing and reinstall only when pyproject.toml changed.
+# Both create .venv when missing and install exactly the versions in requirements.lock (pip, --no-deps:
+# nothing outside the lock is resolved); they reinstall only when the lock or pyproject.toml changed.
+# `make lock` re-resolves to the newest releases pyproject.toml allows and rewrites the lock when the tests pass.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+LOCK := requirements.lock
 STAMP := $(VENV)/.installed
-# The CPU wheel of torch present on these machines; a range would pull CUDA packages.
-TORCH_PIN := torch==2.13.0
 
-.PHONY: demo test install clean
+.PHONY: demo test install lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
 
-$(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/pip install -q $(TORCH_PIN)
-	$(BIN)/pip install -q -e '.[dev]'
+$(STAMP): $(LOCK) pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q "$$(grep -m1 '^pip==' $(LOCK))"
+	$(BIN)/pip install -q --no-deps -r $(LOCK)
+	$(BIN)/pip install -q --no-deps -e .
+	$(BIN)/pip check
 	touch $(STAMP)
 
 install: $(STAMP)
 
 demo: $(STAMP)
-	HF_HUB_OFFLINE=1 $(BIN)/riftlab run
+	HF_HUB_OFFLINE=1 $(BIN)/riftlab run --demo
 
 test: $(STAMP)
 	HF_HUB_OFFLINE=1 $(BIN)/python -m pytest -q
+
+lock:
+	PYTHON=$(PYTHON) bash .ci/lock
 
 clean:
 	rm -rf $(VENV) data reports
