@@ -7,6 +7,9 @@ A reference is one of:
   * a bare transformers checkpoint (``config.json``): a decoder is wrapped with a Pooling module
     whose mode comes from the folder (``1_Pooling/config.json`` or a ``pooling`` key in
     ``config.json``) or else from ``evaluation.decoder_pooling``.
+
+A folder is data, never code: one that ships Python or an ``auto_map`` is refused when it
+is resolved, and loading imports only allow-listed module classes (:mod:`training.trust`).
 """
 
 from __future__ import annotations
@@ -85,7 +88,15 @@ def _is_model_dir(path: Path) -> bool:
 
 
 def resolve(reference: str, con: duckdb.DuckDBPyConnection | None) -> ModelRef:
-    """Turn a ``--model`` value into a :class:`ModelRef`, or fail naming what is wrong."""
+    """Turn a ``--model`` value into a :class:`ModelRef` whose folder ships no code, or fail naming what is wrong."""
+    from training.trust import check_folder
+
+    ref = _resolve(reference, con)
+    check_folder(ref.path)
+    return ref
+
+
+def _resolve(reference: str, con: duckdb.DuckDBPyConnection | None) -> ModelRef:
     if reference == BASE_NAME:
         return ModelRef(model=BASE_NAME, run_id=None, path=minilm_path(), label=BASE_NAME)
     path = Path(reference).expanduser()
@@ -141,12 +152,14 @@ def load(ref: ModelRef, decoder_pooling: str = "lasttoken", device: str | None =
     from sentence_transformers.sentence_transformer import modules
 
     from training.bases import load_sentence_transformer
+    from training.trust import WEIGHTS, check_folder
 
     device = device or "cpu"
     try:
         if (ref.path / "modules.json").is_file():
             return load_sentence_transformer(ref.path, device=device, local_files_only=True)
-        transformer = modules.Transformer(str(ref.path))
+        check_folder(ref.path)
+        transformer = modules.Transformer(str(ref.path), model_kwargs=dict(WEIGHTS))
         tokenizer = transformer.tokenizer
         if tokenizer.pad_token is None:
             tokenizer.pad_token = tokenizer.eos_token or tokenizer.unk_token

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from training import trust
 from training.errors import BaseModelError
 
 ALIASES = ("minilm", "all-minilm-l6-v2", "sentence-transformers/all-minilm-l6-v2")
@@ -33,6 +34,7 @@ def resolve(base: str | None, stage: str, root: Path | None = None) -> Path:
     candidates = [path] if path.is_absolute() else [p for p in ((root / path) if root else None, Path.cwd() / path) if p]
     for candidate in candidates:
         if candidate.is_dir():
+            trust.check_folder(candidate.resolve())  # refused before any work, not when the model loads
             return candidate.resolve()
     raise BaseModelError(
         f"base model '{base}' does not exist: pass --base with a local model folder (riftlab trains offline), "
@@ -51,25 +53,21 @@ def is_sentence_transformer(path: Path) -> bool:
     return (path / "modules.json").is_file()
 
 
-#: module classes a sentence-transformers folder may name and still load without trust_remote_code:
-#: the library's own and riftlab's (training.llm2vec.BidirectionalTransformer), both installed code
-OWN_MODULE_PACKAGES = ("sentence_transformers.", "training.")
-
-
 def load_sentence_transformer(path: Path, **kwargs):
-    """``SentenceTransformer(path)``, allowing riftlab's own module classes.
+    """``SentenceTransformer(path)`` that runs no code from the folder (:mod:`training.trust`).
 
-    sentence-transformers refuses a module class outside its package unless
-    ``trust_remote_code`` is set; riftlab's bidirectional decoder module lives in this
-    installed package, so it is allowed, and any other class is still refused.
+    The folder is refused if it ships code or an ``auto_map``; each ``modules.json`` type is
+    resolved to an allow-listed installed class (riftlab's bidirectional decoder module
+    included), so ``trust_remote_code`` stays off and weights load from safetensors.
     """
-    import json
-
     from sentence_transformers import SentenceTransformer
 
-    listed = json.loads((path / "modules.json").read_text(encoding="utf-8"))
-    own = all(str(m.get("type", "")).startswith(OWN_MODULE_PACKAGES) for m in listed)
-    return SentenceTransformer(str(path), trust_remote_code=own, **kwargs)
+    classes = trust.checked_module_classes(path)
+    model_kwargs = {**kwargs.pop("model_kwargs", {}), **trust.WEIGHTS}
+    # the one sentence-transformers entry point that takes already imported classes for modules.json types
+    return SentenceTransformer._load_with_module_classes(
+        str(path), classes, trust_remote_code=False, model_kwargs=model_kwargs, **kwargs
+    )
 
 
 def is_decoder(path: Path) -> bool:

@@ -3,7 +3,8 @@
 A ``clm``/``sft`` run folder holds the adapter and, when ``merge`` was set, a
 ``merged/`` full model.  Later stages accept the run folder itself: the merged
 model is used when present, otherwise the adapter is applied to its base and
-merged in memory.
+merged in memory.  Every folder read here is checked by :mod:`training.trust` first: a
+checkpoint's code is never run, and weights load from safetensors only.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from training import bases
+from training import bases, trust
 from training.errors import BaseModelError
 
 MERGED = "merged"
@@ -34,6 +35,7 @@ def adapter_base(path: Path) -> Path:
     base = Path(config.get("base_model_name_or_path") or "")
     if not base.is_dir():
         raise BaseModelError(f"adapter {path} was trained on {base}, which is not a local folder any more; train with merge=true")
+    trust.check_folder(base)
     return base
 
 
@@ -48,12 +50,13 @@ def load_causal_lm(path: Path, dtype: Any = None, attn_implementation: str | Non
     """A ``*ForCausalLM`` from ``path``; an adapter-only folder is merged into its base."""
     from transformers import AutoModelForCausalLM
 
-    kwargs: dict[str, Any] = {}
+    kwargs: dict[str, Any] = {**trust.WEIGHTS, "trust_remote_code": False}
     if dtype is not None:
         kwargs["dtype"] = dtype
     if attn_implementation:
         kwargs["attn_implementation"] = attn_implementation
     source = decoder_source(path)
+    trust.check_folder(source)
     if (source / "config.json").is_file():
         return AutoModelForCausalLM.from_pretrained(str(source), **kwargs)
     from peft import PeftModel
@@ -66,7 +69,8 @@ def load_tokenizer(path: Path):
     from transformers import AutoTokenizer
 
     source = decoder_source(path)
-    tokenizer = AutoTokenizer.from_pretrained(str(source))
+    trust.check_folder(source)
+    tokenizer = AutoTokenizer.from_pretrained(str(source), trust_remote_code=False)
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token or tokenizer.unk_token
     return tokenizer

@@ -39,7 +39,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from training import bases
+from training import bases, trust
 from training.data import Snapshot, read_champions, read_chunks, read_mask_terms, read_triplets, require_rows, split_rows
 from training.errors import PresetError, TrainingDataError
 from training.runner import FitResult
@@ -235,7 +235,8 @@ def build_model(settings: dict[str, Any], data: EmbedData, source: Path | None =
 
         module = BidirectionalTransformer if settings["adaptation"] == "llm2vec" else Transformer
         source = source or decoder_source(data.base_path)
-        transformer = module(str(source), max_seq_length=int(settings["max_seq_length"]))
+        trust.check_folder(source)
+        transformer = module(str(source), max_seq_length=int(settings["max_seq_length"]), model_kwargs=dict(trust.WEIGHTS))
         tokenizer = transformer.tokenizer
         if tokenizer.pad_token is None:
             tokenizer.pad_token = tokenizer.eos_token or tokenizer.unk_token

@@ -20,3 +20,7 @@ class TrainingDataError(TrainingError):
 
 class BaseModelError(TrainingError):
     """The base model does not exist or is the wrong kind of model for the stage."""
+
+
+class UntrustedModelError(RiftlabError):
+    """A model folder ships code or names a module class riftlab does not ship; nothing in it was run."""
