@@ -87,3 +87,22 @@ def test_a_blocking_type_without_a_duckdb_form_is_validated_by_gx(con, checks_pr
     (failure,) = blocking_failures(con, checks_project, "champions", TMP.format("champions"))
     assert failure.startswith("champions.expect_column_values_to_match_regex(champion_key) [blocking]: 1 unexpected")
     assert "kai'sa" in failure
+
+
+def test_sql_expectations_read_rule_files_with_their_defaults(con, checks_project):
+    """A rule leaving out a column has the file's default in expectations too, as in models."""
+    rules = checks_project.transforms_dir / "rules" / "masks.yml"
+    rules.write_text("columns:\n  pattern: regex\n  replacement: text?\ndefaults:\n  replacement: ''\n"
+                     "rules:\n  - pattern: '\\d+'\n")
+    suite = checks_project.transforms_dir / "expectations" / "masked.yml"
+    suite.write_text(
+        "table: masked\nexpectations:\n  - name: masks_applied\n    blocking: true\n    sql: |\n"
+        "      {%- set rule = rules.masks.rules[0] %}\n"
+        "      SELECT * FROM {{ this }}\n"
+        "      WHERE masked <> regexp_replace(original, {{ literal(rule.pattern) }}, {{ literal(rule.replacement) }}, 'g')\n"
+    )
+    con.execute(f"CREATE TABLE {TMP.format('masked')} AS SELECT 'cooldown 14 s' AS original, 'cooldown  s' AS masked")
+    assert blocking_failures(con, checks_project, "masked", TMP.format("masked")) == []
+    con.execute(f"UPDATE {TMP.format('masked')} SET masked = 'cooldown 14 s'")
+    (failure,) = blocking_failures(con, checks_project, "masked", TMP.format("masked"))
+    assert failure.startswith("masked.masks_applied [blocking]: 1 failing row(s)")

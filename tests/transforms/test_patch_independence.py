@@ -8,6 +8,9 @@ import duckdb
 import pytest
 import yaml
 
+from tests.transforms import raw_landing
+from tests.transforms.conftest import write_config
+
 PER_RANK = re.compile(r"\d+(\.\d+)?\s*%?\s*/\s*\d+(\.\d+)?\s*%?\s*/\s*\d")
 PATCH_REF = re.compile(r"(?i)\bpatch\s+v?\d+\.\d+|\bv\d+\.\d+")
 
@@ -77,3 +80,30 @@ def test_html_passages_lose_markup_and_navigation(built):
     _, con = built
     (text,) = con.execute("select text from main.corpus_documents where title = 'Baron Nashor'").fetchone()
     assert text == "Baron Nashor empowers the team that slays it."
+
+
+def test_a_mask_without_replacement_removes_its_match(project_copy):
+    """The file says `replacement` defaults to nothing: leaving it out of every mask still builds and masks."""
+    from warehouse.project import Project
+    from warehouse.runner.build import build
+
+    path = project_copy / "transforms" / "rules" / "patch_independence.yml"
+    text = path.read_text()
+    assert "    replacement: ''\n" in text
+    path.write_text(text.replace("    replacement: ''\n", ""))
+    write_config(project_copy)
+    project = Project.load(project_copy)
+    raw_landing.land(project)
+    results = build(project, ("+corpus_rule_hits",))
+    assert all(r.status == "success" for r in results), [(r.name, r.error) for r in results if r.error]
+    con = duckdb.connect(str(project.db_path), read_only=True)
+    try:
+        (masked,) = con.execute(
+            "select sentence from main.int_sentences_masked where original like '%(+ 60% AP) magic damage%'").fetchone()
+        hits = con.execute("select count(*) from main.corpus_rule_hits where rule = 'scaling_ratio'").fetchone()[0]
+        nulls = con.execute(
+            "select count(*) from main.rules_patch_independence where action = 'mask' and replacement is null").fetchone()[0]
+    finally:
+        con.close()
+    assert masked == "magic damage."
+    assert hits >= 1 and nulls == 0

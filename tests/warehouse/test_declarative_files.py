@@ -47,6 +47,9 @@ def test_rules_become_tables_and_jinja_variables(project):
         ("columns: {name: text}\nrules:\n  - {name: a, extra: 1}", r"unknown key\(s\) extra"),
         ("columns: {name: text}\nrules:\n  - {}", "is missing 'name'"),
         ("rules: [\n", "invalid YAML"),
+        ("defaults: [1]\nrules: []", "'defaults' must map column names to values"),
+        ("columns: {name: text}\ndefaults: {nme: x}\nrules: []", r"'defaults' names undeclared column\(s\) nme"),
+        ("columns:\n  weight: number?\ndefaults: {weight: heavy}\nrules: []", "'defaults' 'weight' must be a number, got 'heavy'"),
     ],
 )
 def test_rule_file_of_the_wrong_shape(project, body, message):
@@ -55,6 +58,41 @@ def test_rule_file_of_the_wrong_shape(project, body, message):
     with pytest.raises(ConfigError, match=message) as info:
         load_manifest(project.root / "transforms", {})
     assert "transforms/rules/bad.yml" in str(info.value)
+
+
+def test_rule_defaults_fill_what_a_rule_leaves_out(project):
+    """A rule without an optional column takes the file's default (or null) in Jinja and in the rule table."""
+    project.write(
+        "transforms/rules/masks.yml",
+        """
+        columns:
+          name: text
+          pattern: regex
+          replacement: text?
+          weight: number?
+        defaults:
+          replacement: ''
+        rules:
+          - {name: numbers, pattern: '\\d+'}
+          - {name: hashes, pattern: '#', replacement: hash}
+        """,
+    )
+    project.model(
+        "masked",
+        """
+        {%- for rule in rules.masks.rules %}
+        select {{ sql_string(rule.name) }} as name, {{ rule.weight is none }} as unweighted,
+            regexp_replace('cooldown 14 #', {{ sql_string(rule.pattern) }}, {{ sql_string(rule.replacement) }}, 'g') as text
+        {% if not loop.last %}union all{% endif %}
+        {%- endfor %}
+        """,
+    )
+    results = build(project.load())
+    assert [r.status for r in results] == ["success", "success"], [r.error for r in results]
+    assert project.rows("select name, unweighted, text from main.masked order by name") == [
+        ("hashes", True, "cooldown 14 hash"), ("numbers", True, "cooldown  #")]
+    assert project.rows("select name, replacement, weight from main.rules_masks order by name") == [
+        ("hashes", "hash", None), ("numbers", "", None)]
 
 
 def test_ragged_seed_row_is_named(project):

@@ -20,15 +20,18 @@ import jinja2
 
 from warehouse.checks.results import Outcome, rows_as_dicts
 from warehouse.checks.suites import Expectation, Suite
-from warehouse.config import read_yaml
 from warehouse.errors import ConfigError
+from warehouse.runner.rules import load_rule_file
 from warehouse.sql_literals import list_literal, literal, quote_identifier
 
 _MISSING = object()
 
 
 class RuleFiles(Mapping):
-    """``rules.<stem>`` in SQL expectations: ``transforms/rules/<stem>.yml``, parsed on first use."""
+    """``rules.<stem>`` in SQL expectations: ``transforms/rules/<stem>.yml``, parsed on first use.
+
+    Read as the runner reads it (validated, defaults filled), so a check sees the rules a model saw.
+    """
 
     def __init__(self, folder: Path | None):
         self.folder = folder
@@ -47,7 +50,7 @@ class RuleFiles(Mapping):
             path = self._path(stem)
             if path is None:
                 raise KeyError(stem)
-            self._loaded[stem] = read_yaml(path)
+            self._loaded[stem] = load_rule_file(path, str(path))
         return self._loaded[stem]
 
     def __iter__(self):

@@ -11,10 +11,15 @@ declare the shape of its rules under ``columns``::
       action: [mask, drop_sentence, drop_section]   # one of these
       weight: number?            # a trailing ? makes a column optional
       facts: {list_of: [position, class]}   # a list whose items are among these
+      replacement: text?
+    defaults:
+      replacement: ''            # what a rule that leaves a column out gets
     rules:
       - {name: ..., pattern: ..., action: mask}
 
-so a typo or a broken pattern is reported with the file and the rule.
+so a typo or a broken pattern is reported with the file and the rule.  Every
+rule is returned with every declared column: its own value, else the file's
+default, else null; so templates, rule tables and checks read one shape.
 """
 
 from __future__ import annotations
@@ -33,7 +38,7 @@ TYPES = ("text", "regex", "number", "integer", "boolean", "list", "any")
 
 
 def load_rule_file(path: Path, display: str) -> dict[str, Any]:
-    """Parse and validate one rule file; returns the document."""
+    """Parse and validate one rule file; returns the document with its rules in the declared shape."""
     try:
         document = read_yaml(path)
     except ConfigError as exc:
@@ -45,9 +50,35 @@ def load_rule_file(path: Path, display: str) -> dict[str, Any]:
         if not isinstance(rules, list) or not all(isinstance(r, dict) for r in rules):
             raise ConfigError(f"{display}: 'rules' must be a list of mappings")
         columns = document.get("columns")
+        spec = _parse_columns(columns, display) if columns is not None else {}
+        defaults = _parse_defaults(document.get("defaults"), spec, display)
+        rules = [_with_defaults(rule, defaults) for rule in rules]
         if columns is not None:
-            _check_rules(rules, _parse_columns(columns, display), display)
+            _check_rules(rules, spec, display)
+            rules = [{column: rule.get(column) for column in spec} for rule in rules]
+        document["rules"] = rules
     return document
+
+
+def _with_defaults(rule: dict[str, Any], defaults: dict[str, Any]) -> dict[str, Any]:
+    """The rule with each column it leaves out (or leaves empty) set to the file's default."""
+    return {**rule, **{name: value for name, value in defaults.items() if rule.get(name) is None}}
+
+
+def _parse_defaults(defaults: Any, spec: dict[str, tuple[Any, bool]], display: str) -> dict[str, Any]:
+    """The ``defaults`` mapping, each value checked against its declared column type."""
+    if defaults is None:
+        return {}
+    if not isinstance(defaults, dict):
+        raise ConfigError(f"{display}: 'defaults' must map column names to values, got {type(defaults).__name__}")
+    if spec:
+        unknown = sorted(str(name) for name in defaults if name not in spec)
+        if unknown:
+            raise ConfigError(f"{display}: 'defaults' names undeclared column(s) {', '.join(unknown)}; declared: {', '.join(spec)}")
+    for name, value in defaults.items():
+        if name in spec and value is not None:
+            _check_value(value, spec[name][0], f"{display}: 'defaults' '{name}'")
+    return {str(name): value for name, value in defaults.items() if value is not None}
 
 
 def _parse_columns(columns: Any, display: str) -> dict[str, tuple[Any, bool]]:

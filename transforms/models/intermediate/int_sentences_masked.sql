@@ -6,7 +6,7 @@
 {%- set masks = rules.patch_independence.rules | selectattr('action', 'equalto', 'mask') | list %}
 {%- set expression = namespace(sql='sentences.sentence') %}
 {%- for rule in masks %}
-{%- set expression.sql = "regexp_replace(" ~ expression.sql ~ ", " ~ sql_string(rule.pattern) ~ ", " ~ sql_string(rule.replacement or '') ~ ", 'g')" %}
+{%- set expression.sql = "regexp_replace(" ~ expression.sql ~ ", " ~ sql_string(rule.pattern) ~ ", " ~ sql_string(rule.replacement) ~ ", 'g')" %}
 {%- endfor %}
 with masked as (
     select
