@@ -49,7 +49,11 @@ def eval_command(project: Project, model_refs: tuple[str, ...], task_names: tupl
 def promote(project: Project, primary: str | None, tolerance: float | None, model_names: tuple[str, ...]) -> None:
     """Mark the best evaluated model `current` if it beats the current one without regressions."""
     from evaluation import definitions, promotion
+    from training.registry import close_pending
+    from training.runner import output_root
 
+    for closed in close_pending(project, output_root(project)):  # a run that ended while the warehouse was locked
+        click.echo(f"{closed}: ended while the warehouse was locked; its row is now closed", err=True)
     config = project.config["evaluation"]
     specs = definitions.load_specs(definitions.tasks_dir(config, project.root))
     ungated = frozenset((spec.name, split) for spec in specs.values() for split in spec.diagnostic_splits)

@@ -5,6 +5,8 @@ The candidate is the model with the best primary metric (``evaluation.primary_me
 it on that metric and no other task's main metric drops by more than ``evaluation.tolerance``
 (splits a task declares ``diagnostic_splits``, parts of another split, are not gates).
 Every decision (promoted, rejected, unchanged) lands in ``meta.promotions`` with its reasons.
+A model that is a training run is a candidate only once its row in ``meta.training_runs`` is
+``finished``: a run still ``running`` (or failed) has no checkpoint the registry vouches for.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import duckdb
 
 from evaluation import results
 from evaluation.errors import EvaluationError
+from warehouse.db import table_exists
 
 
 @dataclass
@@ -52,6 +55,19 @@ def current_model(con: duckdb.DuckDBPyConnection) -> str | None:
     return rows[0][0] if rows else None
 
 
+def unfinished_runs(con: duckdb.DuckDBPyConnection, run_ids: set[str]) -> dict[str, str]:
+    """Each of ``run_ids`` whose training row is not ``finished``, with its status ('missing' when it has no row)."""
+    if not run_ids:
+        return {}
+    statuses = {}
+    if table_exists(con, "meta", "training_runs"):
+        ids = sorted(run_ids)
+        statuses = dict(con.execute(
+            f"SELECT run_id, status FROM meta.training_runs WHERE run_id IN ({', '.join('?' for _ in ids)})", ids
+        ).fetchall())
+    return {run_id: statuses.get(run_id, "missing") for run_id in run_ids if statuses.get(run_id) != "finished"}
+
+
 def _ok(value: Any) -> bool:
     return value is not None and not (isinstance(value, float) and math.isnan(value))
 
@@ -73,11 +89,17 @@ def decide(
             mains.add((r["task"], r["split"], r["metric"]))
     key = (task, split, metric)
     scored = {m: v[key] for m, v in by_model.items() if _ok(v.get(key)) and (not models or m in models)}
+    unfinished = unfinished_runs(con, {run_ids[m] for m in scored if run_ids.get(m)})
+    held_back = [f"{m} (training run {unfinished[run_ids[m]]})" for m in sorted(scored) if run_ids.get(m) in unfinished]
+    scored = {m: value for m, value in scored.items() if run_ids.get(m) not in unfinished}
     if not scored:
-        raise EvaluationError(f"no model has a score for {primary}: run `riftlab eval` on that task first")
+        waiting = f"; not finished: {', '.join(held_back)} (`riftlab runs` shows them)" if held_back else ""
+        raise EvaluationError(f"no model has a score for {primary}{waiting}: run `riftlab eval` on that task first")
     candidate = max(sorted(scored), key=lambda m: scored[m])
     previous = current_model(con)
     decision = Decision(candidate, run_ids.get(candidate), previous, primary, scored[candidate], None, False, "rejected")
+    if held_back:
+        decision.reasons.append(f"not candidates, their training runs are not finished: {', '.join(held_back)}")
     if previous is None:
         decision.promoted, decision.status = True, "current"
         decision.reasons.append(f"no current model; best {primary} = {scored[candidate]:.4f}")

@@ -51,9 +51,11 @@ def train(project: Project, stage: str, preset: str | None, base: str | None, ov
 @project_options
 def runs(project: Project, stage: str | None, limit: int, as_json: bool) -> None:
     """List training runs (newest first) from meta.training_runs."""
-    from training.registry import list_runs, reap_abandoned
+    from training.registry import close_pending, list_runs, reap_abandoned
     from training.runner import output_root
 
+    for closed in close_pending(project, output_root(project)):
+        click.echo(f"{closed}: ended while the warehouse was locked; its row is now closed", err=True)
     for stale in reap_abandoned(project, output_root(project)):
         click.echo(f"{stale}: its process is gone; closed as failed", err=True)
     rows = list_runs(project, stage, limit)

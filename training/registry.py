@@ -10,6 +10,13 @@ machine) cannot close its row.  Its partial folder names the process that owns
 it (:data:`OWNER_FILE`), so :func:`reap_abandoned` can tell a live run from a
 dead one and close the dead one as ``failed``; ``riftlab runs`` and every new
 ``riftlab train`` call it.
+
+Closing a run waits, for a bounded time, for another process's write lock.  So
+that a run ending while the lock stays taken is not left ``running`` beside a
+complete checkpoint, the checkpoint carries :data:`PENDING_CLOSE_FILE` (its
+final status and metrics) from before it is renamed into place until its row is
+closed; :func:`close_pending` closes such rows from it (``riftlab runs``,
+``train`` and ``promote`` call it).
 """
 
 from __future__ import annotations
@@ -19,16 +26,24 @@ import os
 import shutil
 import socket
 import subprocess
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from warehouse.errors import WarehouseError
 from warehouse.project import Project
 
 #: written into a run's partial folder while it trains: which process owns the run
 OWNER_FILE = "riftlab_owner.json"
+#: how a run ended, kept beside its outcome (the checkpoint, or the partial folder of a failed run) until its row is closed
+PENDING_CLOSE_FILE = "riftlab_close_pending.json"
+#: how long closing a run waits for another process's write lock (``training.close_wait_seconds``)
+CLOSE_WAIT_SECONDS = 60.0
+#: pause between tries to open a locked warehouse
+RETRY_SECONDS = 0.5
 
 
 @dataclass
@@ -94,15 +109,109 @@ def start(project: Project, record: RunRecord) -> None:
         con.close()
 
 
-def close(project: Project, run_id: str, status: str, metrics: dict[str, Any] | None = None, error: str | None = None) -> None:
-    con = project.connect()
+def close_wait(project: Project) -> float:
+    """Seconds closing a run waits for a locked warehouse."""
+    return float(project.config["training"].get("close_wait_seconds", CLOSE_WAIT_SECONDS))
+
+
+def connect_waiting(project: Project, wait: float, say=None):
+    """A write connection, retried for up to ``wait`` seconds while the warehouse cannot be opened.
+
+    ``say`` is told once, with the reason, when the first try fails.  The last failure is raised.
+    """
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            return project.connect()
+        except WarehouseError as exc:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise
+            if say is not None:
+                say(f"{exc} Waiting up to {wait:.0f}s to record the run's end.")
+                say = None
+            time.sleep(min(RETRY_SECONDS, left))
+
+
+def close(
+    project: Project, run_id: str, status: str, metrics: dict[str, Any] | None = None, error: str | None = None,
+    finished_at: datetime | None = None, wait: float = 0.0, say=None,
+) -> None:
+    """Set the run's final ``status``; a locked warehouse is waited for up to ``wait`` seconds (:func:`connect_waiting`)."""
+    con = connect_waiting(project, wait, say)
     try:
         con.execute(
             "UPDATE meta.training_runs SET status = ?, finished_at = ?, metrics = ?, error = ? WHERE run_id = ?",
-            [status, now(), _json(metrics or {}), error, run_id],
+            [status, finished_at or now(), _json(metrics or {}), error, run_id],
         )
     finally:
         con.close()
+
+
+def write_pending(folder: Path, run_id: str, status: str, metrics: dict[str, Any] | None = None, error: str | None = None) -> Path:
+    """Record in ``folder`` how the run ended, for :func:`close_pending` should its row not get closed."""
+    pending = folder / PENDING_CLOSE_FILE
+    content = {"run_id": run_id, "status": status, "finished_at": now().isoformat(), "metrics": metrics or {}, "error": error}
+    pending.write_text(_json(content), encoding="utf-8")
+    return pending
+
+
+def settle(project: Project, run_id: str, pending: Path, say) -> bool:
+    """Close the run as ``pending`` records, waiting for a locked warehouse; then remove ``pending``.
+
+    When the warehouse stays locked, ``say`` is told that the row stays ``running`` until the
+    next command closes it from ``pending``, and False is returned.
+    """
+    ending = json.loads(pending.read_text(encoding="utf-8"))
+    try:
+        close(project, run_id, ending["status"], ending["metrics"], ending["error"], wait=close_wait(project), say=say)
+    except WarehouseError as exc:
+        say(
+            f"run {run_id} {ending['status']}, but meta.training_runs still says 'running': {exc} "
+            f"The next `riftlab runs`, `riftlab train` or `riftlab promote` closes it from {pending}."
+        )
+        return False
+    pending.unlink()
+    return True
+
+
+def _recorded_end(row: dict[str, Any], output_root: Path) -> tuple[Path, dict[str, Any]] | None:
+    """A ``running`` row's :data:`PENDING_CLOSE_FILE` and its content, if the run recorded its end.
+
+    A finished run's record is in its checkpoint (written before the rename, so it never
+    describes a checkpoint that is not in place); a failed run's is in its partial folder.
+    """
+    places = [(output_root / f".{row['run_id']}.partial" / PENDING_CLOSE_FILE, "failed")]
+    if row["output_path"]:
+        places.insert(0, (Path(row["output_path"]) / PENDING_CLOSE_FILE, "finished"))
+    for pending, status in places:
+        try:
+            ending = json.loads(pending.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if ending.get("run_id") == row["run_id"] and ending.get("status") == status:
+            return pending, ending
+    return None
+
+
+def close_pending(project: Project, output_root: Path) -> list[str]:
+    """Close every ``running`` run whose end is recorded (:func:`write_pending`) as recorded; returns their ids."""
+    closed = []
+    for row in _query_runs(project, "SELECT run_id, output_path FROM meta.training_runs WHERE status = 'running'"):
+        found = _recorded_end(row, output_root)
+        if found is None:
+            continue
+        pending, ending = found
+        close(
+            project, row["run_id"], ending["status"], ending.get("metrics"), ending.get("error"),
+            finished_at=datetime.fromisoformat(ending["finished_at"]),
+        )
+        if ending["status"] == "failed":
+            shutil.rmtree(pending.parent, ignore_errors=True)  # the partial folder held nothing else
+        else:
+            pending.unlink(missing_ok=True)
+        closed.append(row["run_id"])
+    return closed
 
 
 def _query_runs(project: Project, sql: str, params: list | None = None) -> list[dict[str, Any]]:

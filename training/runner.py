@@ -4,7 +4,9 @@ The checkpoint is built in a hidden temporary folder beside its final place and
 renamed only after the model, loss curves and model card are all written, then
 the run is marked ``finished``.  Any error (or Ctrl-C) deletes the temporary
 folder and marks the run ``failed``, so a folder under ``runs/`` is always a
-complete checkpoint.
+complete checkpoint.  When another process holds the warehouse's write lock as the
+run ends, closing its row waits for it; if the lock stays taken, the run's end is
+left on disk for the next command to record (:func:`training.registry.settle`).
 """
 
 from __future__ import annotations
@@ -71,6 +73,13 @@ def _out_of_memory(exc: BaseException) -> bool:
     return type(exc).__name__ == "OutOfMemoryError" or "out of memory" in str(exc).lower()
 
 
+def _close_failed(project: Project, workdir: Path, run_id: str, message: str, console) -> None:
+    """Close the run as failed; its (emptied) partial folder keeps the record while the warehouse stays locked."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    if registry.settle(project, run_id, registry.write_pending(workdir, run_id, "failed", error=message), say=console.print):
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
 def train(
     project: Project,
     stage: str,
@@ -114,6 +123,8 @@ def train(
     workdir = root / f".{run_id}.partial"
     main = distributed.is_main()
     if main:
+        for closed in registry.close_pending(project, root):
+            console.print(f"[yellow]{closed}: ended while the warehouse was locked; its row is now closed[/yellow]")
         for stale in registry.reap_abandoned(project, root):
             console.print(f"[yellow]{stale}: its process is gone; closed as failed[/yellow]")
         registry.start(project, record)
@@ -139,6 +150,7 @@ def train(
             json.dumps({"run_id": run_id, "stage": stage, "snapshot_id": record.corpus_snapshot_id, "metrics": metrics}, indent=2, default=str),
             encoding="utf-8",
         )
+        registry.write_pending(workdir, run_id, "finished", metrics)
         workdir.rename(final)
     except BaseException as exc:
         if not main:
@@ -150,9 +162,9 @@ def train(
             message = f"out of memory ({str(exc).splitlines()[0][:200]}): lower batch_size or max_seq_length, or set gradient_checkpointing=true"
         else:
             message = str(exc).splitlines()[0][:500] if str(exc) else type(exc).__name__
-        registry.close(project, run_id, "failed", error=message)
+        _close_failed(project, workdir, run_id, message, console)
         if _out_of_memory(exc) and not isinstance(exc, RiftlabError):
             raise TrainingError(f"run {run_id} ran out of memory: {message}") from exc
         raise
-    registry.close(project, run_id, "finished", metrics=metrics)
+    registry.settle(project, run_id, final / registry.PENDING_CLOSE_FILE, say=console.print)
     return RunResult(run_id, stage, final, metrics, record.corpus_snapshot_id, time.perf_counter() - started)

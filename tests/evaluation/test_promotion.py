@@ -9,26 +9,29 @@ from click.testing import CliRunner
 
 from evaluation.commands import promote
 from evaluation.errors import EvaluationError
+from tests.evaluation.conftest import add_training_run
 from warehouse.project import Project
 
 PRIMARY = ("ChampionSubclassClustering", "heldout", "v_measure")
 OTHER = ("ChampionKitRetrieval", "heldout", "ndcg_at_10")
 
 
-def insert_scores(project: Project, model: str, rows: list[tuple[str, str, str, float]], when: str = "2026-01-01 10:00:00") -> None:
-    """Main-metric rows (task, split, metric, value) of ``model`` in meta.eval_results."""
+def insert_scores(
+    project: Project, model: str, rows: list[tuple[str, str, str, float]], when: str = "2026-01-01 10:00:00", run_id: str | None = None
+) -> None:
+    """Main-metric rows (task, split, metric, value) of ``model`` (a training run when ``run_id``) in meta.eval_results."""
     con = project.connect()
     try:
         con.executemany(
-            "INSERT INTO meta.eval_results VALUES (?, NULL, ?, ?, ?, ?, TRUE, ?, 'snap')",
-            [[model, *row, datetime.fromisoformat(when)] for row in rows],
+            "INSERT INTO meta.eval_results VALUES (?, ?, ?, ?, ?, ?, TRUE, ?, 'snap')",
+            [[model, run_id, *row, datetime.fromisoformat(when)] for row in rows],
         )
     finally:
         con.close()
 
 
-def score(project: Project, model: str, primary: float, other: float, when: str = "2026-01-01 10:00:00") -> None:
-    insert_scores(project, model, [(*PRIMARY, primary), (*OTHER, other)], when)
+def score(project: Project, model: str, primary: float, other: float, when: str = "2026-01-01 10:00:00", run_id: str | None = None) -> None:
+    insert_scores(project, model, [(*PRIMARY, primary), (*OTHER, other)], when, run_id)
 
 
 def run(project: Project, *args: str) -> str:
@@ -97,3 +100,21 @@ def test_diagnostic_splits_are_shown_but_are_no_promotion_gate(eval_project: Pro
     insert_scores(eval_project, "embed-b", [(*PRIMARY, 0.60), (triplets, "validation", "accuracy", 0.70), (triplets, "validation_texts", "accuracy", 0.83)])
     out = run(eval_project)
     assert "embed-b not promoted" in out and "ChampionTripletAccuracy:validation:accuracy drops 0.8000 -> 0.7000" in out
+
+
+def test_a_training_run_whose_row_is_not_finished_is_never_promoted(eval_project: Project, tmp_path):
+    """Row 7 of issue 14: a run still 'running' (its end never recorded) was promoted."""
+    for run_id, status in (("embed-live", "running"), ("embed-broken", "failed")):
+        add_training_run(eval_project, run_id, tmp_path / run_id, status=status)
+        score(eval_project, run_id, 0.90, 0.90, run_id=run_id)
+    with pytest.raises(EvaluationError, match=r"not finished: embed-broken \(training run failed\), embed-live \(training run running\)"):
+        CliRunner().invoke(promote, ["--project-dir", str(eval_project.root)], catch_exceptions=False)
+
+    score(eval_project, "minilm", 0.40, 0.50)
+    out = run(eval_project)
+    assert "minilm promoted" in out and "their training runs are not finished: embed-broken" in out
+
+    add_training_run(eval_project, "embed-done", tmp_path / "embed-done")
+    score(eval_project, "embed-done", 0.60, 0.50, run_id="embed-done")
+    assert "embed-done promoted" in run(eval_project)
+    assert [row[0] for row in decisions(eval_project) if row[2]] == ["minilm", "embed-done"]
