@@ -22,11 +22,11 @@ from parsel import Selector
 
 from crawlers.failures import BadInput
 from crawlers.items import DocumentItem
-from crawlers.markup import html_to_text
+from crawlers.markup import html_to_text, parse_document
 from crawlers.spiders.base import RiftSpider
 
 PAGE_LINK = re.compile(r"/champions/[^/?#]+/(build|counters)/?$")
-STATE_ASSIGNMENT = re.compile(r"window\.__STATE__\s*=\s*(\{.*\})\s*;?\s*$", re.S)
+STATE_ASSIGNMENT = re.compile(r"window\.__STATE__\s*=\s*(\{.*\})\s*;?\s*$", re.DOTALL)
 
 
 def slug(text: str) -> str:
@@ -38,20 +38,23 @@ class CoachingSpider(RiftSpider):
 
     def parse(self, response):
         """An index page: follow guide and matchup links (and parse it if it is itself one)."""
-        selector = Selector(text=self.text_of(response))
+        selector = self.selector_of(response)
         links = [url for href in selector.css("a::attr(href)").getall() if PAGE_LINK.search(url := response.urljoin(href))]
         if PAGE_LINK.search(response.url) or not links:
             # A guide or matchup page given as a start URL (or a page that is neither: parse_page says why).
-            yield from self.parse_page(response)
+            yield from self.parse_page(response, selector)
             return
         for url in dict.fromkeys(links):
             yield self.request(url, self.parse_page)
 
+    def selector_of(self, response) -> Selector:
+        """The page, parsed once, with all of its text however deep its markup nests."""
+        return Selector(root=parse_document(self.text_of(response)), type="html")
+
     # -- pages ---------------------------------------------------------------------------------
-    def page_state(self, response) -> dict[str, Any] | None:
+    @staticmethod
+    def page_state(selector: Selector) -> dict[str, Any] | None:
         """The page's embedded JSON state, or None when it carries none."""
-        text = self.text_of(response)
-        selector = Selector(text=text)
         raw = selector.css("script#__NEXT_DATA__::text").get()
         where = "__NEXT_DATA__"
         if raw is None:
@@ -71,10 +74,11 @@ class CoachingSpider(RiftSpider):
             raise BadInput(f"{where}: missing expected field {'props.pageProps' if where == '__NEXT_DATA__' else 'page'}", raw)
         return page
 
-    def parse_page(self, response):
-        page = self.page_state(response)
+    def parse_page(self, response, selector: Selector | None = None):
+        selector = self.selector_of(response) if selector is None else selector
+        page = self.page_state(selector)
         if page is None:
-            page = self.page_from_html(response)
+            page = self.page_from_html(response, selector)
         if "guide" in page:
             yield from self.guide_documents(response, page["guide"])
         elif "matchups" in page:
@@ -82,9 +86,9 @@ class CoachingSpider(RiftSpider):
         else:
             raise BadInput("page state: missing expected field guide or matchups", json.dumps(page)[:300])
 
-    def page_from_html(self, response) -> dict[str, Any]:
+    @staticmethod
+    def page_from_html(response, selector: Selector) -> dict[str, Any]:
         """Fallback: ``<article data-champion=.. data-kind=guide|matchups>`` with h2 sections."""
-        selector = Selector(text=self.text_of(response))
         article = selector.css("article[data-champion]")
         if not article:
             raise BadInput("no guide links, no embedded JSON state (__NEXT_DATA__, window.__STATE__) and no <article data-champion>", response.body)
