@@ -17,6 +17,10 @@ SPIDER_MIDDLEWARES = {
     # Nearest to the spider: exceptions raised in callbacks become raw.crawl_errors rows.
     "crawlers.failures.CrawlFailureMiddleware": 950,
 }
+DOWNLOADER_MIDDLEWARES = {
+    # Before robots.txt and everything else: nothing is fetched from a host:port no start URL is on.
+    "crawlers.offsite.StartSitesMiddleware": 40,
+}
 ITEM_PIPELINES = {"crawlers.pipelines.LandingPipeline": 300}
 
 RIFTLAB_SINK = "duckdb"
