@@ -39,6 +39,8 @@ class DocumentItem:
     revision_id: str | None = None
     etag: str | None = None
     content_hash: str = ""
+    #: Bytes of the page (or of this text or html) before it was cut at RIFTLAB_MAX_PAGE_BYTES; None: not cut.
+    truncated_from_bytes: int | None = None
 
     def __post_init__(self) -> None:
         if not self.content_hash:

@@ -16,6 +16,8 @@ FEED_EXPORT_ENCODING = "utf-8"
 SPIDER_MIDDLEWARES = {
     # Nearest to the spider: exceptions raised in callbacks become raw.crawl_errors rows.
     "crawlers.failures.CrawlFailureMiddleware": 950,
+    # Documents are cut at RIFTLAB_MAX_PAGE_BYTES (and page downloads stopped past it).
+    "crawlers.page_size.PageSizeMiddleware": 900,
 }
 DOWNLOADER_MIDDLEWARES = {
     # Before robots.txt and everything else: nothing is fetched from a host:port no start URL is on.
@@ -25,3 +27,5 @@ ITEM_PIPELINES = {"crawlers.pipelines.LandingPipeline": 300}
 
 RIFTLAB_SINK = "duckdb"
 RIFTLAB_BATCH_ROWS = 500
+#: The most UTF-8 bytes one page, and one document's text or html, may land (riftlab.yaml: crawl.max_page_bytes).
+RIFTLAB_MAX_PAGE_BYTES = 5_000_000

@@ -1,4 +1,4 @@
-"""What every riftlab spider shares: start URLs from config, strict decoding, error routing.
+"""What every riftlab spider shares: start URLs from config, strict decoding, a size cap, error routing.
 
 The same spider crawls the real site, a loopback server or a ``file://``
 snapshot: start URLs are data (``sources.<name>.start_urls`` or ``--url``), and
@@ -8,18 +8,21 @@ nothing below depends on the scheme.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import AsyncIterator, Iterable
 from typing import Any
 
 import scrapy
 from scrapy.http import Response
 
-from crawlers import failures
+from crawlers import failures, page_size
 from crawlers.failures import BadInput
+
+logger = logging.getLogger(__name__)
 
 
 class RiftSpider(scrapy.Spider):
-    """Base spider: requests carry the recording errback; bodies decode strictly."""
+    """Base spider: requests carry the recording errback; bodies decode strictly; pages are capped."""
 
     #: options of this spider's ``sources.<name>`` section (set by the runner).
     options: dict[str, Any]
@@ -41,26 +44,44 @@ class RiftSpider(scrapy.Spider):
         failures.errback(self, failure)
 
     # -- decoding ------------------------------------------------------------------------------
-    @staticmethod
-    def text_of(response: Response) -> str:
-        """The body as text; a body that is not valid in its declared encoding is bad input.
+    @property
+    def max_page_bytes(self) -> int:
+        """The most bytes a page (and a document's text or html) may land: ``RIFTLAB_MAX_PAGE_BYTES``."""
+        return page_size.max_page_bytes(self.crawler.settings)
+
+    def text_of(self, response: Response) -> str:
+        """The body as text, a page cut at :attr:`max_page_bytes`; a body not valid in its encoding is bad input.
 
         Scrapy decodes leniently (bad bytes become U+FFFD); landing such text would
         silently corrupt the corpus, so the crawl records the page instead.
+        JSON is never cut (it would not parse); :mod:`crawlers.page_size` caps its documents.
         """
         encoding = getattr(response, "encoding", None) or "utf-8"
         if response.url.startswith("file:") or encoding.lower() in ("ascii", "cp1252", "latin-1", "iso-8859-1"):
             # file:// has no Content-Type and w3lib's HTML default is cp1252: our sources are UTF-8.
             encoding = "utf-8"
+        body = response.body
+        cut = page_size.is_page(type(response)) and len(body) > self.max_page_bytes
+        if cut:
+            self._note_cut(response)
+            body = body[: self.max_page_bytes]
         try:
-            return response.body.decode(encoding)
+            return page_size.decode_prefix(body, encoding) if cut else body.decode(encoding)
         except (UnicodeDecodeError, LookupError) as exc:
-            raise BadInput(f"body is not valid {encoding}: {exc.reason if hasattr(exc, 'reason') else exc}", response.body) from None
+            raise BadInput(f"body is not valid {encoding}: {exc.reason if hasattr(exc, 'reason') else exc}", body) from None
 
-    @classmethod
-    def json_of(cls, response: Response) -> Any:
+    def _note_cut(self, response: Response) -> None:
+        """Remember a page's size for the documents it yields (they land with ``truncated_from_bytes``)."""
+        if page_size.PAGE_BYTES in response.meta:
+            return
+        size = response.meta[page_size.PAGE_BYTES] = page_size.page_size(response)
+        self.crawler.stats.inc_value(page_size.STAT_PAGES)
+        logger.warning("page %s is %d bytes: landing its first %d (crawl.max_page_bytes)", response.url, size,
+                       self.max_page_bytes)
+
+    def json_of(self, response: Response) -> Any:
         """Parse a JSON body; truncated or invalid JSON is bad input naming where it broke."""
-        text = cls.text_of(response)
+        text = self.text_of(response)
         try:
             return json.loads(text)
         except json.JSONDecodeError as exc:

@@ -15,6 +15,7 @@ from urllib.parse import quote, urlencode
 from crawlers.failures import BadInput
 from crawlers.items import DocumentItem
 from crawlers.markup import MalformedHtml, split_passages
+from crawlers.page_size import cut_text
 from crawlers.spiders.base import RiftSpider
 
 
@@ -74,6 +75,8 @@ class WikiSpider(RiftSpider):
         page = payload["parse"]
         self.require(page, "title", "revid", "text", what="parse response")
         html = page["text"]["*"] if isinstance(page["text"], dict) else page["text"]
+        # cut before parsing: a huge page is never held as a whole tree (its passages land with the cut recorded)
+        html, cut_from = cut_text(html, self.max_page_bytes)
         try:
             passages = split_passages(html)
         except MalformedHtml as exc:
@@ -91,4 +94,5 @@ class WikiSpider(RiftSpider):
                 html=passage.html,
                 revision_id=str(page["revid"]),
                 etag=self.etag_of(response),
+                truncated_from_bytes=cut_from,
             )

@@ -17,5 +17,8 @@ CREATE TABLE IF NOT EXISTS raw.documents (
     etag VARCHAR,
     content_hash VARCHAR NOT NULL,
     fetched_at TIMESTAMP NOT NULL,
-    crawl_run_id VARCHAR NOT NULL
+    crawl_run_id VARCHAR NOT NULL,
+    truncated_from_bytes BIGINT            -- size before a cut at crawl.max_page_bytes; NULL: landed whole
 );
+-- Warehouses made before truncated_from_bytes existed gain it here.
+ALTER TABLE raw.documents ADD COLUMN IF NOT EXISTS truncated_from_bytes BIGINT;
