@@ -6,7 +6,10 @@ results, error bodies) and counts every request, so tests can assert what was
 sent.  Answers come from :func:`default_answer`, which reads the prompt's
 system part to know which JSON the task expects; tests override behaviour with
 ``server.overloaded`` (529s to return first), ``server.malformed`` (prompt
-substrings whose first answer is not JSON) and ``server.batch_polls``.
+substrings whose first answer is not JSON), ``server.batch_polls``,
+``server.raw_replies`` (bodies that are not the API's JSON, such as a proxy's HTML
+error page, to return first) and ``server.echo_key`` (answers that quote the
+API key the request carried).
 """
 
 from __future__ import annotations
@@ -82,6 +85,8 @@ class FakeAnthropic:
         self.malformed: list[str] = []  # user-text substrings whose first answer is not JSON
         self.always_malformed: list[str] = []  # ... and whose repair is not JSON either
         self.batch_polls = 0  # retrieves a batch answers in_progress before it ends
+        self.raw_replies: list[tuple[int, str, bytes]] = []  # (status, content type, body) to answer next calls with
+        self.echo_key = False  # answers quote the API key the request carried
         self.bodies: list[dict[str, Any]] = []
         self.headers: list[dict[str, str]] = []
         self.batches: dict[str, dict[str, Any]] = {}
@@ -105,7 +110,7 @@ class FakeAnthropic:
         self._httpd.server_close()
 
     # -- behaviour ---------------------------------------------------------------------------
-    def message(self, body: dict[str, Any]) -> dict[str, Any]:
+    def message(self, body: dict[str, Any], api_key: str = "") -> dict[str, Any]:
         system = "".join(block["text"] for block in body.get("system", [])) if isinstance(body.get("system"), list) else body.get("system", "")
         messages = body["messages"]
         user = messages[0]["content"]
@@ -116,6 +121,8 @@ class FakeAnthropic:
             text = "Sure! Here it is: {not: json}"
         else:
             text = default_answer(system, messages)
+        if self.echo_key:  # a model that repeats what it was given, key included, inside its JSON
+            text = text.replace('": "', f'": "(sent with {api_key}) ', 1)
         with self.lock:
             cached = system in self._seen_systems
             self._seen_systems.add(system)
@@ -164,10 +171,13 @@ class FakeAnthropic:
             def log_message(self, *args: Any) -> None:
                 pass
 
-            def _send(self, status: int, payload: Any, headers: dict[str, str] | None = None, raw: bytes | None = None) -> None:
+            def _send(
+                self, status: int, payload: Any, headers: dict[str, str] | None = None, raw: bytes | None = None,
+                content_type: str = "application/binary",
+            ) -> None:
                 data = raw if raw is not None else json.dumps(payload).encode()
                 self.send_response(status)
-                self.send_header("content-type", "application/json" if raw is None else "application/binary")
+                self.send_header("content-type", "application/json" if raw is None else content_type)
                 self.send_header("content-length", str(len(data)))
                 self.send_header("request-id", f"req_{next(server._ids)}")
                 for key, value in (headers or {}).items():
@@ -182,6 +192,9 @@ class FakeAnthropic:
             def _body(self) -> dict[str, Any]:
                 length = int(self.headers.get("content-length") or 0)
                 return json.loads(self.rfile.read(length) or b"{}")
+
+            def _api_key(self) -> str:
+                return self.headers.get("x-api-key") or self.headers.get("authorization", "").removeprefix("Bearer ")
 
             def _authorised(self) -> bool:
                 if not (self.headers.get("x-api-key") or self.headers.get("authorization", "").startswith("Bearer ")):
@@ -203,9 +216,13 @@ class FakeAnthropic:
                         if overloaded:
                             server.overloaded -= 1
                             server.counts["overloaded"] += 1
+                        raw = server.raw_replies.pop(0) if server.raw_replies and not overloaded else None
                     if overloaded:
                         return self._error(529, "overloaded_error", "Overloaded")
-                    return self._send(200, server.message(body))
+                    if raw is not None:
+                        status, content_type, data = raw
+                        return self._send(status, None, raw=data, content_type=content_type)
+                    return self._send(200, server.message(body, self._api_key()))
                 if self.path == "/v1/messages/batches":
                     with server.lock:
                         server.counts["batch_create"] += 1
@@ -227,7 +244,7 @@ class FakeAnthropic:
                         server.counts["batch_results"] += 1
                     lines = [
                         json.dumps({"custom_id": r["custom_id"],
-                                    "result": {"type": "succeeded", "message": server.message(r["params"])}})
+                                    "result": {"type": "succeeded", "message": server.message(r["params"], self._api_key())}})
                         for r in batch["requests"]
                     ]
                     return self._send(200, None, raw=("\n".join(lines) + "\n").encode())

@@ -60,8 +60,8 @@ def test_overloaded_api_is_retried_by_the_sdk(project, api):
 
 def test_a_request_that_stays_overloaded_is_logged_as_an_error_and_retried_next_run(project, api):
     api.overloaded = 4 * 10  # more than max_retries (3) allows for every request
-    report = run(project, "roles", limit=1)
-    assert report.stats.answered == 0
+    with pytest.raises(AugmentError, match=r"roles: all 1 requests failed \(OverloadedError 529"):
+        run(project, "roles", limit=1)
     assert rows(project, "SELECT status, error LIKE '%529%' FROM raw.llm_calls") == [("error", True)]
     api.overloaded = 0
     again = run(project, "roles", limit=1)

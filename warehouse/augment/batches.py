@@ -14,14 +14,21 @@ import time
 from typing import Any, Callable
 
 import anthropic
+from anthropic.types.messages import MessageBatch
 
 from warehouse.augment.calls import CallLog, CallRecord, utcnow
-from warehouse.augment.client import describe_error, error_record, record_from_message
-from warehouse.augment.errors import AugmentError, BatchStillRunning
+from warehouse.augment.client import advice, api_reply, describe_error, error_record, record_from_message, scrub
+from warehouse.augment.errors import AugmentError, BadReply, BatchStillRunning
 from warehouse.augment.pricing import Budget, Pricing
 from warehouse.augment.requests import LLMRequest, RequestIdentity
 
 TABLE = "raw.llm_batches"
+
+
+def _failed(what: str, exc: BaseException) -> AugmentError:
+    """One line: what could not be done with the batch, the API's error, and the fix."""
+    error = describe_error(exc)
+    return AugmentError(f"{what}: {error}; {advice(error)}")
 
 
 class BatchSender:
@@ -52,6 +59,7 @@ class BatchSender:
         self.sent = 0
         self.submitted: list[str] = []
         self.resumed: list[str] = []
+        self.failures: list[str] = []  # the error of every request whose result is an error
 
     # -- warehouse ---------------------------------------------------------------------------
     def open_batches(self) -> list[tuple[str, list[str]]]:
@@ -107,11 +115,14 @@ class BatchSender:
 
     def _submit(self, requests: list[LLMRequest], estimated: float) -> str:
         try:
-            batch = self.client.messages.batches.create(
-                requests=[{"custom_id": r.request_hash, "params": r.params()} for r in requests]
+            batch = api_reply(
+                lambda: self.client.messages.batches.create(
+                    requests=[{"custom_id": r.request_hash, "params": r.params()} for r in requests]
+                ),
+                MessageBatch, "POST /v1/messages/batches",
             )
-        except anthropic.APIError as exc:
-            raise AugmentError(f"could not submit a message batch: {describe_error(exc)}") from None
+        except (anthropic.APIError, BadReply) as exc:
+            raise _failed("could not submit a message batch", exc) from None
         hashes = [r.request_hash for r in requests]
         described = [
             {"request_hash": r.request_hash, "task": r.task, "model": r.model, "prompt": r.prompt,
@@ -135,9 +146,9 @@ class BatchSender:
         deadline = time.monotonic() + self.wait_s
         while True:
             try:
-                batch = self.client.messages.batches.retrieve(batch_id)
-            except anthropic.APIError as exc:
-                raise AugmentError(f"could not poll message batch {batch_id}: {describe_error(exc)}") from None
+                batch = api_reply(lambda: self.client.messages.batches.retrieve(batch_id), MessageBatch, f"GET batch {batch_id}")
+            except (anthropic.APIError, BadReply) as exc:
+                raise _failed(f"could not poll message batch {batch_id}", exc) from None
             self._update(batch_id, batch.processing_status, ended=batch.processing_status == "ended")
             if batch.processing_status == "ended":
                 break
@@ -155,9 +166,9 @@ class BatchSender:
         known = self._requests_of(batch_id)
         records: list[CallRecord] = []
         try:
-            results = list(self.client.messages.batches.results(batch_id))
-        except anthropic.APIError as exc:
-            raise AugmentError(f"could not read the results of message batch {batch_id}: {describe_error(exc)}") from None
+            results = api_reply(lambda: list(self.client.messages.batches.results(batch_id)), list, f"GET results of {batch_id}")
+        except (anthropic.APIError, BadReply) as exc:
+            raise _failed(f"could not read the results of message batch {batch_id}", exc) from None
         for item in results:
             planned = by_hash.get(item.custom_id)
             request = planned.identity if planned else self._stand_in(item.custom_id, known)
@@ -169,8 +180,9 @@ class BatchSender:
                                                    batch_id=batch_id, latency_ms=None))
             else:
                 detail = getattr(getattr(result, "error", None), "error", None)
-                message = f"{result.type}: {getattr(detail, 'type', '')} {getattr(detail, 'message', '')}".strip()
+                message = scrub(f"{result.type}: {getattr(detail, 'type', '')} {getattr(detail, 'message', '')}".strip())
                 records.append(error_record(request, message, mode=self.mode, batch_id=batch_id, latency_ms=None))
+                self.failures.append(message)
             if self.progress:
                 self.progress(1)
         self.calls.record(records)

@@ -1,23 +1,28 @@
 """The Anthropic client, and interactive sending with bounded concurrency.
 
 The API key is read from ``ANTHROPIC_API_KEY`` only and handed to the SDK; it
-is never stored, logged or put in an error message.  ``ANTHROPIC_BASE_URL``
-points the SDK elsewhere (tests use a local server).  Retries with backoff on
-408/409/429/529/5xx and connection errors are the SDK's own (``max_retries``,
-honouring ``retry-after``/``retry-after-ms``).
+is never stored, logged or put in an error message, and an answer that quotes it
+is stored with the key masked.  ``ANTHROPIC_BASE_URL`` points the SDK elsewhere
+(tests use a local server).  Retries with backoff on 408/409/429/529/5xx and
+connection errors are the SDK's own (``max_retries``, honouring
+``retry-after``/``retry-after-ms``).  A reply that is not the API's JSON (a
+proxy's HTML error page) is a failed call described in one line (:func:`api_reply`).
 """
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import Any, Callable
 
 import anthropic
+from anthropic.types import Message
 
 from warehouse.augment.calls import CallLog, CallRecord, utcnow
-from warehouse.augment.errors import AugmentError
+from warehouse.augment.errors import AugmentError, BadReply
 from warehouse.augment.pricing import Budget, Pricing
 from warehouse.augment.requests import LLMRequest, RequestIdentity
 
@@ -49,11 +54,50 @@ def scrub(text: str) -> str:
     return text.replace(key, "[redacted]") if key and len(key) >= 8 else text
 
 
+def excerpt(text: str, limit: int = 160) -> str:
+    """``text`` on one line, without markup, cut to ``limit`` characters (an error page's gist)."""
+    plain = " ".join(re.sub(r"<[^>]*>", " ", text).split())
+    return plain if len(plain) <= limit else plain[: limit - 3] + "..."
+
+
 def describe_error(exc: BaseException) -> str:
     status = getattr(exc, "status_code", None)
     message = getattr(exc, "message", None) or str(exc)
     prefix = f"{type(exc).__name__} {status}" if status else type(exc).__name__
-    return scrub(f"{prefix}: {message}")[:1000]
+    return scrub(f"{prefix}: {excerpt(message, 1000)}")
+
+
+#: what to do about a request that failed, by the start of its error (see :func:`describe_error`, :class:`BadReply`)
+ADVICE = (
+    ("BadReply", f"{BASE_URL_ENV} (or a proxy in between) is not the Anthropic API: fix or unset it"),
+    ("APIConnectionError", f"check the network and {BASE_URL_ENV}"),
+    ("APITimeoutError", "raise augment.timeout_s or check the network"),
+    ("RateLimitError", "lower augment.concurrency or rerun later"),
+    ("BadRequestError", "check augment.model and augment.max_tokens"),
+)
+
+
+def advice(error: str) -> str:
+    """The fix for requests that failed with ``error``; by default the API is failing or overloaded."""
+    for start, fix in ADVICE:
+        if error.startswith(start):
+            return fix
+    return "the API is failing or overloaded: rerun later"
+
+
+def api_reply(call: Callable[[], Any], expected: type, what: str) -> Any:
+    """``call()``'s reply when the SDK could read it as ``expected``; otherwise :class:`BadReply`, in one line.
+
+    A body that is not JSON, or JSON that is not the API's, reaches the SDK from a proxy's
+    error page or a wrong base URL; the SDK then raises a JSON error or returns the text.
+    """
+    try:
+        reply = call()
+    except json.JSONDecodeError as exc:
+        reply = exc.doc  # the body the SDK could not parse
+    if not isinstance(reply, expected):
+        raise BadReply(scrub(f"{what}: the reply is not the Anthropic API's JSON: {excerpt(str(reply)) or 'an empty body'}"))
+    return reply
 
 
 def answer_text(message: Any) -> str:
@@ -84,7 +128,7 @@ def record_from_message(
         latency_ms=latency_ms,
         status="ok",
         stop_reason=getattr(message, "stop_reason", None),
-        response_text=answer_text(message),
+        response_text=scrub(answer_text(message)),
         error=None,
         created_at=utcnow(),
     )
@@ -118,6 +162,7 @@ class InteractiveSender:
 
     Answers are written to ``raw.llm_calls`` as they come (in batches of
     ``flush_rows``) from the calling thread only; worker threads only talk HTTP.
+    ``failures`` collects the error of every request that failed.
     """
 
     mode = "interactive"
@@ -142,13 +187,14 @@ class InteractiveSender:
         self.progress = progress
         self.budget_stopped = False
         self.sent = 0
+        self.failures: list[str] = []
 
     def _call(self, request: LLMRequest) -> tuple[CallRecord, bool]:
         """The answer (or error) of one request, and whether the error stops the run."""
         started = time.perf_counter()
         try:
-            message = self.client.messages.create(**request.params())
-        except anthropic.APIError as exc:
+            message = api_reply(lambda: self.client.messages.create(**request.params()), Message, "POST /v1/messages")
+        except (anthropic.APIError, BadReply) as exc:
             latency = int((time.perf_counter() - started) * 1000)
             record = error_record(request.identity, describe_error(exc), mode=self.mode, batch_id=None, latency_ms=latency)
             return record, getattr(exc, "status_code", None) in FATAL_STATUS
@@ -187,6 +233,8 @@ class InteractiveSender:
                     buffer.append(record)
                     if record.ok:
                         answered[record.request_hash] = record
+                    else:
+                        self.failures.append(record.error)
                     if self.progress:
                         self.progress(1)
                 if len(buffer) >= self.flush_rows:

@@ -46,6 +46,8 @@ class RunStats:
     to_send: int = 0  # not cached (sent, or counted in a dry run)
     sent: int = 0
     answered: int = 0
+    failed: int = 0  # sent, and answered with an error (logged in raw.llm_calls, sent again next run)
+    failure: str | None = None  # the first of those errors
     malformed: int = 0
     repaired: int = 0
     estimated_input_tokens: int = 0
@@ -236,11 +238,14 @@ class Engine:
         with self._progress() as progress:
             bar = progress.add_task(f"{pending[0].task}: {'batch' if self.batch else 'requests'}", total=len(pending))
             sender.progress = lambda n: progress.advance(bar, n)
-            before = sender.sent
+            before, failures_before = sender.sent, len(sender.failures)
             try:
                 answered = sender.send(pending)
             finally:
                 self.stats.sent += sender.sent - before
+                failures = sender.failures[failures_before:]
+                self.stats.failed += len(failures)
+                self.stats.failure = self.stats.failure or next(iter(failures), None)
         self.budget_stopped = self.budget_stopped or sender.budget_stopped
         self.stats.answered += len(answered)
         for call in answered.values():

@@ -7,6 +7,10 @@ class AugmentError(RiftlabError):
     """Augmentation cannot run: no API key, an unknown task or model, missing inputs."""
 
 
+class BadReply(AugmentError):
+    """The API answered with something that is not its JSON (a proxy's HTML error page, a wrong base URL)."""
+
+
 class BudgetExceeded(RiftlabError):
     """The next request would take the run past ``augment.budget_usd``; what was answered is kept."""
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from warehouse.augment.client import advice
 from warehouse.augment.engine import Engine, RunStats
-from warehouse.augment.errors import BudgetExceeded
+from warehouse.augment.errors import AugmentError, BudgetExceeded
 from warehouse.augment.pricing import Budget
 from warehouse.augment.prompts import PromptLibrary
 from warehouse.augment.tasks import Corpus, get_task
@@ -32,7 +33,7 @@ class TaskReport:
             )
         landed = ", ".join(f"{n} {status}" for status, n in sorted(s.landed.items())) or "nothing"
         return (
-            f"{self.task}: {s.planned} requests ({s.cached} cached, {s.sent} sent, {s.malformed} malformed, "
+            f"{self.task}: {s.planned} requests ({s.cached} cached, {s.sent} sent, {s.failed} failed, {s.malformed} malformed, "
             f"{s.repaired} repaired); landed {landed}; ${s.spent_usd:.4f} "
             f"({s.input_tokens:,} in / {s.output_tokens:,} out / {s.cache_read_tokens:,} cache-read tokens)"
         )
@@ -55,7 +56,11 @@ def run_task(
     console: Any = None,
     budget: Budget | None = None,
 ) -> TaskReport:
-    """Run one task; raises :class:`BudgetExceeded` after landing what was answered."""
+    """Run one task; raises :class:`BudgetExceeded` after landing what was answered.
+
+    A task whose every sent request failed achieved nothing: :class:`AugmentError` names the
+    first error and its fix.
+    """
     task = get_task(task_name)
     settings = project.config["augment"]
     prompts = PromptLibrary(project.transforms_dir / "prompts")
@@ -67,5 +72,11 @@ def run_task(
             f"{task_name}: stopped before exceeding the budget (augment.budget_usd = ${engine.budget.limit:g}): "
             f"{engine.budget.describe()}, {engine.stats.sent} requests sent, "
             f"{engine.stats.to_send - engine.stats.sent} left; answers so far are kept"
+        )
+    stats = engine.stats
+    if stats.failed and not stats.answered:
+        raise AugmentError(
+            f"{task_name}: all {stats.failed} requests failed ({stats.failure}); {advice(stats.failure)}. "
+            f"Failures are logged in raw.llm_calls and sent again by the next run"
         )
     return report
