@@ -17,8 +17,9 @@ The ``llm2vec`` package pins transformers 4.x, so the three steps of LLM2Vec
    (MultipleNegativesRankingLoss), with attention dropout raised for the step.
 
 No label is read: only corpus text.  The saved checkpoint's first module is
-:class:`BidirectionalTransformer`, so ``SentenceTransformer(path)`` restores the
-bidirectional attention when it reloads the model (riftlab must be importable).
+:class:`BidirectionalTransformer`, so riftlab's loader
+(:func:`training.bases.load_sentence_transformer`, whose allow-list names this class)
+restores the bidirectional attention when it reloads the model.
 """
 
 from __future__ import annotations
