@@ -1,8 +1,10 @@
 """Load a stage's preset: YAML file merged over the stage defaults, then ``--set`` overrides.
 
 A preset is named (``clm_seed`` -> ``training/configs/clm_seed.yaml``) or given as
-a path.  Its keys are checked against :mod:`training.defaults`, so a typo fails
-before any model is loaded, with the file and the closest known key.
+a path.  Every layer (the preset file, a named LoRA preset, each ``--set``) is
+checked against the stage's model in :mod:`training.defaults` as it is applied,
+so a typo or an out-of-range value fails before any model is loaded, in one
+line naming the file (or the ``--set``), the key, the value and what is allowed.
 """
 
 from __future__ import annotations
@@ -13,22 +15,23 @@ from typing import Any
 
 import yaml
 
-from training.defaults import STAGES
+from training.defaults import STAGES, Lora
 from training.errors import PresetError
-from warehouse.config import merge_settings, read_yaml
+from training.settings import CONFIGS_DIR, is_preset_path, shipped_presets
+from warehouse.config import read_yaml, validate
 from warehouse.errors import ConfigError
 
-CONFIGS_DIR = Path(__file__).resolve().parent / "configs"
+__all__ = ["CONFIGS_DIR", "load_preset", "lora_preset", "parse_override", "preset_path"]
 
 
 def preset_path(name_or_path: str | Path, root: Path | None = None) -> Path:
     """A preset name in ``training/configs`` or a file path (relative to ``root``)."""
     text = str(name_or_path)
-    if not text.endswith((".yaml", ".yml")) and "/" not in text:
+    if not is_preset_path(text):
         candidate = CONFIGS_DIR / f"{text}.yaml"
         if candidate.is_file():
             return candidate
-        known = ", ".join(sorted(p.stem for p in CONFIGS_DIR.glob("*.yaml")))
+        known = ", ".join(shipped_presets(""))
         raise PresetError(f"unknown preset '{text}'; presets in {CONFIGS_DIR}: {known} (or pass a YAML file path)")
     path = Path(text).expanduser()
     if not path.is_absolute() and root is not None:
@@ -62,21 +65,43 @@ def _nest(keys: list[str], value: Any) -> dict[str, Any]:
     return nested
 
 
-def _checked_merge(base: dict[str, Any], given: Any, source: Path | str) -> dict[str, Any]:
+def _merged(base: dict[str, Any], given: dict[str, Any]) -> dict[str, Any]:
+    """``given`` over ``base``, mapping into mapping (``lora: {r: 4}`` keeps the other lora keys)."""
+    merged = copy.deepcopy(base)
+    for key, value in given.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merged(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _checked(model, data: Any, source: Path | str) -> dict[str, Any]:
     try:
-        return merge_settings(base, given, "", Path(str(source)))
+        return validate(model, data, source)
     except ConfigError as exc:
         raise PresetError(str(exc)) from None
 
 
 def lora_preset(name: str) -> dict[str, Any]:
-    """The LoRA settings of ``training/configs/lora_<name>.yaml`` (light, balanced, full-coverage)."""
+    """The LoRA settings of ``training/configs/lora_<name>.yaml`` (light, balanced, full-coverage), checked."""
     path = CONFIGS_DIR / f"lora_{name}.yaml"
     if not path.is_file():
-        known = ", ".join(sorted(p.stem.removeprefix("lora_") for p in CONFIGS_DIR.glob("lora_*.yaml")))
+        known = ", ".join(p.removeprefix("lora_") for p in shipped_presets("lora_"))
         raise PresetError(f"unknown LoRA preset '{name}'; known: {known}")
-    data = read_yaml(path) or {}
-    return data
+    return _checked(Lora, read_yaml(path) or {}, path)
+
+
+def _preset_file(stage: str, path: Path) -> dict[str, Any]:
+    """The settings a preset file gives (its ``stage`` checked, its ``description`` dropped)."""
+    given = read_yaml(path) or {}
+    if not isinstance(given, dict):
+        raise PresetError(f"{path}: expected a mapping of settings")
+    file_stage = given.pop("stage", stage)
+    if file_stage != stage:
+        raise PresetError(f"{path} is a '{file_stage}' preset, not a '{stage}' preset")
+    given.pop("description", None)
+    return given
 
 
 def load_preset(
@@ -89,27 +114,23 @@ def load_preset(
     """Settings for ``stage`` and the preset's name, after defaults <- preset <- LoRA preset <- overrides."""
     if stage not in STAGES:
         raise PresetError(f"unknown stage '{stage}'; stages: {', '.join(STAGES)}")
-    settings = copy.deepcopy(STAGES[stage])
+    model = STAGES[stage]
+    settings = model().model_dump()
     chosen = preset or default_preset
     name = "defaults"
     if chosen:
         path = preset_path(chosen, root)
         name = path.stem
-        given = read_yaml(path) or {}
-        if not isinstance(given, dict):
-            raise PresetError(f"{path}: expected a mapping of settings")
-        file_stage = given.pop("stage", stage)
-        if file_stage != stage:
-            raise PresetError(f"{path} is a '{file_stage}' preset, not a '{stage}' preset")
-        given.pop("description", None)
-        settings = _checked_merge(settings, given, path)
-        if settings.get("lora_preset"):
-            lora = _checked_merge(STAGES[stage]["lora"], lora_preset(settings["lora_preset"]), f"lora_{settings['lora_preset']}.yaml")
+        given = _preset_file(stage, path)
+        settings = _checked(model, _merged(settings, given), path)
+        if settings["lora_preset"]:
             # explicit lora keys of the preset win over the named LoRA preset
-            settings["lora"] = {**lora, **(given.get("lora") or {})}
+            settings["lora"] = {**lora_preset(settings["lora_preset"]), **(given.get("lora") or {})}
     for text in overrides:
         keys, value = parse_override(text)
+        source = f"--set {text}"
         if keys == ["lora_preset"] and value:
-            settings["lora"] = _checked_merge(STAGES[stage]["lora"], lora_preset(value), f"lora_{value}.yaml")
-        settings = _checked_merge(settings, _nest(keys, value), "--set")
+            settings = _checked(model, _merged(settings, {"lora_preset": value}), source)
+            settings["lora"] = lora_preset(value)
+        settings = _checked(model, _merged(settings, _nest(keys, value)), source)
     return settings, name

@@ -1,10 +1,21 @@
-"""Presets: every shipped preset loads, the seed's values are the issue's, overrides are typed."""
+"""Presets: every shipped preset loads, the seed's values are the issue's, every key is checked to the value."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import typing
+from pathlib import Path
+
 import pytest
 
-from training.presets import CONFIGS_DIR, load_preset
+from tests.warehouse.test_config_values import setting_leaves
+from training.defaults import STAGES, Lora, LoraPresetName
+from training.errors import PresetError
+from training.presets import CONFIGS_DIR, load_preset, lora_preset
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.parametrize("path", sorted(p for p in CONFIGS_DIR.glob("*.yaml") if not p.stem.startswith("lora_")), ids=lambda p: p.stem)
@@ -12,6 +23,81 @@ def test_every_shipped_preset_loads(path):
     stage = path.stem.split("_")[0]
     settings, name = load_preset(stage, path.stem)
     assert name == path.stem and settings["lora"]["r"] > 0
+    assert STAGES[stage].model_validate(settings).model_dump() == settings  # what training reads is itself valid
+
+
+def test_every_shipped_lora_preset_is_valid_and_nameable():
+    shipped = sorted(p.stem.removeprefix("lora_") for p in CONFIGS_DIR.glob("lora_*.yaml"))
+    assert shipped == sorted(typing.get_args(LoraPresetName))
+    for name in shipped:
+        assert Lora.model_validate(lora_preset(name)).r >= 1
+
+
+@pytest.mark.parametrize("stage", sorted(STAGES))
+def test_every_preset_key_has_a_type_and_every_number_a_range(stage):
+    schema = STAGES[stage].model_json_schema()
+    leaves = dict(setting_leaves(schema, schema, ""))
+    assert {"learning_rate", "seed", "lora.r", "lora.target_modules[]"} <= set(leaves)
+    untyped = [path for path, node in leaves.items() if not ({"type", "enum", "const"} & set(node))]
+    unbounded = [path for path, node in leaves.items() if node.get("type") in ("integer", "number")
+                 and not ({"minimum", "exclusiveMinimum"} & set(node))]
+    assert untyped == [] and unbounded == []
+    assert len(leaves) >= {"embed": 46, "clm": 25, "sft": 29}[stage]  # 42 / 21 / 25 keys, lora counted key by key
+
+
+@pytest.mark.parametrize(
+    ("stage", "text", "message"),
+    [
+        ("clm", "batch_size: 0\n", "batch_size must be 1 or more, got 0"),
+        ("clm", "precision: fp8\n", "precision 'fp8' is not one of auto, bf16, fp16, fp32"),
+        ("clm", "lora:\n  dropout: 1.5\n", "lora.dropout must be 0 or more and below 1, got 1.5"),
+        ("clm", "lora:\n  rank: 4\n", "unknown key 'lora.rank'; known keys here: alpha, bias, dropout, r, target_modules"),
+        ("clm", "lerning_rate: 0.1\n", "unknown key 'lerning_rate' (did you mean 'learning_rate'?)"),
+        ("clm", "gradient_checkpointing: sometimes\n", "'gradient_checkpointing' must be true or false or null, got 'sometimes'"),
+        ("clm", "learning_rate: '2e-4'\n", "'learning_rate' must be a number (above 0), got '2e-4'"),
+        ("sft", "lora_preset: heavy\n", "lora_preset 'heavy' is not one of light, balanced, full-coverage, or null"),
+        ("embed", "kinds: [champion, txt]\n", "kinds[1] 'txt' is not one of champion, text (did you mean 'text'?)"),
+        ("embed", "adapt_mask_ratio: 1\n", "adapt_mask_ratio must be above 0 and below 1, got 1"),
+        ("embed", "invert_phase: during\n", "invert_phase 'during' is not one of before, after"),
+    ],
+)
+def test_a_bad_preset_value_is_one_line_naming_the_file(tmp_path, stage, text, message):
+    path = tmp_path / "mine.yaml"
+    path.write_text(f"stage: {stage}\ndescription: mine\n{text}", encoding="utf-8")
+    with pytest.raises(PresetError) as info:
+        load_preset(stage, str(path))
+    assert str(info.value) == f"{path}: {message}"
+
+
+@pytest.mark.parametrize(
+    ("stage", "override", "message"),
+    [
+        ("embed", "epochs=-1", "epochs must be 0 or more, got -1"),
+        ("embed", "head_weight=0", "head_weight must be above 0, got 0"),
+        ("embed", "kinds=[]", "kinds must be a list of at least 1 item(s) (each item one of champion, text), got []"),
+        ("embed", "seed=-1", "seed must be 0 or more and below 4294967296, got -1"),
+        ("clm", "warmup_ratio=2", "warmup_ratio must be 0 or more and 1 or less, got 2"),
+        ("clm", "max_steps=-5", "max_steps must be -1 or more, got -5"),
+        ("clm", "lora.bias=some", "lora.bias 'some' is not one of none, all, lora_only"),
+        ("clm", "lora=16", "'lora' must be a mapping, got 16"),
+        ("sft", "lora_preset=heavy", "lora_preset 'heavy' is not one of light, balanced, full-coverage, or null"),
+        ("sft", "epok=2", "unknown key 'epok' (did you mean 'epochs'?)"),
+    ],
+)
+def test_set_overrides_go_through_the_same_checks(stage, override, message):
+    with pytest.raises(PresetError) as info:
+        load_preset(stage, f"{stage}_default", [override])
+    assert str(info.value) == f"--set {override}: {message}"
+
+
+def test_a_bad_override_stops_train_before_anything_runs(tmp_path):
+    (tmp_path / "riftlab.yaml").write_text("name: t\n", encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if k != "RIFTLAB_DB"}
+    done = subprocess.run([sys.executable, "-m", "warehouse.cli", "--project-dir", str(tmp_path), "train", "embed",
+                           "--set", "batch_size=0"], capture_output=True, text=True, cwd=REPO, env=env, timeout=300)
+    assert done.returncode == 1
+    assert done.stderr.strip() == "error: --set batch_size=0: batch_size must be 1 or more, got 0"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["riftlab.yaml"]  # no warehouse, no run folder
 
 
 def test_seed_and_default_clm_presets():

@@ -1,13 +1,24 @@
-"""Defaults of the ``checks`` section of riftlab.yaml."""
+"""The ``checks`` section of riftlab.yaml, typed, with its defaults."""
 
-CHECKS = {
-    # Failing rows kept per failed expectation (terminal, meta.check_results, Data Docs notes).
-    "sample_rows": 5,
-    # Longest text kept per value in a failing sample (chunk texts are long).
-    "sample_value_chars": 160,
-    # Build GX Data Docs under <reports>/data-docs/ on every `riftlab check`.
-    "data_docs": True,
-}
+from __future__ import annotations
+
+from pydantic import Field
+
+from warehouse.config import Settings
+
+
+class Checks(Settings):
+    """How `riftlab check` reports failures."""
+
+    sample_rows: int = Field(5, ge=0)
+    """Failing rows kept per failed expectation (terminal, meta.check_results, Data Docs notes)."""
+    sample_value_chars: int = Field(160, ge=1)
+    """Longest text kept per value in a failing sample (chunk texts are long)."""
+    data_docs: bool = True
+    """Build GX Data Docs under <reports>/data-docs/ on every `riftlab check`."""
+
+
+CHECKS = Checks().model_dump()
 
 
 def checks_settings(config: dict) -> dict:
