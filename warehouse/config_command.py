@@ -1,6 +1,12 @@
-"""``riftlab config``: the configuration in force (defaults merged with riftlab.yaml), as YAML."""
+"""``riftlab config``: the configuration in force (defaults merged with riftlab.yaml), as YAML.
+
+``riftlab config --schema`` prints the JSON Schema of riftlab.yaml instead (for
+editors), without needing a project.
+"""
 
 from __future__ import annotations
+
+import json
 
 import click
 import yaml
@@ -17,8 +23,19 @@ def _plain(value):
     return value
 
 
+def _print_schema(ctx: click.Context, _param: click.Parameter, wanted: bool) -> None:
+    if not wanted or ctx.resilient_parsing:
+        return
+    from warehouse.config import json_schema
+
+    click.echo(json.dumps(json_schema(), indent=2))
+    ctx.exit()
+
+
 @click.command("config")
 @click.argument("section", required=False)
+@click.option("--schema", is_flag=True, is_eager=True, expose_value=False, callback=_print_schema,
+              help="Print the JSON Schema of riftlab.yaml (for editors) and exit.")
 @project_options
 def config(project: Project, section: str | None) -> None:
     """Print the configuration in force (every default, with riftlab.yaml merged over it)."""
