@@ -111,3 +111,14 @@ def test_reading_a_rule_file_in_jinja_makes_it_a_dependency(project):
     manifest = load_manifest(project.root / "transforms", {})
     assert manifest.nodes["first_word"].refs == ["rules_words"]
     assert manifest.select(["+first_word"]) == ["rules_words", "first_word"]
+
+
+def test_a_python_error_in_a_template_names_the_model_and_changes_nothing(project):
+    project.model("good", "select 1 as x")
+    project.riftlab("build", check=True)
+    project.model("good", "select 2 as x")
+    project.model("broken", "select 1 as x,\n  {{ 1/0 }} as y")
+    result = project.riftlab("build")
+    assert result.returncode == 1
+    assert result.stderr.strip() == "error: transforms/models/broken.sql:2: Jinja error: ZeroDivisionError: division by zero"
+    assert project.rows("select x from main.good") == [(1,)]

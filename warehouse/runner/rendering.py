@@ -13,7 +13,7 @@ from typing import Any, Callable
 
 import jinja2
 
-from warehouse.errors import ModelError
+from warehouse.errors import ModelError, RiftlabError
 from warehouse.runner.nodes import MATERIALIZATIONS, relation
 from warehouse.sql_literals import list_literal, string_literal
 
@@ -103,8 +103,24 @@ def render(
     }
     try:
         sql = _environment().from_string(template).render(**context)
+    except RiftlabError:
+        raise
     except jinja2.TemplateSyntaxError as exc:
         raise ModelError(f"{where}:{exc.lineno}: Jinja syntax error: {exc.message}") from None
     except jinja2.UndefinedError as exc:
         raise ModelError(f"{where}: Jinja error: {exc.message}") from None
+    except Exception as exc:  # any Python error an expression raises ({{ 1/0 }}) is the template's fault
+        line = _template_line(exc)
+        raise ModelError(f"{where}{f':{line}' if line else ''}: Jinja error: {type(exc).__name__}: {exc}") from None
     return sql, capture
+
+
+def _template_line(exc: BaseException) -> int | None:
+    """The template line an exception was raised on (Jinja rewrites its frames to ``<template>`` lines)."""
+    line = None
+    trace = exc.__traceback__
+    while trace is not None:
+        if trace.tb_frame.f_code.co_filename == "<template>":
+            line = trace.tb_lineno
+        trace = trace.tb_next
+    return line
