@@ -2,7 +2,9 @@
 
 A table is built under a temporary name, checked by the publication gate
 (blocking expectations), and swapped in, all inside one transaction: a failure
-at any step rolls back and leaves the previous version in place.
+at any step rolls back and leaves the previous version in place.  A failure to
+write the warehouse file itself (a full disk, a file size limit) is a
+:class:`WarehouseWriteError`, which stops the build: every later node would fail too.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from typing import Callable
 
 import duckdb
 
-from warehouse.errors import ModelError
+from warehouse.errors import ModelError, RiftlabError, WarehouseError
 from warehouse.runner.nodes import Node, relation
 
 TMP_PREFIX = "__riftlab_tmp_"
@@ -21,6 +23,11 @@ TMP_PREFIX = "__riftlab_tmp_"
 Gate = Callable[[str, str], list[str]]
 
 _LINE = re.compile(r"LINE (\d+):")
+_WRITE_FAILURE = re.compile(r"could not write|no space left|file too large|disk quota|failed to commit|invalidated", re.I)
+
+
+class WarehouseWriteError(WarehouseError):
+    """The warehouse file could not be written; the node being built keeps its previous version."""
 
 
 def existing_type(con: duckdb.DuckDBPyConnection, name: str) -> str | None:
@@ -39,8 +46,22 @@ def _drop_statement(kind: str | None, name: str) -> str | None:
     return None
 
 
-def duckdb_error(exc: duckdb.Error, where: str, first_line: int = 1) -> ModelError:
-    """A DuckDB error as one message naming the model file and line."""
+def write_failure(exc: duckdb.Error, where: str) -> WarehouseWriteError | None:
+    """``exc`` as a failure to write the warehouse file, or None when it is the node's own error."""
+    headline = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    if isinstance(exc, duckdb.FatalException) or _WRITE_FAILURE.search(headline):
+        return WarehouseWriteError(
+            f"{where}: cannot write the warehouse ({headline}); this node and the ones after it keep their "
+            "previous versions: free disk space and build again"
+        )
+    return None
+
+
+def duckdb_error(exc: duckdb.Error, where: str, first_line: int = 1) -> RiftlabError:
+    """A DuckDB error as one message naming the model file and line (or the warehouse, when it cannot be written)."""
+    failure = write_failure(exc, where)
+    if failure is not None:
+        return failure
     message = str(exc).strip()
     match = _LINE.search(message)
     line = int(match.group(1)) - (first_line - 1) if match else None
@@ -54,15 +75,27 @@ def count_rows(con: duckdb.DuckDBPyConnection, target: str) -> int:
     return con.execute(f"SELECT count(*) FROM {target}").fetchall()[0][0]
 
 
-def _in_transaction(con: duckdb.DuckDBPyConnection, steps: Callable[[], int]) -> int:
+def _in_transaction(con: duckdb.DuckDBPyConnection, steps: Callable[[], int], where: str) -> int:
+    """Run ``steps`` and commit, or roll back on any error (Ctrl-C included) and re-raise it."""
     con.execute("BEGIN TRANSACTION")
     try:
         rows = steps()
+        con.execute("COMMIT")
+    except duckdb.Error as exc:
+        _rollback(con)
+        raise duckdb_error(exc, where) from None
     except BaseException:
-        con.execute("ROLLBACK")
+        _rollback(con)
         raise
-    con.execute("COMMIT")
     return rows
+
+
+def _rollback(con: duckdb.DuckDBPyConnection) -> None:
+    """Roll back; a failed COMMIT has already ended the transaction, so there may be none to roll back."""
+    try:
+        con.execute("ROLLBACK")
+    except duckdb.Error:
+        pass
 
 
 def publish_table(
@@ -90,7 +123,7 @@ def publish_table(
         con.execute(f'ALTER TABLE {tmp} RENAME TO "{node.name}"')
         return count_rows(con, node.relation)
 
-    return _in_transaction(con, steps)
+    return _in_transaction(con, steps, where)
 
 
 def publish_view(con: duckdb.DuckDBPyConnection, node: Node, select_sql: str, where: str) -> int:
@@ -103,7 +136,7 @@ def publish_view(con: duckdb.DuckDBPyConnection, node: Node, select_sql: str, wh
         except duckdb.Error as exc:
             raise duckdb_error(exc, where, first_line=2) from None
 
-    return _in_transaction(con, steps)
+    return _in_transaction(con, steps, where)
 
 
 def publish_incremental(
@@ -128,14 +161,14 @@ def publish_incremental(
                 con.execute(f"DELETE FROM {node.relation} AS target WHERE EXISTS (SELECT 1 FROM {staged} AS staged WHERE {match})")
             con.execute(f"INSERT INTO {node.relation} BY NAME SELECT * FROM {staged}")
         except duckdb.Error as exc:
-            raise ModelError(
+            raise write_failure(exc, where) or ModelError(
                 f"{where}: cannot merge new rows into {node.relation} ({str(exc).splitlines()[0]}); "
                 "if the model's columns changed, rebuild it with --full-refresh"
             ) from None
         con.execute(f"DROP TABLE {staged}")
         return count_rows(con, node.relation)
 
-    return _in_transaction(con, steps)
+    return _in_transaction(con, steps, where)
 
 
 def publish_arrow(con: duckdb.DuckDBPyConnection, node: Node, table, gate: Gate | None = None) -> int:
