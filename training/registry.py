@@ -33,15 +33,13 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from warehouse.errors import WarehouseError
+from warehouse.errors import WarehouseError, WarehouseLocked
 from warehouse.project import Project
 
 #: written into a run's partial folder while it trains: which process owns the run
 OWNER_FILE = "riftlab_owner.json"
 #: how a run ended, kept beside its outcome (the checkpoint, or the partial folder of a failed run) until its row is closed
 PENDING_CLOSE_FILE = "riftlab_close_pending.json"
-#: how long closing a run waits for another process's write lock (``training.close_wait_seconds``)
-CLOSE_WAIT_SECONDS = 60.0
 #: pause between tries to open a locked warehouse
 RETRY_SECONDS = 0.5
 
@@ -111,11 +109,11 @@ def start(project: Project, record: RunRecord) -> None:
 
 def close_wait(project: Project) -> float:
     """Seconds closing a run waits for a locked warehouse."""
-    return float(project.config["training"].get("close_wait_seconds", CLOSE_WAIT_SECONDS))
+    return float(project.config["training"]["close_wait_seconds"])
 
 
 def connect_waiting(project: Project, wait: float, say=None):
-    """A write connection, retried for up to ``wait`` seconds while the warehouse cannot be opened.
+    """A write connection, retried for up to ``wait`` seconds while another process holds the lock.
 
     ``say`` is told once, with the reason, when the first try fails.  The last failure is raised.
     """
@@ -123,7 +121,7 @@ def connect_waiting(project: Project, wait: float, say=None):
     while True:
         try:
             return project.connect()
-        except WarehouseError as exc:
+        except WarehouseLocked as exc:
             left = deadline - time.monotonic()
             if left <= 0:
                 raise

@@ -58,3 +58,5 @@ class Training(Settings):
     """Stages trained by `riftlab run`, in order (each with its default preset)."""
     num_threads: int = Field(0, ge=0)
     """CPU threads for torch (0 = torch's own default)."""
+    close_wait_seconds: float = Field(60.0, ge=0)
+    """Seconds a run's end waits for another process's write lock before leaving its end beside the checkpoint."""

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import duckdb
 
-from warehouse.errors import WarehouseError
+from warehouse.errors import WarehouseError, WarehouseLocked
 
 SCHEMAS = ("raw", "main", "meta")
 
@@ -52,7 +52,7 @@ def connect(path: Path, read_only: bool = False, sandbox: bool = False) -> duckd
         if "Could not set lock" in message:
             match = _LOCK_PID.search(message)
             holder = f"process {match['pid']} ({Path(match['program']).name})" if match else "another process"
-            raise WarehouseError(
+            raise WarehouseLocked(
                 f"The warehouse {path} is locked by {holder}, which has it open for writing. "
                 f"Wait for that command to finish (or stop it), then try again; "
                 f"to work in parallel, point --db (or RIFTLAB_DB) at another file."

@@ -20,6 +20,10 @@ class WarehouseError(RiftlabError):
     """The warehouse is missing, locked, or lacks a table a command needs."""
 
 
+class WarehouseLocked(WarehouseError):
+    """Another process holds the warehouse's write lock (retrying later can succeed)."""
+
+
 class ModelError(RiftlabError):
     """A SQL model failed to render, resolve or build."""
 
