@@ -233,3 +233,32 @@ def test_run_stage_checks_what_is_built_and_fails_on_failures(checks_project, ex
         run_stage(checks_project, Console(quiet=True))
     assert "triplets.expect_column_values_to_be_in_set(split) [blocking]: 1 unexpected" in str(caught.value)
     assert '"triplet_id": "t5"' in str(caught.value)
+
+
+def _site(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_data_docs_that_cannot_be_written_leave_the_previous_site_whole(checks_project):
+    """A check that fails while writing Data Docs (here: a 1 MB file size cap) keeps the last complete site."""
+    import resource
+
+    docs = run_checks(checks_project).docs_index.parent
+    before = _site(docs)
+    summary_before = (checks_project.reports_dir / "checks.html").read_bytes()
+
+    def cap_file_size():  # Python ignores SIGXFSZ: a write past the cap fails with 'File too large'
+        resource.setrlimit(resource.RLIMIT_FSIZE, (1_000_000, 1_000_000))
+
+    env = {k: v for k, v in os.environ.items() if k != "RIFTLAB_DB"}
+    result = subprocess.run(
+        [sys.executable, "-m", "warehouse.cli", "check", "--project-dir", str(checks_project.root), "--db", str(checks_project.db_path)],
+        capture_output=True, text=True, env=env, cwd=REPO, timeout=120, preexec_fn=cap_file_size,
+    )
+    assert result.returncode == 1, result.stdout + result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in result.stderr, result.stderr
+    assert "Data Docs" in lines[0] and "File too large" in lines[0], lines[0]
+    assert _site(docs) == before
+    assert (checks_project.reports_dir / "checks.html").read_bytes() == summary_before
+    assert sorted(p.name for p in checks_project.reports_dir.iterdir()) == ["checks.html", "data-docs"]

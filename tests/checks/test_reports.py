@@ -107,3 +107,30 @@ def test_corpus_report_totals_by_source_split_and_champion(checks_project):
     assert '<p class="headline" id="headline">1,750 tokens: 1,400 train / 350 validation</p>' in html
     champion_table = html.split('id="by-champion"')[1]
     assert champion_table.count("<tr><td>") == 10  # one row per champion
+
+
+def test_a_report_page_that_cannot_be_written_leaves_the_previous_page_whole(checks_project):
+    """The page is written beside the old one and renamed over it: a failed write (a 2 kB cap) changes nothing."""
+    import os
+    import resource
+    import subprocess
+    import sys
+
+    args = ["--project-dir", str(checks_project.root), "--db", str(checks_project.db_path)]
+    assert CliRunner().invoke(corpus, args).exit_code == 0
+    page = checks_project.reports_dir / "corpus.html"
+    before = page.read_bytes()
+    assert len(before) > 2048
+
+    def cap_file_size():  # Python ignores SIGXFSZ: a write past the cap fails with 'File too large'
+        resource.setrlimit(resource.RLIMIT_FSIZE, (2048, 2048))
+
+    env = {k: v for k, v in os.environ.items() if k != "RIFTLAB_DB"}
+    result = subprocess.run([sys.executable, "-m", "warehouse.cli", "report", "corpus", *args], capture_output=True,
+                            text=True, env=env, timeout=120, preexec_fn=cap_file_size)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert result.stderr.strip().splitlines() == [
+        f"error: cannot write the report corpus.html to {page} (File too large); the previous version stays: "
+        "free disk space (or fix the folder's permissions) and run the command again"]
+    assert page.read_bytes() == before
+    assert [p.name for p in checks_project.reports_dir.iterdir()] == ["corpus.html"]

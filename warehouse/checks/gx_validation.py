@@ -12,7 +12,6 @@ store, from which :meth:`GXSession.build_data_docs` renders the HTML site.
 from __future__ import annotations
 
 import os
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -96,16 +95,6 @@ class GXSession:
         self.gx = gx
         self.context = gx.get_context(mode="ephemeral", project_config=config)
         self.docs_dir = docs_dir
-        if docs_dir is not None:
-            self.context.add_data_docs_site(
-                SITE_NAME,
-                {
-                    "class_name": "SiteBuilder",
-                    "show_how_to_buttons": False,
-                    "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(docs_dir)},
-                    "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
-                },
-            )
         self.datasource = self.context.data_sources.add_pandas("riftlab")
 
     def validate(self, suite: Suite, batch_name: str, frame, expectations: list[Expectation]) -> list[GXResult]:
@@ -142,11 +131,26 @@ class GXSession:
         return results
 
     def build_data_docs(self) -> Path | None:
-        """Render the Data Docs site from this run's results (replacing the previous site)."""
+        """Render the Data Docs site from this run's results, replacing the previous site atomically.
+
+        The site is rendered into a sibling folder and swapped in, so a check that is interrupted
+        or fails while writing (a full disk) leaves the previous site whole.
+        """
         if self.docs_dir is None:
             return None
-        if self.docs_dir.exists():
-            shutil.rmtree(self.docs_dir)
-        self.docs_dir.mkdir(parents=True)
-        self.context.build_data_docs(site_names=[SITE_NAME])
+        from warehouse.reports.html import write_folder
+
+        def render(folder: Path) -> None:
+            self.context.add_data_docs_site(
+                SITE_NAME,
+                {
+                    "class_name": "SiteBuilder",
+                    "show_how_to_buttons": False,
+                    "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(folder)},
+                    "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+                },
+            )
+            self.context.build_data_docs(site_names=[SITE_NAME])
+
+        write_folder(self.docs_dir, render, "Data Docs")
         return self.docs_dir / "index.html"
