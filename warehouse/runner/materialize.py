@@ -27,7 +27,7 @@ _WRITE_FAILURE = re.compile(r"could not write|no space left|file too large|disk 
 
 
 class WarehouseWriteError(WarehouseError):
-    """The warehouse file could not be written; the node being built keeps its previous version."""
+    """The warehouse file could not be written; the node being built (if any) keeps its previous version."""
 
 
 def existing_type(con: duckdb.DuckDBPyConnection, name: str) -> str | None:
@@ -51,8 +51,8 @@ def write_failure(exc: duckdb.Error, where: str) -> WarehouseWriteError | None:
     headline = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
     if isinstance(exc, duckdb.FatalException) or _WRITE_FAILURE.search(headline):
         return WarehouseWriteError(
-            f"{where}: cannot write the warehouse ({headline}); this node and the ones after it keep their "
-            "previous versions: free disk space and build again"
+            f"{where}: cannot write the warehouse ({headline}); the build stopped and every node it had not "
+            "finished keeps its previous version: free disk space and build again"
         )
     return None
 
