@@ -45,9 +45,6 @@ from training.errors import PresetError, TrainingDataError
 from training.runner import FitResult
 from warehouse.project import Project
 
-LOSSES = ("mnrl", "triplet", "cached_mnrl")
-POOLING = ("lasttoken", "mean")
-ADAPTATIONS = ("none", "vocabulary", "inversion", "llm2vec")
 ENCODER_ADAPTATIONS = ("vocabulary", "inversion")
 COLUMNS = ["anchor", "positive", "negative"]
 PAIR_SCHEMA = pa.schema([(column, pa.string()) for column in COLUMNS])
@@ -63,31 +60,6 @@ class EmbedData:
     champions: pa.Table
     adaptation_texts: list[str] | None = None  # corpus text read by the vocabulary or llm2vec adaptation
     descriptions: list[list[str]] | None = None  # per champion, its masked chunks (name inversion)
-
-
-CHOICES = {
-    "loss": LOSSES,
-    "pooling": POOLING,
-    "corpus_pairs_scope": ("train", "all"),
-    "adaptation": ADAPTATIONS,
-    "adapt_corpus_split": ("train", "all"),
-    "invert_phase": ("before", "after"),
-}
-
-
-def check_settings(settings: dict[str, Any]) -> None:
-    for key, allowed in CHOICES.items():
-        if settings[key] not in allowed:
-            raise PresetError(f"embed: {key} '{settings[key]}' is not one of {', '.join(allowed)}")
-    unknown = set(settings["kinds"]) - {"champion", "text"}
-    if unknown or not settings["kinds"]:
-        raise PresetError(f"embed: kinds must be a non-empty subset of [champion, text], got {settings['kinds']}")
-    if float(settings["epochs"]) < 0:
-        raise PresetError(f"embed: epochs must be 0 (no triplet training of the encoder) or more, got {settings['epochs']}")
-    if settings["label_head"]:
-        for key in ("head_steps", "head_learning_rate", "head_weight"):
-            if not float(settings[key]) > 0:
-                raise PresetError(f"embed: {key} must be above 0 when label_head is on, got {settings[key]}")
 
 
 def check_triplets(triplets: pa.Table, champions: pa.Table) -> None:
@@ -167,7 +139,6 @@ def corpus_pairs(champions: pa.Table, descriptions: list[list[str]], per_champio
 
 
 def prepare(project: Project, settings: dict[str, Any], snapshot: Snapshot) -> EmbedData:
-    check_settings(settings)
     base_path = bases.resolve(settings["base"], "embed", project.root)
     decoder = not bases.is_sentence_transformer(base_path)
     if decoder:

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import click
 
+from warehouse.augment.settings import TASK_NAMES
 from warehouse.commandline import project_options
 from warehouse.project import Project
 
-TASK_NAMES = ["paraphrase", "champion-cards", "matchups", "roles", "instruct-factual", "instruct-strategic",
-              "instruct-role", "self-instruct"]
-
 
 @click.command("augment")
-@click.argument("task", type=click.Choice(TASK_NAMES + ["all"]))
+@click.argument("task", type=click.Choice([*TASK_NAMES, "all"]))
 @click.option("--limit", type=click.IntRange(min=1), default=None, help="Only the first N work items of the task.")
 @click.option("--dry-run", is_flag=True, help="Print the requests, estimated tokens and dollars; send nothing.")
 @click.option("--batch", is_flag=True, help="Use the Message Batches API (half price); resumes an open batch.")
