@@ -4,6 +4,9 @@
 ``schedule`` starts a fresh process per crawl (``python -m crawlers crawl``),
 since a reactor cannot start twice in one process, then runs ``build`` and
 ``check`` through ``python -m warehouse.cli`` when those commands exist.
+
+``crawl`` exits 0 when every crawl finished cleanly, 1 when pages failed or a
+crawl could not land (one line on stderr says why), 130 when interrupted.
 """
 
 from __future__ import annotations
@@ -36,8 +39,8 @@ def _summary(results) -> str:
 @project_options
 def crawl(project: Project, spiders: tuple[str, ...], urls: tuple[str, ...], all_spiders: bool, offline: bool,
           sink: str | None) -> None:
-    """Crawl SPIDER(s) into raw.* (meraki, ddragon, wiki, coaching, forum); exit 1 if any page failed."""
-    from crawlers.runner import SPIDERS, run_crawls, spec_for
+    """Crawl SPIDER(s) into raw.* (meraki, ddragon, wiki, coaching, forum); exit 1 if a page failed, 130 if interrupted."""
+    from crawlers.runner import SPIDERS, CrawlsInterrupted
 
     names = list(SPIDERS) if all_spiders else list(dict.fromkeys(spiders))
     if not names:
@@ -51,22 +54,46 @@ def crawl(project: Project, spiders: tuple[str, ...], urls: tuple[str, ...], all
     if offline and urls:
         raise click.UsageError("--offline and --url exclude each other")
 
-    if offline:
-        from crawlers.fixtures import OFFLINE_BASE, OFFLINE_START, SITES
-        from crawlers.fixtures.server import FixtureServer
+    try:
+        results = _run(project, names, list(urls), offline, sink)
+    except CrawlsInterrupted as stopped:
+        _print_results(stopped.results)
+        raise
+    _report(results, len(names))
 
-        with FixtureServer(SITES) as server:
-            specs = [spec_for(project, n, [server.url + p for p in OFFLINE_START[n]]) for n in names]
-            results = run_crawls(project, specs, sink=sink, extra={"RIFTLAB_URL_ALIASES": {server.url: OFFLINE_BASE}})
-    else:
-        specs = [spec_for(project, n, list(urls) or None) for n in names]
-        results = run_crawls(project, specs, sink=sink)
 
-    for result in results:
+def _run(project: Project, names: list[str], urls: list[str], offline: bool, sink: str | None):
+    """Crawl ``names``: from their sources (or ``urls``), or from the bundled fixture sites, landed as such."""
+    from crawlers.runner import run_crawls, spec_for
+
+    if not offline:
+        return run_crawls(project, [spec_for(project, n, urls or None) for n in names], sink=sink)
+    from crawlers.fixtures import OFFLINE_BASE, OFFLINE_START, SITES
+    from crawlers.fixtures.server import FixtureServer
+    from crawlers.sinks import FIXTURE
+
+    with FixtureServer(SITES) as server:
+        specs = [spec_for(project, n, [server.url + p for p in OFFLINE_START[n]]) for n in names]
+        return run_crawls(project, specs, sink=sink, origin=FIXTURE,
+                          extra={"RIFTLAB_URL_ALIASES": {server.url: OFFLINE_BASE}})
+
+
+def _print_results(results) -> None:
+    """One line per crawl that ran, then the summary (nothing when a crawl was refused before any ran)."""
+    ran = [r for r in results if r.crawl_run_id]
+    for result in ran:
         click.echo(f"  {result.line()}  [{result.crawl_run_id}]")
-    line = _summary(results)
-    click.echo(line)
-    if any(r.errors for r in results) or any(r.status != "finished" for r in results) or len(results) < len(specs):
+    if ran or all(r.error is None for r in results):
+        click.echo(_summary(ran))
+
+
+def _report(results, crawls: int) -> None:
+    """Print the results; raise the error of a crawl that could not land, exit 1 unless every crawl finished cleanly."""
+    _print_results(results)
+    error = next((r.error for r in results if r.error is not None), None)
+    if error is not None:
+        raise error
+    if any(r.errors for r in results) or any(r.status != "finished" for r in results) or len(results) < crawls:
         sys.exit(1)
 
 
@@ -104,7 +131,7 @@ def import_landing(project: Project, folder: str | None) -> None:
     source = Path(folder) if folder else project.root / project.config["crawl"]["parquet_dir"]
     con = project.connect()
     try:
-        counts = import_parquet(con, source)
+        counts = import_parquet(con, source, target=f"the warehouse {project.db_path}")
     finally:
         con.close()
     click.echo(f"imported from {source}: " + ", ".join(f"{n} {t}" for t, n in counts.items()) if counts

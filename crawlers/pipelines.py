@@ -10,8 +10,13 @@ already yielded is lost.
 
 Batches are written by one background thread, in order: a commit (an fsync
 of DuckDB's write-ahead log) then overlaps with crawling instead of stalling
-the reactor.  Closing waits for every queued batch, and a failed write
-fails the crawl at the next flush or at close.
+the reactor.  Closing waits for every queued batch.  The first write that
+fails (a full disk, say) ends landing: later batches are not tried, the
+spider is closed at once, and the run is marked failed.
+
+A crawl that cannot land at all (the warehouse is locked, or holds data of
+the other origin) is closed before it fetches anything.  Either way the
+reason, one line for the user, is :attr:`LandingPipeline.error`.
 """
 
 from __future__ import annotations
@@ -19,20 +24,29 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import logging
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from pathlib import Path
 
 from scrapy import signals
+from scrapy.exceptions import CloseSpider
 
 from crawlers import failures
 from crawlers.items import DocumentItem, FactsItem
-from crawlers.sinks import Batch, CrawlRun, DuckDBSink, ParquetSink, Sink
+from crawlers.sinks import LIVE, Batch, CrawlRun, DuckDBSink, ParquetSink, Sink, write_error
+from warehouse.errors import RiftlabError
 
 logger = logging.getLogger(__name__)
 
 #: Scrapy close reason -> crawl_runs.status
 STATUS_BY_REASON = {"finished": "finished", "shutdown": "interrupted"}
+
+#: Scrapy close reasons of crawls the pipeline ended
+CANNOT_LAND, LANDING_FAILED = "cannot_land", "landing_failed"
+
+
+class LandingFailed(RiftlabError):
+    """A batch could not be written (full disk, file size limit, I/O error): the crawl stopped there."""
 
 
 def _now() -> datetime:
@@ -56,11 +70,18 @@ class LandingPipeline:
         self.crawler = crawler
         self.sink_factory = sink_factory
         self.batch_rows = crawler.settings.getint("RIFTLAB_BATCH_ROWS", 500)
+        self.origin = crawler.settings.get("RIFTLAB_ORIGIN", LIVE)
         self.sink: Sink | None = None
         self.run: CrawlRun | None = None
         self.batch = Batch()
         self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="riftlab-landing")
-        self.writes: list[Future] = []
+        #: the first failed write (set by the writer thread); nothing is written after it
+        self.write_failure: BaseException | None = None
+        #: the run as of the last batch written: its counters are what the warehouse holds
+        self.written: CrawlRun | None = None
+        #: why this crawl could not land (everything, or from some point on): one line for the user
+        self.error: RiftlabError | None = None
+        self.closing = False
         self.latest_documents: dict[str, str] = {}
         self.latest_facts: dict[str, str] = {}
         # {served-at prefix: landed-as prefix}: offline crawls land stable URLs whatever port the fixture server got.
@@ -74,35 +95,52 @@ class LandingPipeline:
 
     # -- lifecycle -----------------------------------------------------------------------------
     def open_spider(self) -> None:
+        """Open the sink and record the run; a sink that refuses closes the spider before any request."""
         spider = self.crawler.spider
-        self.sink = self.sink_factory(self.crawler.settings)
-        self.run = CrawlRun(spider=spider.name, start_urls=list(spider.start_urls), started_at=_now())
-        self.sink.start_run(self.run)
+        run = CrawlRun(spider=spider.name, start_urls=list(spider.start_urls), started_at=_now(), origin=self.origin)
+        try:
+            self.sink = self.sink_factory(self.crawler.settings)
+            self.sink.start_run(run)
+        except RiftlabError as exc:
+            if self.sink is not None:
+                self.sink.close()
+            self.sink, self.error = None, exc
+            raise CloseSpider(CANNOT_LAND) from None
+        self.run = run
         self.latest_documents, self.latest_facts = self.sink.latest_hashes(spider.name)
         self.crawler.stats.set_value("riftlab/crawl_run_id", self.run.crawl_run_id)
 
     def close_spider(self) -> None:
+        self.closing = True
         self.flush()
         self.writer.shutdown(wait=True)
-        self._raise_failed_writes()
 
     def on_spider_closed(self, spider, reason: str) -> None:
+        """Write what is left with the run's final status (errors recorded after close_spider included)."""
         if self.run is None or self.sink is None:
             return
         self.writer.shutdown(wait=True)
         self.run.finished_at = _now()
         self.run.status = STATUS_BY_REASON.get(reason, "failed")
-        if any(f.exception() is not None for f in self.writes):
-            self.run.status = "failed"  # a batch could not be written: this crawl did not land everything
-        # the final status, with errors recorded after close_spider (late errbacks)
-        batch, self.batch = self.batch, Batch()
-        self.sink.write(batch, self.run)
-        self.sink.finish_run(self.run)
+        if self.write_failure is None:
+            batch, self.batch = self.batch, Batch()
+            self._write(batch, self.run)
+        if self.write_failure is not None:
+            self._stop_landing()
+            landed = self.written or dataclasses.replace(self.run, items=0, landed=0, errors=0)
+            self.run = dataclasses.replace(landed, status="failed", error=str(self.error),
+                                           finished_at=self.run.finished_at)
+        try:
+            self.sink.finish_run(self.run)
+        except Exception as exc:  # the disk is still full: the next crawl closes the row as abandoned
+            logger.info("could not close crawl run %s: %s", self.run.crawl_run_id, exc)
         self._publish_counts()
         self.crawler.stats.set_value("riftlab/status", self.run.status)
 
     # -- items ---------------------------------------------------------------------------------
     def process_item(self, item):
+        if self.write_failure is not None:
+            return item  # landing has stopped: the spider is closing, nothing more is written
         run = self.run
         run.items += 1
         fetched_at = _now()
@@ -121,6 +159,7 @@ class LandingPipeline:
                     "section_path": item.section_path, "text": item.text, "html": item.html, "language": item.language,
                     "revision_id": item.revision_id, "etag": item.etag, "content_hash": item.content_hash,
                     "fetched_at": fetched_at, "crawl_run_id": run.crawl_run_id,
+                    "truncated_from_bytes": item.truncated_from_bytes,
                 })
                 run.landed += 1
         elif isinstance(item, FactsItem):
@@ -160,22 +199,36 @@ class LandingPipeline:
 
     def flush(self) -> None:
         """Queue what has gathered for the writer thread (one transaction) and start a new batch."""
-        if self.sink is None or self.run is None or not len(self.batch):
+        if self.sink is None or self.run is None or not len(self.batch) or self.write_failure is not None:
             return
-        self._raise_failed_writes()
         batch, self.batch = self.batch, Batch()
         # a snapshot of the counters, so the crawl_runs row matches the rows of this very transaction
-        self.writes.append(self.writer.submit(self.sink.write, batch, dataclasses.replace(self.run)))
+        self.writer.submit(self._write, batch, dataclasses.replace(self.run))
         self._publish_counts()
 
-    def _raise_failed_writes(self) -> None:
-        pending = []
-        for future in self.writes:
-            if future.done():
-                future.result()  # re-raises a failed write here, in the crawl
-            else:
-                pending.append(future)
-        self.writes = pending
+    def _write(self, batch: Batch, run: CrawlRun) -> None:
+        """Write one batch, unless one failed before; the first failure stops the crawl (from any thread)."""
+        if self.write_failure is not None:
+            return
+        try:
+            self.sink.write(batch, run)
+            self.written = run
+        except Exception as exc:
+            self.write_failure = exc
+            from twisted.internet import reactor
+
+            reactor.callFromThread(self._stop_landing)
+
+    def _stop_landing(self) -> None:
+        """After the first failed write: say why once, drop later items, close the spider now."""
+        if self.error is not None:
+            return
+        self.error = LandingFailed(write_error(self.sink.target, self.write_failure, self.sink.elsewhere))
+        logger.info("landing stopped: %s", self.error)
+        if not self.closing:
+            from scrapy.utils.defer import deferred_from_coro
+
+            deferred_from_coro(self.crawler.engine.close_spider_async(reason=LANDING_FAILED))
 
     def _publish_counts(self) -> None:
         self.crawler.stats.set_value("riftlab/items", self.run.items)

@@ -3,18 +3,25 @@
 Twisted's reactor starts once per process, so :func:`run_crawls` takes every
 crawl up front and runs them one after another inside a single
 :class:`~scrapy.crawler.CrawlerProcess` (sequentially: one DuckDB writer at a
-time, and a SIGINT stops the current crawl and skips the rest).  Callers that
-need several independent runs (tests, the scheduler) start a process per run
-(``python -m crawlers crawl ...``).
+time).  Callers that need several independent runs (tests, the scheduler)
+start a process per run (``python -m crawlers crawl ...``).
+
+SIGINT and SIGTERM are handled here, not by Scrapy or Twisted (whose handlers
+are installed only once the reactor runs, so a signal during start-up was
+swallowed): see :class:`Interruption`.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
+import sys
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+from crawlers.sinks import LIVE
 from warehouse.errors import ConfigError, RiftlabError
 
 SPIDERS: dict[str, str] = {
@@ -35,6 +42,9 @@ PIPELINES = {
 PER_CRAWL = 50
 
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
+
+#: seconds between tries to stop a crawl whose engine is still starting
+STOP_RETRY = 0.1
 
 
 @dataclass
@@ -59,10 +69,22 @@ class CrawlResult:
     errors: int
     pages: int
     seconds: float
+    #: why the crawl could not land (everything, or from some point on)
+    error: RiftlabError | None = None
 
     def line(self) -> str:
         return (f"{self.spider}: {self.status}, {self.pages} pages, {self.items} items, "
                 f"{self.landed} landed, {self.errors} errors ({self.seconds:.1f}s)")
+
+
+class CrawlsInterrupted(RiftlabError):
+    """SIGINT or SIGTERM stopped the crawls; ``results`` holds the crawls that ran."""
+
+    def __init__(self, signum: int, results: list[CrawlResult]):
+        super().__init__(f"interrupted ({signal.Signals(signum).name}): crawling stopped and the remaining crawls "
+                         "were skipped; rows already yielded are landed")
+        self.exit_code = 128 + signum  # as shells report a process ended by the signal
+        self.results = results
 
 
 def spider_class(name: str):
@@ -95,8 +117,12 @@ def spec_for(project, spider: str, urls: list[str] | None = None) -> CrawlSpec:
     return CrawlSpec(spider=spider, start_urls=start_urls, options=options)
 
 
-def scrapy_settings(project, specs: list[CrawlSpec], sink: str | None = None, extra: dict[str, Any] | None = None):
-    """Scrapy ``Settings`` for ``project``: crawlers/settings.py, then riftlab.yaml's ``crawl`` section."""
+def scrapy_settings(project, specs: list[CrawlSpec], sink: str | None = None, extra: dict[str, Any] | None = None,
+                    origin: str = LIVE):
+    """Scrapy ``Settings`` for ``project``: crawlers/settings.py, then riftlab.yaml's ``crawl`` section.
+
+    ``origin`` (``fixture`` for the bundled fixture sites, else ``live``) is recorded on every crawl run.
+    """
     from scrapy.settings import Settings
 
     crawl = project.config["crawl"]
@@ -121,6 +147,8 @@ def scrapy_settings(project, specs: list[CrawlSpec], sink: str | None = None, ex
         "RIFTLAB_DB_PATH": str(project.db_path),
         "RIFTLAB_PARQUET_DIR": str(project.root / crawl["parquet_dir"]),
         "RIFTLAB_BATCH_ROWS": project.config["warehouse"]["batch_rows"],
+        "RIFTLAB_MAX_PAGE_BYTES": crawl["max_page_bytes"],
+        "RIFTLAB_ORIGIN": origin,
     }
     if local:
         values["RETRY_TIMES"] = min(crawl["retry_times"], 1)
@@ -130,22 +158,112 @@ def scrapy_settings(project, specs: list[CrawlSpec], sink: str | None = None, ex
     return settings
 
 
+class Interruption:
+    """SIGINT/SIGTERM while crawls run: the first stops them cleanly, a second exits at once.
+
+    A clean stop closes the running crawl (its run row ends ``interrupted``, everything it
+    yielded landed) and starts no other.  Signals are taken from the start, before the reactor
+    exists: a signal then only marks the crawls as interrupted, and none starts.  A second
+    signal does not wait for anything: committed batches are safe in DuckDB's write-ahead log,
+    and the next crawl closes the run row left ``running`` as abandoned.
+    """
+
+    SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+    def __init__(self, process):
+        self.process = process
+        #: the first signal received
+        self.signum: int | None = None
+        self.previous: dict[int, Any] = {}
+
+    def __enter__(self) -> Interruption:
+        self.previous = {signum: signal.signal(signum, self.on_signal) for signum in self.SIGNALS}
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        for signum, handler in self.previous.items():
+            signal.signal(signum, handler)
+
+    @property
+    def requested(self) -> bool:
+        return self.signum is not None
+
+    def on_signal(self, signum, frame) -> None:
+        """Signal handler: the first asks the reactor (if there is one yet) to stop the crawls."""
+        if self.requested:
+            os.write(2, b"Interrupted again: stopped at once.\n")
+            os._exit(128 + signum)
+        self.signum = signum
+        reactor = sys.modules.get("twisted.internet.reactor")
+        if reactor is not None:
+            reactor.callFromThread(self.stop_crawls)
+
+    def stop_crawls(self) -> None:
+        """Close every running crawl; one whose engine is still starting is tried again shortly."""
+        from scrapy.utils.defer import deferred_from_coro
+        from twisted.internet import reactor
+
+        for crawler in list(self.process.crawlers):
+            if not crawler.crawling:
+                continue
+            if crawler.engine.running:
+                deferred_from_coro(crawler.stop_async())
+            else:
+                reactor.callLater(STOP_RETRY, self.stop_crawls)
+
+
+def _stop_reactor(_: Any = None) -> None:
+    from twisted.internet import reactor
+
+    if reactor.running:
+        reactor.stop()
+
+
+def _result(spec: CrawlSpec, crawler, seconds: float) -> CrawlResult:
+    """What one finished crawl did, from its stats (and its landing pipeline's error, if any)."""
+    from crawlers.pipelines import LandingPipeline
+
+    stats = crawler.stats
+    pipeline = crawler.get_item_pipeline(LandingPipeline)
+    return CrawlResult(
+        spider=spec.spider,
+        crawl_run_id=stats.get_value("riftlab/crawl_run_id"),
+        status=stats.get_value("riftlab/status") or stats.get_value("finish_reason") or "unknown",
+        items=stats.get_value("riftlab/items", 0) or stats.get_value("item_scraped_count", 0),
+        landed=stats.get_value("riftlab/landed", 0),
+        errors=stats.get_value("riftlab/errors", 0),
+        pages=stats.get_value("response_received_count", 0),
+        seconds=seconds,
+        error=pipeline.error if pipeline is not None else None,
+    )
+
+
 def run_crawls(project, specs: list[CrawlSpec], sink: str | None = None, extra: dict[str, Any] | None = None,
-               install_signal_handlers: bool = True) -> list[CrawlResult]:
-    """Run ``specs`` one after another in this process; return one result per crawl that started."""
+               install_signal_handlers: bool = True, origin: str = LIVE) -> list[CrawlResult]:
+    """Run ``specs`` one after another in this process; return one result per crawl that started.
+
+    The crawls stop at the first that cannot land (its result carries the error); a SIGINT or
+    SIGTERM stops them and raises :class:`CrawlsInterrupted`.
+    """
+    import contextlib
     import time
 
     from scrapy.crawler import CrawlerProcess
     from twisted.internet import defer
 
-    settings = scrapy_settings(project, specs, sink=sink, extra=extra)
+    from crawlers.pipelines import LANDING_FAILED
+
+    settings = scrapy_settings(project, specs, sink=sink, extra=extra, origin=origin)
     process = CrawlerProcess(settings)
+    interruption = Interruption(process)
     results: list[CrawlResult] = []
     jobdir = project.config["crawl"]["jobdir"]
 
     @defer.inlineCallbacks
     def crawl_all():
         for spec in specs:
+            if interruption.requested:
+                break
             crawler = process.create_crawler(spider_class(spec.spider))
             crawler.settings.set("ITEM_PIPELINES", PIPELINES[spec.pipeline], priority=PER_CRAWL)
             job = project.root / jobdir / spec.spider if jobdir else None
@@ -154,35 +272,23 @@ def run_crawls(project, specs: list[CrawlSpec], sink: str | None = None, extra: 
             crawler.settings.setdict(spec.settings, priority=PER_CRAWL)
             started = time.perf_counter()
             yield process.crawl(crawler, start_urls=spec.start_urls, options=spec.options)
-            stats = crawler.stats
-            results.append(CrawlResult(
-                spider=spec.spider,
-                crawl_run_id=stats.get_value("riftlab/crawl_run_id"),
-                status=stats.get_value("riftlab/status") or stats.get_value("finish_reason") or "unknown",
-                items=stats.get_value("riftlab/items", 0) or stats.get_value("item_scraped_count", 0),
-                landed=stats.get_value("riftlab/landed", 0),
-                errors=stats.get_value("riftlab/errors", 0),
-                pages=stats.get_value("response_received_count", 0),
-                seconds=time.perf_counter() - started,
-            ))
-            if job and stats.get_value("finish_reason") == "finished":
-                # done: the next (scheduled) crawl must start afresh, not skip every request as already seen
+            result = _result(spec, crawler, time.perf_counter() - started)
+            results.append(result)
+            if job and crawler.stats.get_value("finish_reason") in ("finished", LANDING_FAILED):
+                # done, or items were lost: the next crawl must start afresh, not skip every request as already seen
                 shutil.rmtree(job, ignore_errors=True)
-            if stats.get_value("finish_reason") == "shutdown":
-                break  # interrupted: do not start the next crawl; with a JOBDIR, the next run resumes it
-
-    def stop(result):
-        from twisted.internet import reactor
-
-        if reactor.running:
-            reactor.stop()
-        return result
+            if result.error is not None or crawler.stats.get_value("finish_reason") == "shutdown":
+                break  # cannot land, or interrupted: start no other crawl (with a JOBDIR, the next run resumes)
 
     outcome: list[Any] = []
-    d = crawl_all()
-    d.addErrback(outcome.append)
-    d.addBoth(stop)
-    process.start(stop_after_crawl=False, install_signal_handlers=install_signal_handlers)
+    with interruption if install_signal_handlers else contextlib.nullcontext():
+        d = crawl_all()
+        d.addErrback(outcome.append)
+        d.addBoth(_stop_reactor)
+        if not d.called:  # (interrupted before the first crawl: no reactor to run)
+            process.start(stop_after_crawl=False, install_signal_handlers=False)
     if outcome:
         outcome[0].raiseException()
+    if interruption.requested:
+        raise CrawlsInterrupted(interruption.signum, results)
     return results

@@ -45,13 +45,23 @@ class CrawlProject:
     def configure(self, config: dict) -> None:
         (self.root / "riftlab.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")
 
-    def run(self, *args: str, timeout: float = 120) -> subprocess.CompletedProcess:
+    def command(self, *args: str) -> list[str]:
+        return [sys.executable, "-m", "crawlers", *args, "--project-dir", str(self.root), "--db", str(self.db)]
+
+    @staticmethod
+    def env() -> dict[str, str]:
         env = {**os.environ, "PYTHONPATH": str(REPO)}
         env.pop("RIFTLAB_DB", None)
-        return subprocess.run(
-            [sys.executable, "-m", "crawlers", *args, "--project-dir", str(self.root), "--db", str(self.db)],
-            capture_output=True, text=True, timeout=timeout, cwd=REPO, env=env,
-        )
+        return env
+
+    def run(self, *args: str, timeout: float = 120) -> subprocess.CompletedProcess:
+        return subprocess.run(self.command(*args), capture_output=True, text=True, timeout=timeout, cwd=REPO,
+                              env=self.env())
+
+    def start(self, *args: str, **popen) -> subprocess.Popen:
+        """Start ``python -m crawlers ARGS`` without waiting (to signal or kill it)."""
+        return subprocess.Popen(self.command(*args), stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=REPO,
+                                env=self.env(), **popen)
 
     def query(self, sql: str, params: list | None = None) -> list[tuple]:
         con = duckdb.connect(str(self.db), read_only=True)
@@ -62,6 +72,11 @@ class CrawlProject:
 
     def scalar(self, sql: str, params: list | None = None):
         return self.query(sql, params)[0][0]
+
+    def counts(self) -> dict[str, int]:
+        """Rows of every table a crawl lands in."""
+        return {table: self.scalar(f"SELECT count(*) FROM raw.{table}")
+                for table in ("documents", "facts", "crawl_seen", "crawl_errors", "crawl_runs")}
 
 
 def offline_sources(base_url: str) -> dict:

@@ -49,7 +49,7 @@ def test_sigint_flushes_every_yielded_item_and_jobdir_resumes(project, server, s
     process.send_signal(signal.SIGINT)
     stdout, stderr = process.communicate(timeout=60)
 
-    assert process.returncode == 1, stdout + stderr  # interrupted is not success
+    assert process.returncode == 130, stdout + stderr  # interrupted: 128 + SIGINT
     status, items, landed = project.query("SELECT status, items, landed FROM raw.crawl_runs")[0]
     assert status == "interrupted"
     assert 0 < items < BULK_PAGES
