@@ -33,7 +33,8 @@ def _summary(results) -> str:
 @click.argument("spiders", nargs=-1)
 @click.option("--url", "urls", multiple=True, help="Start URL (repeatable); overrides sources.<spider>.start_urls.")
 @click.option("--all", "all_spiders", is_flag=True, help="Crawl every source.")
-@click.option("--offline", is_flag=True, help="Crawl the bundled fixture sites, served on 127.0.0.1.")
+@click.option("--offline", is_flag=True,
+              help="Crawl the bundled fixture sites, served on 127.0.0.1: fixture data, refused by a warehouse of live data.")
 @click.option("--sink", type=click.Choice(["duckdb", "parquet"]), default=None,
               help="Land in the warehouse (duckdb) or as Parquet files under crawl.parquet_dir.")
 @project_options
