@@ -1,4 +1,8 @@
-"""``riftlab run``: every stage that exists, in order, offline by default.
+"""``riftlab run``: every stage that exists, in order.
+
+``riftlab run`` is the real job: it crawls the sources configured in riftlab.yaml into the
+project's warehouse.  ``riftlab run --demo`` is the offline demo: the bundled fixture sites,
+in a warehouse (and reports and runs) of its own, never the project's.
 
 A stage is a function ``run_stage(project, console) -> str`` living beside the
 code it drives; it returns a one-line summary, or raises
@@ -20,6 +24,10 @@ from warehouse.errors import RiftlabError, StageSkipped
 from warehouse.project import Project
 
 
+#: exit status of a command stopped by Ctrl-C, as a shell reports SIGINT
+INTERRUPTED = 130
+
+
 @dataclass(frozen=True)
 class Stage:
     name: str
@@ -28,7 +36,7 @@ class Stage:
 
 
 STAGES: tuple[Stage, ...] = (
-    Stage("crawl", "crawlers.stage:run_stage", "every source, offline, from the bundled fixture sites"),
+    Stage("crawl", "crawlers.stage:run_stage", "the configured sources (the demo: the bundled fixture sites)"),
     Stage("build", "warehouse.runner.stage:run_stage", "seeds, rules and SQL models"),
     Stage("check", "warehouse.checks.stage:run_stage", "expectation suites and Data Docs"),
     Stage("augment", "warehouse.augment.stage:run_stage", "LLM augmentation (skipped without ANTHROPIC_API_KEY)"),
@@ -40,9 +48,10 @@ STAGES: tuple[Stage, ...] = (
 @dataclass
 class StageOutcome:
     stage: Stage
-    status: str  # ok, skipped, failed
+    status: str  # ok, skipped, failed, interrupted
     summary: str
     seconds: float
+    exit_code: int = 0
 
 
 def _call(stage: Stage, project: Project, console) -> str:
@@ -51,20 +60,24 @@ def _call(stage: Stage, project: Project, console) -> str:
 
 
 def run_stages(project: Project, stages: tuple[Stage, ...], console) -> list[StageOutcome]:
-    """Run ``stages`` in order; the first failure stops the run (later stages need its output)."""
+    """Run ``stages`` in order; the first failure or Ctrl-C stops the run (later stages need its output)."""
     outcomes: list[StageOutcome] = []
     for index, stage in enumerate(stages, start=1):
         console.rule(f"[bold]{index}/{len(stages)} {stage.name}[/bold]: {stage.description}")
         started = time.perf_counter()
+        exit_code = 0
         try:
             summary = _call(stage, project, console)
             status = "ok"
         except StageSkipped as exc:
             summary, status = str(exc), "skipped"
         except RiftlabError as exc:
-            summary, status = str(exc), "failed"
-        outcomes.append(StageOutcome(stage, status, summary, time.perf_counter() - started))
-        if status == "failed":
+            summary, exit_code = str(exc), exc.exit_code
+            status = "interrupted" if exit_code == INTERRUPTED else "failed"
+        except KeyboardInterrupt:
+            summary, status, exit_code = "interrupted (Ctrl-C)", "interrupted", INTERRUPTED
+        outcomes.append(StageOutcome(stage, status, summary, time.perf_counter() - started, exit_code))
+        if exit_code:
             break
     return outcomes
 
@@ -77,7 +90,7 @@ def print_summary(outcomes: list[StageOutcome], console) -> None:
     table.add_column("status")
     table.add_column("seconds", justify="right")
     table.add_column("summary", overflow="fold")
-    colours = {"ok": "green", "skipped": "yellow", "failed": "red"}
+    colours = {"ok": "green", "skipped": "yellow", "failed": "red", "interrupted": "red"}
     for outcome in outcomes:
         table.add_row(
             outcome.stage.name,
@@ -90,9 +103,15 @@ def print_summary(outcomes: list[StageOutcome], console) -> None:
 
 @click.command("run")
 @click.option("--only", multiple=True, help="Run only these stages (repeatable).")
+@click.option("--demo", is_flag=True,
+              help="The offline demo: the bundled fixture sites, in a warehouse of its own (warehouse.demo_path).")
 @project_options
-def run(project: Project, only: tuple[str, ...]) -> None:
-    """Run every stage end to end: crawl, build, check, augment, train, evaluate."""
+def run(project: Project, only: tuple[str, ...], demo: bool) -> None:
+    """Run every stage end to end: crawl, build, check, augment, train, evaluate.
+
+    Without --demo this is the real job on the project's warehouse; with --demo, the offline
+    demo on its own warehouse (unless --db names one).
+    """
     from rich.console import Console
 
     console = Console()
@@ -101,8 +120,14 @@ def run(project: Project, only: tuple[str, ...]) -> None:
     if unknown:
         raise click.BadParameter(f"unknown stage(s) {', '.join(unknown)}; stages: {', '.join(s.name for s in STAGES)}")
     stages = tuple(s for s in STAGES if not only or s.name in only)
-    console.print(f"riftlab run: project {project.root}, warehouse {project.db_path}")
+    if demo:
+        project = project.as_demo()
+        console.print(f"riftlab run --demo: the bundled fixture sites, offline, into the demo warehouse {project.db_path} "
+                      f"(reports {project.reports_dir}); the project's own warehouse is not touched")
+    else:
+        console.print(f"riftlab run: project {project.root}, warehouse {project.db_path}")
     outcomes = run_stages(project, stages, console)
     print_summary(outcomes, console)
-    if any(o.status == "failed" for o in outcomes):
-        raise SystemExit(1)
+    failed = [o.exit_code for o in outcomes if o.exit_code]
+    if failed:
+        raise SystemExit(failed[-1])

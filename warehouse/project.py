@@ -8,8 +8,9 @@ everywhere.
 
 from __future__ import annotations
 
+import copy
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +26,10 @@ class Project:
     root: Path
     config: dict[str, Any]
     db_path: Path
-    _schemas_ready: bool = field(default=False, repr=False)
+    #: True when --db or RIFTLAB_DB chose the warehouse (not warehouse.path)
+    db_given: bool = False
+    #: the offline demo (``riftlab run --demo``): fixture sites, and a warehouse, reports and runs of its own
+    demo: bool = False
 
     @classmethod
     def load(cls, project_dir: str | Path | None = None, db_path: str | Path | None = None) -> Project:
@@ -36,11 +40,24 @@ class Project:
             hint = "pass --project-dir DIR" if project_dir is None else "check the path"
             raise ConfigError(f"{config_file}: no {CONFIG_FILE} here; {hint} (a folder with {CONFIG_FILE} and transforms/)")
         config = load_config(config_file)
-        chosen = db_path or os.environ.get(DB_ENV) or config["warehouse"]["path"]
-        path = Path(chosen).expanduser()
+        given = db_path or os.environ.get(DB_ENV)
+        path = Path(given or config["warehouse"]["path"]).expanduser()
         if not path.is_absolute():
-            path = (Path.cwd() if (db_path or os.environ.get(DB_ENV)) else root) / path
-        return cls(root=root, config=config, db_path=path.resolve())
+            path = (Path.cwd() if given else root) / path
+        return cls(root=root, config=config, db_path=path.resolve(), db_given=bool(given))
+
+    def as_demo(self) -> Project:
+        """This project as the offline demo: everything it writes lives under the demo warehouse's folder.
+
+        The demo crawls the bundled fixture sites; its warehouse (``warehouse.demo_path``, or the one
+        --db names), reports and training runs are kept apart from the real ones, and the crawl refuses
+        a warehouse that holds data from real sources, so the demo never mixes fixture rows into it.
+        """
+        path = self.db_path if self.db_given else (self.root / self.config["warehouse"]["demo_path"]).resolve()
+        config = copy.deepcopy(self.config)
+        config["paths"]["reports"] = str(path.parent / "reports")
+        config["training"]["output_dir"] = str(path.parent / "runs")
+        return replace(self, config=config, db_path=path, demo=True)
 
     # -- paths -------------------------------------------------------------------------------
     def path(self, name: str) -> Path:
@@ -60,9 +77,12 @@ class Project:
         return self.path("runs")
 
     # -- warehouse ---------------------------------------------------------------------------
-    def connect(self, read_only: bool = False):
-        """Open the warehouse; writable connections make sure schemas and landing tables exist."""
-        con = db.connect(self.db_path, read_only=read_only)
+    def connect(self, read_only: bool = False, sandbox: bool = False):
+        """Open the warehouse; writable connections make sure schemas and landing tables exist.
+
+        ``sandbox`` (read-only use by ``riftlab query``) turns off file access and extension installs.
+        """
+        con = db.connect(self.db_path, read_only=read_only, sandbox=sandbox)
         if not read_only:
             db.ensure_schemas(con)
         return con
