@@ -44,7 +44,10 @@ def connect(path: Path, read_only: bool = False, sandbox: bool = False) -> duckd
     if read_only and not path.exists():
         raise WarehouseError(f"No warehouse at {path}: run `riftlab build` (or `riftlab run`) first, or pass --db PATH.")
     if not read_only:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise WarehouseError(f"Cannot create the warehouse's folder {path.parent}: {exc.strerror}; pass --db PATH") from None
     try:
         return duckdb.connect(str(path), read_only=read_only, config=dict(SANDBOX) if sandbox else {})
     except duckdb.IOException as exc:

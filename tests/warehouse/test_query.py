@@ -89,3 +89,12 @@ def test_a_sqlite_file_as_warehouse_is_one_line_and_downloads_nothing(project, t
     assert result.returncode == 1
     assert "Traceback" not in result.stderr and str(lite) in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_a_warehouse_whose_folder_cannot_be_made_is_one_line(project, tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    project.model("base", "select 1 as id")
+    result = project.riftlab("--db", str(blocker / "sub" / "wh.duckdb"), "build")
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "Cannot create the warehouse's folder" in result.stderr and str(blocker) in result.stderr
