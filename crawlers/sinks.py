@@ -225,10 +225,7 @@ class DuckDBSink:
     def __init__(self, path: Path):
         self.path = Path(path)
         self.target = f"the warehouse {self.path}"
-        try:
-            self.con = db.connect(self.path)
-        except OSError as exc:  # its folder cannot be made (a file stands in the way, no permission)
-            raise WarehouseError(f"Cannot open {self.target} for writing: {exc}") from None
+        self.con = db.connect(self.path)
         try:
             db.ensure_schemas(self.con)
         except duckdb.Error as exc:

@@ -77,5 +77,4 @@ def test_a_warehouse_path_that_cannot_be_made_is_one_line(project, tmp_path):
     project.db = blocker / "warehouse.duckdb"
     done = project.run("crawl", "meraki")
     assert done.returncode == 1
-    assert done.stderr.strip() == (f"error: Cannot open the warehouse {project.db} for writing: "
-                                   f"[Errno 17] File exists: '{blocker}'")
+    assert done.stderr.strip() == f"error: Cannot create the warehouse's folder {blocker}: File exists; pass --db PATH"
