@@ -37,7 +37,7 @@ def main() -> None:
         (root / "transforms" / "models").mkdir(parents=True)
         (root / "transforms" / "models" / "one.sql").write_text("select 1 as x")
         (root / "riftlab.yaml").write_text("warehouse:\n  path: wh.duckdb\n")
-        riftlab = [sys.executable, "-m", "warehouse.cli"]
+        riftlab = [sys.executable, "-m", "riftlab.cli"]
         subprocess.run(riftlab + ["build"], cwd=root, check=True, capture_output=True)
         bare = timed([sys.executable, "-c", "pass"], root, options.runs)
         print(f"{'command':<28} {'median s':>9} {'x bare':>7}  heavy imports")
@@ -45,7 +45,7 @@ def main() -> None:
         for args in (["--help"], ["ls"], ["query", "select 1"]):
             seconds = timed(riftlab + args, root, options.runs)
             probe = (
-                "import sys; from warehouse.cli import main\n"
+                "import sys; from riftlab.cli import main\n"
                 f"try: main({args!r})\nexcept SystemExit: pass\n"
                 f"print(','.join(m for m in {HEAVY!r} if m in sys.modules), file=sys.stderr)"
             )

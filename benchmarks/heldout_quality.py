@@ -34,7 +34,7 @@ from pathlib import Path
 import duckdb
 
 REPO = Path(__file__).resolve().parents[1]
-RIFTLAB = [sys.executable, "-m", "warehouse.cli"]
+RIFTLAB = [sys.executable, "-m", "riftlab.cli"]
 SPLITS = ("heldout", "validation", "validation_names", "validation_texts")
 
 

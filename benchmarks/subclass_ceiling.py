@@ -66,7 +66,7 @@ def run(project_dir: Path, out: Path) -> None:
     con = project.connect(read_only=True)
     try:
         champions = read_champions(con)
-        descriptions = masked_descriptions(champions, split_rows(read_chunks(con), "train"), read_mask_terms(con))
+        descriptions = masked_descriptions(champions, split_rows(read_chunks(con), "train"), read_mask_terms(con), project.config["vars"]["mask_token"])
     finally:
         con.close()
     rows = champions.to_pylist()

@@ -4,7 +4,7 @@ Twisted's reactor starts once per process, so :func:`run_crawls` takes every
 crawl up front and runs them one after another inside a single
 :class:`~scrapy.crawler.CrawlerProcess` (sequentially: one DuckDB writer at a
 time).  Callers that need several independent runs (tests, the scheduler)
-start a process per run (``python -m crawlers crawl ...``).
+start a process per run (``python -m riftlab crawl ...``).
 
 SIGINT and SIGTERM are handled here, not by Scrapy or Twisted (whose handlers
 are installed only once the reactor runs, so a signal during start-up was
@@ -292,3 +292,29 @@ def run_crawls(project, specs: list[CrawlSpec], sink: str | None = None, extra: 
     if interruption.requested:
         raise CrawlsInterrupted(interruption.signum, results)
     return results
+
+
+def summarize(results: list[CrawlResult]) -> str:
+    """One line over every crawl that ran: pages, items, rows landed, errors and statuses."""
+    items = sum(r.items for r in results)
+    landed = sum(r.landed for r in results)
+    errors = sum(r.errors for r in results)
+    statuses = sorted({r.status for r in results})
+    names = ", ".join(r.spider for r in results) or "nothing"
+    return (f"crawled {names}: {sum(r.pages for r in results)} pages, {items} items, {landed} rows landed, "
+            f"{errors} errors ({'/'.join(statuses) or 'no run'})")
+
+
+def crawl_sources(project, names: list[str], urls: list[str] | None = None, offline: bool = False,
+                  sink: str | None = None) -> list[CrawlResult]:
+    """Crawl ``names``: from their sources (or ``urls``), or, ``offline``, from the bundled fixture sites, landed as such."""
+    if not offline:
+        return run_crawls(project, [spec_for(project, n, urls or None) for n in names], sink=sink)
+    from crawlers.fixtures import OFFLINE_BASE, OFFLINE_START, SITES
+    from crawlers.fixtures.server import FixtureServer
+    from crawlers.sinks import FIXTURE
+
+    with FixtureServer(SITES) as server:
+        specs = [spec_for(project, n, [server.url + p for p in OFFLINE_START[n]]) for n in names]
+        return run_crawls(project, specs, sink=sink, origin=FIXTURE,
+                          extra={"RIFTLAB_URL_ALIASES": {server.url: OFFLINE_BASE}})

@@ -53,7 +53,7 @@ class TaskSpec:
     needs: dict[str, str] = field(default_factory=dict)  # "schema.table" -> command that builds it
     allow_empty: tuple[str, ...] = ()
     diagnostic_splits: tuple[str, ...] = ()  # scored and shown, not a promotion gate (e.g. parts of another split)
-    mask_token: str = "this champion"
+    mask_token: str | None = None  # None: the project's vars.mask_token (set by the runner)
     source: Path | None = None
 
     @property
@@ -120,7 +120,7 @@ def load_spec(path: Path) -> TaskSpec:
         needs={str(k): str(v) for k, v in (raw.get("needs") or {}).items()},
         allow_empty=allow_empty,
         diagnostic_splits=diagnostic,
-        mask_token=str(raw.get("mask_token", "this champion")),
+        mask_token=str(raw["mask_token"]) if raw.get("mask_token") else None,
         source=path,
     )
 

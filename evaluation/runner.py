@@ -7,10 +7,11 @@ scored on the same data snapshot is skipped unless ``force``.
 
 from __future__ import annotations
 
+
 import logging
 import math
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +57,8 @@ def prepare(project: Project, references: list[str], task_names: list[str] | tup
     """Resolve models and read every task's rows (fails fast, before any model loads)."""
     config = project.config["evaluation"]
     specs = definitions.select(definitions.load_specs(definitions.tasks_dir(config, project.root)), list(task_names) or config["tasks"])
+    mask_token = project.config["vars"]["mask_token"]
+    specs = [spec if spec.mask_token else replace(spec, mask_token=mask_token) for spec in specs]
     con = project.connect()
     try:
         refs = [models.resolve(reference, con) for reference in references]

@@ -48,7 +48,6 @@ from warehouse.project import Project
 ENCODER_ADAPTATIONS = ("vocabulary", "inversion")
 COLUMNS = ["anchor", "positive", "negative"]
 PAIR_SCHEMA = pa.schema([(column, pa.string()) for column in COLUMNS])
-MASK_TOKEN = "this champion"  # as evaluation's retrieval queries mask
 
 
 @dataclass
@@ -100,15 +99,15 @@ def cap_rows(table: pa.Table, cap: int, seed: int) -> pa.Table:
     return table.take(sorted(keep)[:cap] if len(keep) > cap else sorted(keep))
 
 
-def masked_descriptions(champions: pa.Table, chunks: pa.Table, mask_terms: pa.Table) -> list[list[str]]:
-    """Each champion's chunks (in ``champions`` order) with the words naming it masked (main.champion_mask_terms)."""
+def masked_descriptions(champions: pa.Table, chunks: pa.Table, mask_terms: pa.Table, mask_token: str) -> list[list[str]]:
+    """Each champion's chunks (in ``champions`` order), the words naming it (main.champion_mask_terms) replaced by ``mask_token``."""
     from warehouse.sql_functions.text import mask_terms as mask
 
     terms = dict(zip(mask_terms["champion"].to_pylist(), mask_terms["mask_terms"].to_pylist()))
     texts: dict[str, list[str]] = {}
     for champion, text in zip(chunks["champion"].to_pylist(), chunks["text"].to_pylist()):
         if text and champion in terms:
-            texts.setdefault(champion, []).append(mask(text, terms[champion], MASK_TOKEN))
+            texts.setdefault(champion, []).append(mask(text, terms[champion], mask_token))
     return [texts.get(key, []) for key in champions["champion_key"].to_pylist()]
 
 
@@ -171,12 +170,13 @@ def prepare(project: Project, settings: dict[str, Any], snapshot: Snapshot) -> E
     finally:
         con.close()
     check_triplets(triplets, champions)
+    mask_token = project.config["vars"]["mask_token"]
     train = split_rows(triplets, "train")
     require_rows(train, "main.triplets (split 'train', kinds " + ", ".join(settings["kinds"]) + ")", "run `riftlab build` after crawling champions; check the triplet rules")
     train = cap_rows(train, int(settings["max_train_triplets"]), int(settings["seed"])).select(COLUMNS)
     if pairing:
         extra = corpus_pairs(
-            champions, masked_descriptions(champions, split_rows(chunks, "train"), terms),
+            champions, masked_descriptions(champions, split_rows(chunks, "train"), terms, mask_token),
             int(settings["corpus_pairs_per_champion"]), settings["corpus_pairs_scope"], int(settings["seed"]),
         )
         train = pa.concat_tables([train, extra])
@@ -187,7 +187,7 @@ def prepare(project: Project, settings: dict[str, Any], snapshot: Snapshot) -> E
         scope = chunks if settings["adapt_corpus_split"] == "all" else split_rows(chunks, "train")
         require_rows(scope, f"main.corpus_chunks (split '{settings['adapt_corpus_split']}')", f"run `riftlab build`; the {settings['adaptation']} adaptation reads the corpus")
         if inverting:
-            descriptions = masked_descriptions(champions, scope, terms)
+            descriptions = masked_descriptions(champions, scope, terms, mask_token)
         else:
             adaptation_texts = [text for text in scope["text"].to_pylist() if text]
     return EmbedData(base_path, decoder, train, validation, champions, adaptation_texts, descriptions)

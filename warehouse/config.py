@@ -38,7 +38,7 @@ SECTIONS: dict[str, str] = {
     "schedules": "crawlers.settings_schema:Schedules",
     "crawl": "crawlers.settings_schema:Crawl",
     "checks": "warehouse.checks.settings:Checks",
-    "augment": "warehouse.augment.settings:Augment",
+    "augment": "augment.settings:Augment",
     "training": "training.settings:Training",
     "evaluation": "evaluation.settings:Evaluation",
 }

@@ -110,7 +110,7 @@ def offline(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def run(project: Project, task: str, **options):
     """Run one task through the real engine (connection opened and closed like the command does)."""
-    from warehouse.augment.run import run_task
+    from augment.run import run_task
 
     con = project.connect()
     try:

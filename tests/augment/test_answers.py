@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from tests.augment.conftest import rows, run
-from warehouse.augment import answers
-from warehouse.augment.errors import MalformedAnswer
+from augment import answers
+from augment.errors import MalformedAnswer
 
 
 @pytest.mark.parametrize(

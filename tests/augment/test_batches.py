@@ -7,9 +7,9 @@ import json
 import pytest
 
 from tests.augment.conftest import reload, rows, run
-from warehouse.augment.errors import BatchStillRunning
-from warehouse.augment.pricing import Pricing
-from warehouse.augment.settings import AUGMENT
+from augment.errors import BatchStillRunning
+from augment.pricing import Pricing
+from augment.settings import AUGMENT
 
 
 def test_batch_answers_are_logged_at_half_price(project, api):
@@ -58,7 +58,7 @@ def test_an_open_batch_is_resumed_not_resubmitted(project, api):
 
 
 def test_batch_budget_submits_only_what_fits(project, api):
-    from warehouse.augment.errors import BudgetExceeded
+    from augment.errors import BudgetExceeded
 
     dry = run(project, "instruct-strategic", dry_run=True, batch=True)
     per_request = dry.stats.worst_usd / dry.stats.planned / 2  # batch worst case is half the interactive one

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 
 from tests.augment.conftest import API_KEY, rows, run
-from warehouse.augment.errors import AugmentError
-from warehouse.augment.pricing import Pricing
-from warehouse.augment.settings import AUGMENT
+from augment.errors import AugmentError
+from augment.pricing import Pricing
+from augment.settings import AUGMENT
 
 
 def test_second_run_is_answered_from_the_warehouse(project, api):
@@ -117,7 +117,7 @@ def test_the_api_key_never_lands_in_the_warehouse(project, api, capsys):
 
 def test_budget_stops_the_run_before_it_is_exceeded(project, api):
     from tests.augment.conftest import reload
-    from warehouse.augment.errors import BudgetExceeded
+    from augment.errors import BudgetExceeded
 
     # what the first requests of the task may cost at worst: room for two of them, not three
     dry = run(project, "instruct-factual", dry_run=True)

@@ -9,8 +9,8 @@ from click.testing import CliRunner
 from rich.console import Console
 
 from tests.augment.conftest import rows
-from warehouse.augment.commands import augment
-from warehouse.augment.stage import run_stage
+from riftlab.commands.augment import augment
+from riftlab.stages.augment import run_stage
 from warehouse.errors import StageSkipped
 
 

@@ -24,7 +24,7 @@ NOT_THE_API = {
 def augment(project, api, *args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "ANTHROPIC_BASE_URL": api.url, "ANTHROPIC_API_KEY": API_KEY}
     return subprocess.run(
-        [sys.executable, "-m", "warehouse.cli", "augment", *args, "--project-dir", str(project.root), "--db", str(project.db_path)],
+        [sys.executable, "-m", "riftlab.cli", "augment", *args, "--project-dir", str(project.root), "--db", str(project.db_path)],
         check=False, capture_output=True, text=True, env=env, timeout=120,
     )
 

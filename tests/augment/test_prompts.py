@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from warehouse.augment.prompts import PromptLibrary
-from warehouse.augment.requests import LLMRequest
+from augment.prompts import PromptLibrary
+from augment.requests import LLMRequest
 from warehouse.errors import ConfigError
 
 REPO = Path(__file__).resolve().parents[2]

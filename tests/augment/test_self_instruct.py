@@ -8,10 +8,10 @@ import random
 import pytest
 
 from tests.augment.conftest import rows, run
-from warehouse.augment.inputs import Chunk
-from warehouse.augment.settings import AUGMENT
-from warehouse.augment.tasks.base import Corpus
-from warehouse.augment.tasks.self_instruct import clipped_gauss, passage, sample_items
+from augment.inputs import Chunk
+from augment.settings import AUGMENT
+from augment.tasks.base import Corpus
+from augment.tasks.self_instruct import clipped_gauss, passage, sample_items
 
 
 def test_clipped_gaussian_stays_in_bounds_and_is_seeded():

@@ -168,7 +168,7 @@ def test_bad_sql_in_a_suite_is_reported_as_that_expectation_failing(checks_proje
 def test_cli_exits_non_zero_naming_the_expectation_and_rows(checks_project, execute):
     execute("UPDATE main.champions SET positions = [] WHERE champion_key = 'Lulu'")
     program = (
-        "import sys; from warehouse.cli import cli, main; from warehouse.checks.commands import check; "
+        "import sys; from riftlab.cli import cli, main; from riftlab.commands.check import check; "
         "cli.add_command(check); main(sys.argv[1:])"
     )
     env = {**os.environ, "COLUMNS": "200", "HF_HUB_OFFLINE": "1"}
@@ -183,7 +183,7 @@ def test_cli_exits_non_zero_naming_the_expectation_and_rows(checks_project, exec
 
     from click.testing import CliRunner
 
-    from warehouse.checks.commands import check
+    from riftlab.commands.check import check
 
     passed = CliRunner().invoke(check, [*args[4:], "--select", "corpus_documents"])
     assert passed.exit_code == 0, passed.output
@@ -220,7 +220,7 @@ def test_run_stage_checks_what_is_built_and_fails_on_failures(checks_project, ex
     from rich.console import Console
 
     from warehouse.checks.checker import ChecksFailed
-    from warehouse.checks.stage import run_stage
+    from riftlab.stages.check import run_stage
 
     execute("DROP TABLE main.instruct_pairs")
     summary = run_stage(checks_project, Console(quiet=True))
@@ -252,7 +252,7 @@ def test_data_docs_that_cannot_be_written_leave_the_previous_site_whole(checks_p
 
     env = {k: v for k, v in os.environ.items() if k != "RIFTLAB_DB"}
     result = subprocess.run(
-        [sys.executable, "-m", "warehouse.cli", "check", "--project-dir", str(checks_project.root), "--db", str(checks_project.db_path)],
+        [sys.executable, "-m", "riftlab.cli", "check", "--project-dir", str(checks_project.root), "--db", str(checks_project.db_path)],
         capture_output=True, text=True, env=env, cwd=REPO, timeout=120, preexec_fn=cap_file_size,
     )
     assert result.returncode == 1, result.stdout + result.stderr

@@ -8,7 +8,7 @@ import re
 import pytest
 from click.testing import CliRunner
 
-from warehouse.reports.commands import corpus, drift
+from riftlab.commands.reports import corpus, drift
 from warehouse.reports.corpus import compute_corpus
 from warehouse.reports.drift import DriftError, compute_drift
 
@@ -126,7 +126,7 @@ def test_a_report_page_that_cannot_be_written_leaves_the_previous_page_whole(che
         resource.setrlimit(resource.RLIMIT_FSIZE, (2048, 2048))
 
     env = {k: v for k, v in os.environ.items() if k != "RIFTLAB_DB"}
-    result = subprocess.run([sys.executable, "-m", "warehouse.cli", "report", "corpus", *args], capture_output=True,
+    result = subprocess.run([sys.executable, "-m", "riftlab.cli", "report", "corpus", *args], capture_output=True,
                             text=True, env=env, timeout=120, preexec_fn=cap_file_size)
     assert result.returncode == 1, result.stdout + result.stderr
     assert result.stderr.strip().splitlines() == [

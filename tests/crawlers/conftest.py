@@ -1,6 +1,6 @@
 """Crawler test fixtures: a loopback fixture server over a private copy of the sites, and a project.
 
-Crawls run as ``python -m crawlers ...`` subprocesses: a Twisted reactor
+Crawls run as ``python -m riftlab ...`` subprocesses: a Twisted reactor
 starts once per process, and each test wants fresh crawls.
 """
 
@@ -46,7 +46,7 @@ class CrawlProject:
         (self.root / "riftlab.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")
 
     def command(self, *args: str) -> list[str]:
-        return [sys.executable, "-m", "crawlers", *args, "--project-dir", str(self.root), "--db", str(self.db)]
+        return [sys.executable, "-m", "riftlab", *args, "--project-dir", str(self.root), "--db", str(self.db)]
 
     @staticmethod
     def env() -> dict[str, str]:
@@ -59,7 +59,7 @@ class CrawlProject:
                               env=self.env())
 
     def start(self, *args: str, **popen) -> subprocess.Popen:
-        """Start ``python -m crawlers ARGS`` without waiting (to signal or kill it)."""
+        """Start ``python -m riftlab ARGS`` without waiting (to signal or kill it)."""
         return subprocess.Popen(self.command(*args), stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=REPO,
                                 env=self.env(), **popen)
 

@@ -39,7 +39,7 @@ def test_sigint_flushes_every_yielded_item_and_jobdir_resumes(project, server, s
                        "crawl": {"concurrent_requests": 4, "jobdir": "data/jobs"}})
     server.delay = 0.05
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    command = [sys.executable, "-m", "crawlers", "crawl", "coaching", "--url", server.url + start,
+    command = [sys.executable, "-m", "riftlab", "crawl", "coaching", "--url", server.url + start,
                "--project-dir", str(project.root), "--db", str(project.db)]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=REPO)
     deadline = time.monotonic() + 60

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from crawlers.scheduling import schedule_lock
+from riftlab.schedule import schedule_lock
 from warehouse import db
 
 NOW = datetime.now(timezone.utc).replace(tzinfo=None)

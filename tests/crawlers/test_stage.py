@@ -16,7 +16,7 @@ import pytest
 import yaml
 from rich.console import Console
 
-from crawlers.stage import CrawlStageFailed, configured_sources, run_stage
+from riftlab.stages.crawl import CrawlStageFailed, configured_sources, run_stage
 from warehouse.project import Project
 
 REPO = Path(__file__).resolve().parents[2]
@@ -24,7 +24,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 def riftlab(root: Path, *args: str) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if k != "RIFTLAB_DB"}
-    return subprocess.run([sys.executable, "-m", "warehouse.cli", "--project-dir", str(root), *args],
+    return subprocess.run([sys.executable, "-m", "riftlab.cli", "--project-dir", str(root), *args],
                           capture_output=True, text=True, cwd=REPO, env={**env, "PYTHONPATH": str(REPO)}, timeout=300)
 
 

@@ -168,7 +168,7 @@ def evaluated_project(tmp_path_factory) -> Project:
     """A filled project on which `riftlab eval --model minilm` has run once (shared; tests restore what they change)."""
     from click.testing import CliRunner
 
-    from evaluation.commands import eval_command
+    from riftlab.commands.evaluate import eval_command
 
     project = make_eval_project(tmp_path_factory.mktemp("evaluated") / "project")
     result = CliRunner().invoke(eval_command, ["--project-dir", str(project.root), "--model", "minilm"], catch_exceptions=False)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -9,8 +10,9 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
+from training.bases import minilm_path
 from evaluation import definitions, models, runner
-from evaluation.commands import eval_command
+from riftlab.commands.evaluate import eval_command
 from evaluation.errors import EvaluationError
 from evaluation.mteb_tasks import build_task
 from tests.evaluation.conftest import (
@@ -116,7 +118,8 @@ def test_a_triplet_table_of_one_kind_skips_the_other_kinds_split(tmp_path: Path)
 def test_retrieval_queries_are_masked_and_heldout_queries_search_all_names(evaluated_project: Project):
     con = evaluated_project.connect(read_only=True)
     try:
-        data = definitions.load_task_data(con, TASKS["ChampionKitRetrieval"])
+        spec = dataclasses.replace(TASKS["ChampionKitRetrieval"], mask_token=evaluated_project.config["vars"]["mask_token"])
+        data = definitions.load_task_data(con, spec)
     finally:
         con.close()
     task = build_task(data)
@@ -186,14 +189,14 @@ def test_unknown_run_id_is_a_clear_error(eval_project: Project):
 
 
 def test_run_id_resolves_to_its_output_path(eval_project: Project):
-    add_training_run(eval_project, "embed-1", models.minilm_path())
+    add_training_run(eval_project, "embed-1", minilm_path())
     con = eval_project.connect(read_only=True)
     try:
         ref = models.resolve("embed-1", con)
-        by_path = models.resolve(str(models.minilm_path()), con)
+        by_path = models.resolve(str(minilm_path()), con)
     finally:
         con.close()
-    assert ref.run_id == "embed-1" and ref.path == models.minilm_path()
+    assert ref.run_id == "embed-1" and ref.path == minilm_path()
     assert by_path.run_id == "embed-1" and by_path.model == "embed-1"
 
 

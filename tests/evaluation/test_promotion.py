@@ -7,7 +7,7 @@ from datetime import datetime
 import pytest
 from click.testing import CliRunner
 
-from evaluation.commands import promote
+from riftlab.commands.evaluate import promote
 from evaluation.errors import EvaluationError
 from tests.evaluation.conftest import add_training_run
 from warehouse.project import Project

@@ -12,9 +12,10 @@ import pytest
 from click.testing import CliRunner
 from rich.console import Console
 
+from training.bases import minilm_path
 from evaluation import models
-from evaluation.report import report_eval
-from evaluation.stage import run_stage
+from riftlab.commands.reports import report_eval
+from riftlab.stages.evaluate import run_stage
 from tests.evaluation.conftest import add_training_run
 from warehouse.errors import StageSkipped
 from warehouse.project import Project
@@ -39,7 +40,7 @@ def headless(url: str, tmp_path: Path, *extra: str) -> subprocess.CompletedProce
 def trained_copy(tmp_path: Path) -> Path:
     """A stand-in embed checkpoint: the MiniLM folder copied, with a loss-curve PNG beside it."""
     target = tmp_path / "runs" / "embed-test" / "final"
-    shutil.copytree(models.minilm_path(), target)
+    shutil.copytree(minilm_path(), target)
     (target / "loss_curves.png").write_bytes(PNG)
     return target
 

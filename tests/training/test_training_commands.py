@@ -12,8 +12,8 @@ FAST = ["--set", "epochs=1", "--set", "batch_size=32", "--set", "max_seq_length=
 def test_train_and_runs_commands_and_stage(project):
     from rich.console import Console
 
-    from training.commands import runs, train
-    from training.stage import run_stage
+    from riftlab.commands.train import runs, train
+    from riftlab.stages.train import run_stage
 
     runner = CliRunner()
     result = runner.invoke(train, ["embed", "--project-dir", str(project.root), *FAST])

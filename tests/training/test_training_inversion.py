@@ -103,7 +103,8 @@ def test_embed_with_inversion_fits_the_names_before_the_triplets_and_saves_them(
 def test_descriptions_are_each_champions_chunks_with_its_name_masked():
     import pyarrow as pa
 
-    from training.embed import MASK_TOKEN, masked_descriptions
+    MASK_TOKEN = "this champion"  # vars.mask_token's default
+    from training.embed import masked_descriptions
 
     champions = pa.Table.from_pylist(fixture_data.champion_rows())
     chunks = pa.Table.from_pylist(fixture_data.chunk_rows())
@@ -111,7 +112,7 @@ def test_descriptions_are_each_champions_chunks_with_its_name_masked():
         "champion": champions["champion_key"].to_pylist(),
         "mask_terms": [[row["name"], row["champion_key"]] for row in champions.to_pylist()],
     })
-    descriptions = masked_descriptions(champions, chunks, terms)
+    descriptions = masked_descriptions(champions, chunks, terms, MASK_TOKEN)
     assert len(descriptions) == champions.num_rows
     for row, texts in zip(champions.to_pylist(), descriptions):
         own = [c["text"] for c in fixture_data.chunk_rows() if c["champion"] == row["champion_key"]]

@@ -87,7 +87,7 @@ def rows(project) -> dict[str, tuple]:
 
 
 def test_a_run_ending_under_a_lock_that_outlasts_the_wait_is_closed_by_promote(project, tmp_path: Path):
-    from evaluation.commands import promote
+    from riftlab.commands.evaluate import promote
 
     project.config["training"]["close_wait_seconds"] = 1.0
     out = io.StringIO()
@@ -136,7 +136,7 @@ def test_a_run_ending_under_a_lock_released_within_the_wait_closes_itself(projec
 
 def test_a_run_interrupted_under_a_held_lock_is_closed_as_failed_by_runs(project, tmp_path: Path):
     """Ctrl-C once the second process holds the lock: the failed run's end waits in its partial folder for `riftlab runs`."""
-    from training.commands import runs
+    from riftlab.commands.train import runs
 
     project.config["training"]["close_wait_seconds"] = 0.5
     out = io.StringIO()

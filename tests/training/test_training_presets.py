@@ -93,7 +93,7 @@ def test_set_overrides_go_through_the_same_checks(stage, override, message):
 def test_a_bad_override_stops_train_before_anything_runs(tmp_path):
     (tmp_path / "riftlab.yaml").write_text("name: t\n", encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if k != "RIFTLAB_DB"}
-    done = subprocess.run([sys.executable, "-m", "warehouse.cli", "--project-dir", str(tmp_path), "train", "embed",
+    done = subprocess.run([sys.executable, "-m", "riftlab.cli", "--project-dir", str(tmp_path), "train", "embed",
                            "--set", "batch_size=0"], capture_output=True, text=True, cwd=REPO, env=env, timeout=300)
     assert done.returncode == 1
     assert done.stderr.strip() == "error: --set batch_size=0: batch_size must be 1 or more, got 0"
@@ -122,7 +122,8 @@ def test_corpus_pairs_mask_names_use_no_labels_and_keep_unseen_champions_out_unl
     import pyarrow as pa
     import training_fixture_data as data
 
-    from training.embed import MASK_TOKEN, corpus_pairs, masked_descriptions
+    MASK_TOKEN = "this champion"  # vars.mask_token's default
+    from training.embed import corpus_pairs, masked_descriptions
     from warehouse.sql_functions.text import mask_terms
 
     champions = pa.Table.from_pylist(data.champion_rows())
@@ -132,7 +133,7 @@ def test_corpus_pairs_mask_names_use_no_labels_and_keep_unseen_champions_out_unl
         "mask_terms": [[row["name"], row["champion_key"]] for row in data.champion_rows()],
     })
     splits = {row["name"]: row["embedding_split"] for row in data.champion_rows()}
-    descriptions = masked_descriptions(champions, chunks, terms)
+    descriptions = masked_descriptions(champions, chunks, terms, MASK_TOKEN)
     strict = corpus_pairs(champions, descriptions, 2, "train", seed=1)
     assert strict.num_rows > 0 and {splits[n] for n in strict["anchor"].to_pylist()} == {"train"}
     everything = corpus_pairs(champions, descriptions, 2, "all", seed=1)

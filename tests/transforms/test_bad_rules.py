@@ -24,7 +24,7 @@ def built_copy(project_copy):
 
 
 def _riftlab(project, *args):
-    return subprocess.run([sys.executable, "-m", "warehouse.cli", "--project-dir", str(project.root), *args],
+    return subprocess.run([sys.executable, "-m", "riftlab.cli", "--project-dir", str(project.root), *args],
                           capture_output=True, text=True)
 
 

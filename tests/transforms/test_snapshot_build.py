@@ -17,7 +17,7 @@ from crawlers.fixtures.server import FixtureServer
 
 
 def _riftlab(root: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "warehouse.cli", "--project-dir", str(root), *args],
+    return subprocess.run([sys.executable, "-m", "riftlab.cli", "--project-dir", str(root), *args],
                           capture_output=True, text=True, timeout=900)
 
 

@@ -32,7 +32,7 @@ class TempProject:
     def riftlab(self, *args: str, check: bool = False) -> subprocess.CompletedProcess:
         env = {k: v for k, v in os.environ.items() if k != "RIFTLAB_DB"}
         result = subprocess.run(
-            [sys.executable, "-m", "warehouse.cli", "--project-dir", str(self.root), *args],
+            [sys.executable, "-m", "riftlab.cli", "--project-dir", str(self.root), *args],
             capture_output=True, text=True, env=env, cwd=self.root,
         )
         if check and result.returncode != 0:

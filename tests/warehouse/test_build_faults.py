@@ -31,7 +31,7 @@ def _built_at_v1(project):
 
 
 def _command(project) -> list[str]:
-    return [sys.executable, "-m", "warehouse.cli", "--project-dir", str(project.root), "build"]
+    return [sys.executable, "-m", "riftlab.cli", "--project-dir", str(project.root), "build"]
 
 
 def _env() -> dict[str, str]:

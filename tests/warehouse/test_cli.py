@@ -50,7 +50,7 @@ def test_missing_warehouse_and_project(project, tmp_path):
     project.model("base", "select 1")
     result = project.riftlab("query", "select 1")
     assert result.returncode == 1 and "No warehouse at" in result.stderr and "riftlab build" in result.stderr
-    elsewhere = subprocess.run([sys.executable, "-m", "warehouse.cli", "ls"], cwd=tmp_path, capture_output=True, text=True)
+    elsewhere = subprocess.run([sys.executable, "-m", "riftlab.cli", "ls"], cwd=tmp_path, capture_output=True, text=True)
     assert elsewhere.returncode == 1 and "no riftlab.yaml here" in elsewhere.stderr
 
 
@@ -83,7 +83,7 @@ def test_help_ls_and_query_do_not_import_heavy_packages(project):
     project.riftlab("build", check=True)
     probe = textwrap.dedent(f"""
         import sys
-        from warehouse.cli import main
+        from riftlab.cli import main
         for args in (["--help"], ["--project-dir", {str(project.root)!r}, "ls"],
                      ["--project-dir", {str(project.root)!r}, "query", "select 1"]):
             try:

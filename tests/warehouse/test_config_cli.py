@@ -17,7 +17,7 @@ REPO = Path(__file__).resolve().parents[2]
 def _riftlab(cwd: Path, *args: str) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if k != "RIFTLAB_DB"}
     env["PYTHONPATH"] = str(REPO)
-    return subprocess.run([sys.executable, "-m", "warehouse.cli", *args], capture_output=True, text=True, cwd=cwd, env=env,
+    return subprocess.run([sys.executable, "-m", "riftlab.cli", *args], capture_output=True, text=True, cwd=cwd, env=env,
                           timeout=120)
 
 

@@ -103,7 +103,7 @@ def test_row9_negative_concurrency_stops_the_crawl_before_it_starts(tmp_path):
     (tmp_path / "riftlab.yaml").write_text("name: t\ncrawl:\n  concurrent_requests: -1\n", encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if k != "RIFTLAB_DB"}
     done = subprocess.run(
-        [sys.executable, "-m", "warehouse.cli", "--project-dir", str(tmp_path), "crawl", "meraki", "--url", "http://127.0.0.1:9/x.json"],
+        [sys.executable, "-m", "riftlab.cli", "--project-dir", str(tmp_path), "crawl", "meraki", "--url", "http://127.0.0.1:9/x.json"],
         capture_output=True, text=True, timeout=120, cwd=REPO, env=env,
     )
     assert done.returncode == 1
@@ -237,7 +237,7 @@ def test_augment_training_and_evaluation_values(tmp_path):
 
 def test_augment_task_names_match_the_tasks():
     """augment.run_tasks is typed without importing the tasks (the Anthropic SDK); the names must agree."""
-    from warehouse.augment.settings import TASK_NAMES
-    from warehouse.augment.tasks import TASKS
+    from augment.settings import TASK_NAMES
+    from augment.tasks import TASKS
 
     assert sorted(TASK_NAMES) == sorted(TASKS)

@@ -1,0 +1,1 @@
+"""Click commands: argument parsing over the stages' and the core's functions."""
