@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import json
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import anthropic
 from anthropic.types.messages import MessageBatch
@@ -119,22 +120,37 @@ class BatchSender:
                 lambda: self.client.messages.batches.create(
                     requests=[{"custom_id": r.request_hash, "params": r.params()} for r in requests]
                 ),
-                MessageBatch, "POST /v1/messages/batches",
+                MessageBatch,
+                "POST /v1/messages/batches",
             )
         except (anthropic.APIError, BadReply) as exc:
             raise _failed("could not submit a message batch", exc) from None
         hashes = [r.request_hash for r in requests]
         described = [
-            {"request_hash": r.request_hash, "task": r.task, "model": r.model, "prompt": r.prompt,
-             "prompt_version": r.prompt_version}
+            {
+                "request_hash": r.request_hash,
+                "task": r.task,
+                "model": r.model,
+                "prompt": r.prompt,
+                "prompt_version": r.prompt_version,
+            }
             for r in requests
         ]
         self.con.execute(
             f"""INSERT INTO {TABLE} (batch_id, task, model, request_hashes, requests, n_requests, estimated_cost_usd,
                                     processing_status, submitted_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-            [batch.id, requests[0].task, requests[0].model, hashes, json.dumps(described), len(requests), estimated,
-             batch.processing_status, utcnow()],
+            [
+                batch.id,
+                requests[0].task,
+                requests[0].model,
+                hashes,
+                json.dumps(described),
+                len(requests),
+                estimated,
+                batch.processing_status,
+                utcnow(),
+            ],
         )
         self.sent += len(requests)
         self.submitted.append(batch.id)
@@ -146,7 +162,9 @@ class BatchSender:
         deadline = time.monotonic() + self.wait_s
         while True:
             try:
-                batch = api_reply(lambda: self.client.messages.batches.retrieve(batch_id), MessageBatch, f"GET batch {batch_id}")
+                batch = api_reply(
+                    lambda: self.client.messages.batches.retrieve(batch_id), MessageBatch, f"GET batch {batch_id}"
+                )
             except (anthropic.APIError, BadReply) as exc:
                 raise _failed(f"could not poll message batch {batch_id}", exc) from None
             self._update(batch_id, batch.processing_status, ended=batch.processing_status == "ended")
@@ -166,7 +184,9 @@ class BatchSender:
         known = self._requests_of(batch_id)
         records: list[CallRecord] = []
         try:
-            results = api_reply(lambda: list(self.client.messages.batches.results(batch_id)), list, f"GET results of {batch_id}")
+            results = api_reply(
+                lambda: list(self.client.messages.batches.results(batch_id)), list, f"GET results of {batch_id}"
+            )
         except (anthropic.APIError, BadReply) as exc:
             raise _failed(f"could not read the results of message batch {batch_id}", exc) from None
         for item in results:
@@ -176,11 +196,16 @@ class BatchSender:
                 continue
             result = item.result
             if result.type == "succeeded":
-                records.append(record_from_message(request, result.message, self.pricing, mode=self.mode,
-                                                   batch_id=batch_id, latency_ms=None))
+                records.append(
+                    record_from_message(
+                        request, result.message, self.pricing, mode=self.mode, batch_id=batch_id, latency_ms=None
+                    )
+                )
             else:
                 detail = getattr(getattr(result, "error", None), "error", None)
-                message = scrub(f"{result.type}: {getattr(detail, 'type', '')} {getattr(detail, 'message', '')}".strip())
+                message = scrub(
+                    f"{result.type}: {getattr(detail, 'type', '')} {getattr(detail, 'message', '')}".strip()
+                )
                 records.append(error_record(request, message, mode=self.mode, batch_id=batch_id, latency_ms=None))
                 self.failures.append(message)
             if self.progress:

@@ -8,7 +8,7 @@ run.  Rows are written in batches, each batch in one transaction.
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import duckdb
 import pyarrow as pa
@@ -17,7 +17,7 @@ TABLE = "raw.llm_calls"
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 @dataclass
@@ -86,7 +86,7 @@ class CallLog:
         try:
             rows = self.con.execute(
                 f"""
-                SELECT {', '.join('c.' + c for c in COLUMNS)}
+                SELECT {", ".join("c." + c for c in COLUMNS)}
                 FROM {TABLE} c JOIN _wanted_hashes w USING (request_hash)
                 WHERE c.status = 'ok'
                 QUALIFY row_number() OVER (PARTITION BY c.request_hash ORDER BY c.created_at DESC) = 1
@@ -104,7 +104,9 @@ class CallLog:
         self.con.register("_incoming_calls", table)
         try:
             self.con.execute("BEGIN TRANSACTION")
-            self.con.execute(f"INSERT INTO {TABLE} ({', '.join(COLUMNS)}) SELECT {', '.join(COLUMNS)} FROM _incoming_calls")
+            self.con.execute(
+                f"INSERT INTO {TABLE} ({', '.join(COLUMNS)}) SELECT {', '.join(COLUMNS)} FROM _incoming_calls"
+            )
             self.con.execute("COMMIT")
         except Exception:
             self.con.execute("ROLLBACK")

@@ -15,8 +15,9 @@ import json
 import os
 import re
 import time
+from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from typing import Any, Callable
+from typing import Any
 
 import anthropic
 from anthropic.types import Message
@@ -96,7 +97,9 @@ def api_reply(call: Callable[[], Any], expected: type, what: str) -> Any:
     except json.JSONDecodeError as exc:
         reply = exc.doc  # the body the SDK could not parse
     if not isinstance(reply, expected):
-        raise BadReply(scrub(f"{what}: the reply is not the Anthropic API's JSON: {excerpt(str(reply)) or 'an empty body'}"))
+        raise BadReply(
+            scrub(f"{what}: the reply is not the Anthropic API's JSON: {excerpt(str(reply)) or 'an empty body'}")
+        )
     return reply
 
 
@@ -124,7 +127,9 @@ def record_from_message(
         output_tokens=output_tokens,
         cache_read_tokens=cache_read,
         cache_write_tokens=cache_write,
-        cost_usd=pricing.cost(request.model, input_tokens, output_tokens, cache_read, cache_write, batch=mode == "batch"),
+        cost_usd=pricing.cost(
+            request.model, input_tokens, output_tokens, cache_read, cache_write, batch=mode == "batch"
+        ),
         latency_ms=latency_ms,
         status="ok",
         stop_reason=getattr(message, "stop_reason", None),
@@ -134,7 +139,9 @@ def record_from_message(
     )
 
 
-def error_record(request: RequestIdentity, error: str, *, mode: str, batch_id: str | None, latency_ms: int | None) -> CallRecord:
+def error_record(
+    request: RequestIdentity, error: str, *, mode: str, batch_id: str | None, latency_ms: int | None
+) -> CallRecord:
     return CallRecord(
         request_hash=request.request_hash,
         task=request.task,
@@ -196,10 +203,14 @@ class InteractiveSender:
             message = api_reply(lambda: self.client.messages.create(**request.params()), Message, "POST /v1/messages")
         except (anthropic.APIError, BadReply) as exc:
             latency = int((time.perf_counter() - started) * 1000)
-            record = error_record(request.identity, describe_error(exc), mode=self.mode, batch_id=None, latency_ms=latency)
+            record = error_record(
+                request.identity, describe_error(exc), mode=self.mode, batch_id=None, latency_ms=latency
+            )
             return record, getattr(exc, "status_code", None) in FATAL_STATUS
         latency = int((time.perf_counter() - started) * 1000)
-        return record_from_message(request.identity, message, self.pricing, mode=self.mode, batch_id=None, latency_ms=latency), False
+        return record_from_message(
+            request.identity, message, self.pricing, mode=self.mode, batch_id=None, latency_ms=latency
+        ), False
 
     def send(self, requests: list[LLMRequest]) -> dict[str, CallRecord]:
         answered: dict[str, CallRecord] = {}

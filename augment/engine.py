@@ -10,8 +10,9 @@ sent: the engine only counts what would be.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import duckdb
 
@@ -97,8 +98,16 @@ class Engine:
         table = self.settings["max_tokens"]
         return int(table.get(task, table.get("default", 1500)))
 
-    def request(self, task: str, prompt: str, inputs: dict[str, Any], /, *, expected_output_tokens: int | None = None,
-                **context: Any) -> LLMRequest:
+    def request(
+        self,
+        task: str,
+        prompt: str,
+        inputs: dict[str, Any],
+        /,
+        *,
+        expected_output_tokens: int | None = None,
+        **context: Any,
+    ) -> LLMRequest:
         """A request of ``task`` from template ``prompt``; ``context`` rides along unhashed."""
         template = self.prompts.get(prompt)
         system, user = template.render(**inputs)
@@ -118,8 +127,14 @@ class Engine:
         )
 
     # -- answering ---------------------------------------------------------------------------
-    def complete(self, requests: list[LLMRequest], shape: Any, validate: Callable[[Any], Any] | None = None,
-                 *, repair: bool = True) -> list[Outcome]:
+    def complete(
+        self,
+        requests: list[LLMRequest],
+        shape: Any,
+        validate: Callable[[Any], Any] | None = None,
+        *,
+        repair: bool = True,
+    ) -> list[Outcome]:
         """An outcome per request (same order): parsed payload, or why there is none."""
 
         def read(text: str | None) -> Any:
@@ -210,8 +225,15 @@ class Engine:
     def _progress(self):
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-        return Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                        console=self.console, transient=True, disable=self.console is None)
+        return Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=self.console,
+            transient=True,
+            disable=self.console is None,
+        )
 
     def sender(self):
         if self._sender is None:
@@ -220,15 +242,20 @@ class Engine:
                 from augment.batches import BatchSender
 
                 self._sender = BatchSender(
-                    client, self.calls, self.pricing, self.budget,
-                    poll_interval_s=self.settings["batch_poll_interval_s"], wait_s=self.settings["batch_wait_s"],
+                    client,
+                    self.calls,
+                    self.pricing,
+                    self.budget,
+                    poll_interval_s=self.settings["batch_poll_interval_s"],
+                    wait_s=self.settings["batch_wait_s"],
                     log=self.batch_notes.append,
                 )
             else:
                 from augment.client import InteractiveSender
 
-                self._sender = InteractiveSender(client, self.calls, self.pricing, self.budget,
-                                                 concurrency=self.settings["concurrency"])
+                self._sender = InteractiveSender(
+                    client, self.calls, self.pricing, self.budget, concurrency=self.settings["concurrency"]
+                )
         return self._sender
 
     def _send(self, pending: list[LLMRequest]) -> dict[str, CallRecord]:

@@ -13,8 +13,8 @@ windows of consecutive chunks, a champion's grounding text.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 import duckdb
 

@@ -50,7 +50,14 @@ COLUMNS = [f.name for f in fields(AugmentationRow)]
 _JSON = {"messages", "attributes", "verdicts"}
 _SCHEMA = pa.schema(
     [
-        (name, pa.list_(pa.string()) if name == "source_ids" else pa.timestamp("us") if name == "created_at" else pa.string())
+        (
+            name,
+            pa.list_(pa.string())
+            if name == "source_ids"
+            else pa.timestamp("us")
+            if name == "created_at"
+            else pa.string(),
+        )
         for name in COLUMNS
     ]
 )
@@ -76,7 +83,9 @@ def land(con: duckdb.DuckDBPyConnection, rows: list[AugmentationRow]) -> int:
     select = ", ".join(f"CAST({c} AS JSON)" if c in _JSON else c for c in COLUMNS)
     try:
         con.execute("BEGIN TRANSACTION")
-        con.execute(f"DELETE FROM {TABLE} WHERE augmentation_id IN (SELECT augmentation_id FROM _incoming_augmentations)")
+        con.execute(
+            f"DELETE FROM {TABLE} WHERE augmentation_id IN (SELECT augmentation_id FROM _incoming_augmentations)"
+        )
         con.execute(f"INSERT INTO {TABLE} ({', '.join(COLUMNS)}) SELECT {select} FROM _incoming_augmentations")
         con.execute("COMMIT")
     except Exception:

@@ -53,7 +53,10 @@ class PromptLibrary:
         self.folder = Path(folder)
         self._environment = jinja2.Environment(
             loader=jinja2.FileSystemLoader(str(self.folder)),
-            undefined=jinja2.StrictUndefined, autoescape=False, trim_blocks=True, lstrip_blocks=True
+            undefined=jinja2.StrictUndefined,
+            autoescape=False,
+            trim_blocks=True,
+            lstrip_blocks=True,
         )
         self._prompts: dict[str, Prompt] = {}
 
@@ -75,5 +78,7 @@ class PromptLibrary:
             raise ConfigError(f"{exc.filename or path}:{exc.lineno}: Jinja syntax error: {exc.message}") from None
         missing = {"system", "user"} - set(template.blocks)
         if missing:
-            raise ConfigError(f"{path}: a prompt template needs the blocks 'system' and 'user' (missing: {', '.join(sorted(missing))})")
+            raise ConfigError(
+                f"{path}: a prompt template needs the blocks 'system' and 'user' (missing: {', '.join(sorted(missing))})"
+            )
         return Prompt(name=name, version=digest.hexdigest()[:12], path=path, template=template)

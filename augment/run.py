@@ -29,7 +29,11 @@ class TaskReport:
                 f"~{s.estimated_input_tokens:,} input tokens, ~{s.expected_output_tokens:,} output tokens "
                 f"(at most {s.max_output_tokens:,}), "
                 f"~${s.estimated_usd:.4f} (at most ${s.worst_usd:.4f}; ~${s.batch_estimated_usd:.4f} with --batch)"
-                + (" + judge requests (up to 2 per generated pair), not counted" if self.task == "self-instruct" else "")
+                + (
+                    " + judge requests (up to 2 per generated pair), not counted"
+                    if self.task == "self-instruct"
+                    else ""
+                )
             )
         landed = ", ".join(f"{n} {status}" for status, n in sorted(s.landed.items())) or "nothing"
         return (
@@ -68,10 +72,11 @@ def run_task(
     task.run(engine, Corpus(con), limit)
     report = TaskReport(task_name, engine.stats, dry_run, batch, engine.batch_notes)
     if engine.budget_stopped:
-        raise BudgetExceeded(report,
+        raise BudgetExceeded(
+            report,
             f"{task_name}: stopped before exceeding the budget (augment.budget_usd = ${engine.budget.limit:g}): "
             f"{engine.budget.describe()}, {engine.stats.sent} requests sent, "
-            f"{engine.stats.to_send - engine.stats.sent} left; answers so far are kept"
+            f"{engine.stats.to_send - engine.stats.sent} left; answers so far are kept",
         )
     stats = engine.stats
     if stats.failed and not stats.answered:

@@ -17,8 +17,16 @@ from pydantic import Field, model_validator
 from warehouse.config import Seed, Settings, Text, over_defaults, refusal
 
 #: Tasks `riftlab augment` knows (augment/tasks: TASKS), named without importing them.
-TASK_NAMES = ("paraphrase", "champion-cards", "matchups", "roles", "instruct-factual", "instruct-strategic",
-              "instruct-role", "self-instruct")
+TASK_NAMES = (
+    "paraphrase",
+    "champion-cards",
+    "matchups",
+    "roles",
+    "instruct-factual",
+    "instruct-strategic",
+    "instruct-role",
+    "self-instruct",
+)
 #: Sources whose chunks may ground a task (the spiders' names).
 SOURCE_NAMES = ("meraki", "ddragon", "wiki", "coaching", "forum")
 
@@ -56,9 +64,18 @@ PRICES = {
     "claude-opus-4-5": {"input": 5.0, "output": 25.0},
     "claude-opus-4-1": {"input": 15.0, "output": 75.0},
 }
-MAX_TOKENS = {"default": 1500, "paraphrase": 3000, "self-instruct-judge-entities": 300, "self-instruct-judge-source": 800}
-EXPECTED_OUTPUT_TOKENS = {"default": 500, "self-instruct": 700, "self-instruct-judge-entities": 60,
-                          "self-instruct-judge-source": 200}
+MAX_TOKENS = {
+    "default": 1500,
+    "paraphrase": 3000,
+    "self-instruct-judge-entities": 300,
+    "self-instruct-judge-source": 800,
+}
+EXPECTED_OUTPUT_TOKENS = {
+    "default": 500,
+    "self-instruct": 700,
+    "self-instruct-judge-entities": 60,
+    "self-instruct-judge-source": 200,
+}
 CHUNK_TOKENS = {
     "default": {"mean": 600, "sd": 200, "min": 200, "max": 1200},
     "wiki": {"mean": 700, "sd": 250, "min": 250, "max": 1400},
@@ -104,7 +121,9 @@ class Augment(Settings):
     """Batch mode: how long one invocation waits before handing back (rerun the command to resume)."""
     max_tokens: Annotated[dict[Text, Tokens], over_defaults(MAX_TOKENS)] = MAX_TOKENS
     """Output cap per request, per task (also the worst case the budget reserves)."""
-    expected_output_tokens: Annotated[dict[Text, Tokens], over_defaults(EXPECTED_OUTPUT_TOKENS)] = EXPECTED_OUTPUT_TOKENS
+    expected_output_tokens: Annotated[dict[Text, Tokens], over_defaults(EXPECTED_OUTPUT_TOKENS)] = (
+        EXPECTED_OUTPUT_TOKENS
+    )
     """Expected answer length per task, for --dry-run estimates only."""
     grounding_tokens: int = Field(3000, ge=1)
     """Tokens of grounding text (chunks) given with one request; rough count: 4 characters a token."""
@@ -121,7 +140,9 @@ class Augment(Settings):
     @model_validator(mode="after")
     def _model_has_a_price(self) -> Augment:
         if self.model not in self.prices:
-            raise refusal(f"a model priced under augment.prices ({', '.join(sorted(self.prices))})", self.model, "model")
+            raise refusal(
+                f"a model priced under augment.prices ({', '.join(sorted(self.prices))})", self.model, "model"
+            )
         return self
 
 

@@ -43,26 +43,61 @@ def snapshot_passages(snapshot: Path) -> tuple[list[dict], list[dict]]:
     documents, facts = [], []
 
     def fact(champion, fact_type, value, source):
-        facts.append(dict(champion=champion, fact_type=fact_type, value=value, source=source, url=None,
-                          content_hash=_md5(champion + source), fetched_at=FETCHED, crawl_run_id="bench"))
+        facts.append(
+            dict(
+                champion=champion,
+                fact_type=fact_type,
+                value=value,
+                source=source,
+                url=None,
+                content_hash=_md5(champion + source),
+                fetched_at=FETCHED,
+                crawl_run_id="bench",
+            )
+        )
 
     def document(source, url, champion, title, section, text, entity_type):
-        documents.append(dict(source=source, url=url, champion=champion, entity=title, entity_type=entity_type,
-                              title=title, section_path=section, text=text))
+        documents.append(
+            dict(
+                source=source,
+                url=url,
+                champion=champion,
+                entity=title,
+                entity_type=entity_type,
+                title=title,
+                section_path=section,
+                text=text,
+            )
+        )
 
     for key, champion in meraki.items():
-        for fact_type, values in (("name", [champion["name"]]), ("title", [champion["title"]]),
-                                  ("position", champion["positions"]), ("subclass", champion["roles"])):
+        for fact_type, values in (
+            ("name", [champion["name"]]),
+            ("title", [champion["title"]]),
+            ("position", champion["positions"]),
+            ("subclass", champion["roles"]),
+        ):
             for value in values:
                 fact(key, fact_type, value, "meraki")
         for slot, abilities in champion["abilities"].items():
             for ability in abilities:
                 parts = [e.get("description") or "" for e in ability["effects"]] + [ability.get("notes") or ""]
-                document("meraki", f"bench://meraki/{key}/{slot}/{ability['name']}", key, champion["name"],
-                         f"Abilities > {slot} > {ability['name']}", "\n".join(p for p in parts if p), "ability")
+                document(
+                    "meraki",
+                    f"bench://meraki/{key}/{slot}/{ability['name']}",
+                    key,
+                    champion["name"],
+                    f"Abilities > {slot} > {ability['name']}",
+                    "\n".join(p for p in parts if p),
+                    "ability",
+                )
         document("meraki", f"bench://meraki/{key}/lore", key, champion["name"], "Lore", champion["lore"], "lore")
     for key, champion in ddragon.items():
-        for fact_type, values in (("name", [champion["name"]]), ("title", [champion["title"]]), ("tag", champion["tags"])):
+        for fact_type, values in (
+            ("name", [champion["name"]]),
+            ("title", [champion["title"]]),
+            ("tag", champion["tags"]),
+        ):
             for value in values:
                 fact(key, fact_type, value, "ddragon")
         document("ddragon", f"bench://ddragon/{key}", key, champion["name"], "", champion["blurb"], "champion")
@@ -84,9 +119,21 @@ def replicate(documents: list[dict], factor: int, seed: int = 13) -> list[dict]:
                 size = max(1, min(len(pool), len(SENTENCE.split(text))))
                 text = " ".join(rng.sample(pool, size))
             url = doc["url"] + (f"#copy{copy}" if copy else "")
-            rows.append({**doc, "url": url, "text": text, "html": None, "language": "en", "revision_id": None,
-                         "etag": None, "content_hash": _md5(text), "document_version_id": _md5(url + text),
-                         "fetched_at": FETCHED, "crawl_run_id": "bench"})
+            rows.append(
+                {
+                    **doc,
+                    "url": url,
+                    "text": text,
+                    "html": None,
+                    "language": "en",
+                    "revision_id": None,
+                    "etag": None,
+                    "content_hash": _md5(text),
+                    "document_version_id": _md5(url + text),
+                    "fetched_at": FETCHED,
+                    "crawl_run_id": "bench",
+                }
+            )
     return rows
 
 
@@ -139,8 +186,15 @@ def measure(factor: int, documents: list[dict], facts: list[dict]) -> dict:
         con = duckdb.connect(str(root / "data" / "riftlab.duckdb"), read_only=True)
         chunks, tokens = con.execute("select count(*), sum(n_tokens) from main.corpus_chunks").fetchone()
         con.close()
-        return dict(factor=factor, passages=len(rows), chunks=chunks, tokens=tokens, seconds=float(seconds),
-                    wall=wall, peak_mb=float(peak_mb))
+        return dict(
+            factor=factor,
+            passages=len(rows),
+            chunks=chunks,
+            tokens=tokens,
+            seconds=float(seconds),
+            wall=wall,
+            peak_mb=float(peak_mb),
+        )
 
 
 def main() -> None:
@@ -153,23 +207,30 @@ def main() -> None:
         return
     documents, facts = snapshot_passages(options.snapshot)
     results = []
-    print(f"{'factor':>6} {'passages':>9} {'chunks':>8} {'tokens':>10} {'build s':>8} {'peak MB':>8} "
-          f"{'x time':>7} {'ms/1k passages':>15}")
+    print(
+        f"{'factor':>6} {'passages':>9} {'chunks':>8} {'tokens':>10} {'build s':>8} {'peak MB':>8} "
+        f"{'x time':>7} {'ms/1k passages':>15}"
+    )
     for factor in options.factors:
         result = measure(factor, documents, facts)
         results.append(result)
         base = results[0]
         growth = result["seconds"] / base["seconds"]
         per_k = 1000 * result["seconds"] / result["passages"] * 1000
-        print(f"{factor:>6} {result['passages']:>9} {result['chunks']:>8} {result['tokens']:>10} "
-              f"{result['seconds']:>8.1f} {result['peak_mb']:>8.0f} {growth:>7.1f} {per_k:>15.0f}", flush=True)
+        print(
+            f"{factor:>6} {result['passages']:>9} {result['chunks']:>8} {result['tokens']:>10} "
+            f"{result['seconds']:>8.1f} {result['peak_mb']:>8.0f} {growth:>7.1f} {per_k:>15.0f}",
+            flush=True,
+        )
     if len(results) > 1:
         first, last = results[0], results[-1]
         scale = last["factor"] / first["factor"]
         ratio = last["seconds"] / first["seconds"]
         verdict = "linear or better" if ratio <= 1.2 * scale else "SUPERLINEAR"
-        print(f"x{last['factor']} vs x{first['factor']}: {ratio:.1f}x the time for {scale:.0f}x the data ({verdict}; "
-              f"target <= {1.2 * scale:.0f}x); x{last['factor']} build {last['seconds']:.0f}s (target < 120s)")
+        print(
+            f"x{last['factor']} vs x{first['factor']}: {ratio:.1f}x the time for {scale:.0f}x the data ({verdict}; "
+            f"target <= {1.2 * scale:.0f}x); x{last['factor']} build {last['seconds']:.0f}s (target < 120s)"
+        )
 
 
 if __name__ == "__main__":

@@ -49,7 +49,9 @@ def main() -> None:
                 f"try: main({args!r})\nexcept SystemExit: pass\n"
                 f"print(','.join(m for m in {HEAVY!r} if m in sys.modules), file=sys.stderr)"
             )
-            heavy = subprocess.run([sys.executable, "-c", probe], cwd=root, capture_output=True, text=True).stderr.strip()
+            heavy = subprocess.run(
+                [sys.executable, "-c", probe], cwd=root, capture_output=True, text=True
+            ).stderr.strip()
             print(f"{'riftlab ' + ' '.join(args):<28} {seconds:>9.3f} {seconds / bare:>7.1f}  {heavy or 'none'}")
 
 

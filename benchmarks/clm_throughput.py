@@ -33,10 +33,27 @@ RESULTS = REPO / "benchmarks" / "results"
 
 SHAPES = {
     # meta-llama/Llama-3.2-1B config.json
-    "1b": dict(vocab_size=128256, hidden_size=2048, intermediate_size=8192, num_hidden_layers=16, num_attention_heads=32,
-               num_key_value_heads=8, max_position_embeddings=131072, rope_theta=500000.0, tie_word_embeddings=True),
-    "tiny": dict(vocab_size=2048, hidden_size=64, intermediate_size=128, num_hidden_layers=2, num_attention_heads=4,
-                 num_key_value_heads=2, max_position_embeddings=1024, tie_word_embeddings=True),
+    "1b": dict(
+        vocab_size=128256,
+        hidden_size=2048,
+        intermediate_size=8192,
+        num_hidden_layers=16,
+        num_attention_heads=32,
+        num_key_value_heads=8,
+        max_position_embeddings=131072,
+        rope_theta=500000.0,
+        tie_word_embeddings=True,
+    ),
+    "tiny": dict(
+        vocab_size=2048,
+        hidden_size=64,
+        intermediate_size=128,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+        max_position_embeddings=1024,
+        tie_word_embeddings=True,
+    ),
 }
 PEAK_TFLOPS = {"H200": 989.0, "H100": 989.0, "A100": 312.0, "L40S": 362.0, "A10G": 125.0, "L4": 121.0}
 
@@ -74,13 +91,20 @@ def build_fixture(folder: Path, shape: str, snapshot: Path | None, repeat: int) 
     (project_dir / "riftlab.yaml").write_text("name: bench\nwarehouse:\n  path: bench.duckdb\n", encoding="utf-8")
     project = Project.load(project_dir)
     con = project.connect()
-    con.register("bench_rows", pa.table({
-        "chunk_id": [f"c{i:07d}" for i in range(len(texts))],
-        "text": texts,
-        "split": ["validation" if i % 50 == 0 else "train" for i in range(len(texts))],
-    }))
-    con.execute("CREATE TABLE main.corpus_chunks AS SELECT chunk_id, NULL::VARCHAR AS document_id, 'bench' AS source, "
-                "NULL::VARCHAR AS champion, '' AS section, text, 0 AS n_tokens, split FROM bench_rows")
+    con.register(
+        "bench_rows",
+        pa.table(
+            {
+                "chunk_id": [f"c{i:07d}" for i in range(len(texts))],
+                "text": texts,
+                "split": ["validation" if i % 50 == 0 else "train" for i in range(len(texts))],
+            }
+        ),
+    )
+    con.execute(
+        "CREATE TABLE main.corpus_chunks AS SELECT chunk_id, NULL::VARCHAR AS document_id, 'bench' AS source, "
+        "NULL::VARCHAR AS champion, '' AS section, text, 0 AS n_tokens, split FROM bench_rows"
+    )
     con.close()
 
     model_dir = folder / "model"
@@ -88,9 +112,17 @@ def build_fixture(folder: Path, shape: str, snapshot: Path | None, repeat: int) 
     bpe.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
     bpe.decoder = decoders.ByteLevel()
     vocab = min(SHAPES[shape]["vocab_size"], 8000)
-    bpe.train_from_iterator(texts[:20000], trainers.BpeTrainer(vocab_size=vocab, special_tokens=["<unk>", "<s>", "</s>", "<pad>"],
-                                                                initial_alphabet=pre_tokenizers.ByteLevel.alphabet()))
-    tokenizer = PreTrainedTokenizerFast(tokenizer_object=bpe, unk_token="<unk>", bos_token="<s>", eos_token="</s>", pad_token="<pad>")
+    bpe.train_from_iterator(
+        texts[:20000],
+        trainers.BpeTrainer(
+            vocab_size=vocab,
+            special_tokens=["<unk>", "<s>", "</s>", "<pad>"],
+            initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+        ),
+    )
+    tokenizer = PreTrainedTokenizerFast(
+        tokenizer_object=bpe, unk_token="<unk>", bos_token="<s>", eos_token="</s>", pad_token="<pad>"
+    )
     config = LlamaConfig(**SHAPES[shape], bos_token_id=1, eos_token_id=2, pad_token_id=3)
     config.architectures = ["LlamaForCausalLM"]
     torch.manual_seed(0)
@@ -100,7 +132,12 @@ def build_fixture(folder: Path, shape: str, snapshot: Path | None, repeat: int) 
 
 
 def model_flops_per_token(shape: dict, seq_len: int) -> float:
-    d, layers, inter, vocab = shape["hidden_size"], shape["num_hidden_layers"], shape["intermediate_size"], shape["vocab_size"]
+    d, layers, inter, vocab = (
+        shape["hidden_size"],
+        shape["num_hidden_layers"],
+        shape["intermediate_size"],
+        shape["vocab_size"],
+    )
     kv = d * shape["num_key_value_heads"] // shape["num_attention_heads"]
     params = layers * (2 * d * d + 2 * d * kv + 3 * d * inter) + vocab * d  # matmul weights incl. the LM head
     return 6 * params + 12 * layers * d * seq_len
@@ -119,7 +156,9 @@ def worker(args: argparse.Namespace) -> None:
     if cuda:
         torch.cuda.reset_peak_memory_stats()
     overrides = [f"max_steps={args.steps}", "logging_steps=5", "eval_batch_size=4"]
-    result = train(project, "clm", preset=args.worker, base=args.model, overrides=overrides, console=Console(stderr=True))
+    result = train(
+        project, "clm", preset=args.worker, base=args.model, overrides=overrides, console=Console(stderr=True)
+    )
     m = result.metrics
     settings = json.loads((result.output_path / "riftlab_run.json").read_text())
     out = {
@@ -138,12 +177,16 @@ def worker(args: argparse.Namespace) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--shape", choices=sorted(SHAPES), default=None, help="model shape (default: 1b on CUDA, tiny on CPU)")
+    parser.add_argument(
+        "--shape", choices=sorted(SHAPES), default=None, help="model shape (default: 1b on CUDA, tiny on CPU)"
+    )
     parser.add_argument("--steps", type=int, default=40, help="optimiser steps per preset")
     parser.add_argument("--presets", nargs="+", default=["clm_seed", "clm_default"])
     parser.add_argument("--snapshot", type=Path, default=REPO.parent / "shared" / "data" / "snapshot")
     parser.add_argument("--repeat", type=int, default=3, help="repeat the corpus text this many times")
-    parser.add_argument("--peak-tflops", type=float, default=None, help="dense bf16 peak of the GPU (default: from its name)")
+    parser.add_argument(
+        "--peak-tflops", type=float, default=None, help="dense bf16 peak of the GPU (default: from its name)"
+    )
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--project", help=argparse.SUPPRESS)
     parser.add_argument("--model", help=argparse.SUPPRESS)
@@ -162,7 +205,18 @@ def main() -> None:
         project_dir, model_dir = build_fixture(Path(tmp), shape, args.snapshot, args.repeat)
         results = []
         for preset in args.presets:
-            cmd = [sys.executable, __file__, "--worker", preset, "--project", str(project_dir), "--model", str(model_dir), "--steps", str(args.steps)]
+            cmd = [
+                sys.executable,
+                __file__,
+                "--worker",
+                preset,
+                "--project",
+                str(project_dir),
+                "--model",
+                str(model_dir),
+                "--steps",
+                str(args.steps),
+            ]
             print(f"== {preset}: {' '.join(cmd[1:3])} ...", flush=True)
             proc = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO)
             line = next((l for l in proc.stdout.splitlines() if l.startswith("RESULT ")), None)
@@ -182,12 +236,18 @@ def main() -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
     slug = "cpu" if not cuda else device.replace(" ", "_").replace("/", "_")
     (RESULTS / f"clm_throughput_{slug}_{shape}.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
-    lines = [f"# clm throughput on {device} ({shape} shape, {args.steps} steps per preset)", "",
-             "| preset | precision | grad ckpt | tokens/s | peak GPU GiB | MFU | speed-up |", "|---|---|---|---|---|---|---|"]
+    lines = [
+        f"# clm throughput on {device} ({shape} shape, {args.steps} steps per preset)",
+        "",
+        "| preset | precision | grad ckpt | tokens/s | peak GPU GiB | MFU | speed-up |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for r in results:
         mfu = f"{r['mfu']:.1%}" if r["mfu"] is not None else "n/a"
-        lines.append(f"| {r['preset']} | {r['precision']} | {r['gradient_checkpointing']} | {r['tokens_per_second']:.0f} | "
-                     f"{r['peak_gpu_memory_gib'] if r['peak_gpu_memory_gib'] is not None else 'n/a'} | {mfu} | {r['speedup_vs_first']}x |")
+        lines.append(
+            f"| {r['preset']} | {r['precision']} | {r['gradient_checkpointing']} | {r['tokens_per_second']:.0f} | "
+            f"{r['peak_gpu_memory_gib'] if r['peak_gpu_memory_gib'] is not None else 'n/a'} | {mfu} | {r['speedup_vs_first']}x |"
+        )
     (RESULTS / f"clm_throughput_{slug}_{shape}.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
     print("\n".join(lines))
 

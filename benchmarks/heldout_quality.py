@@ -73,7 +73,11 @@ def scores(project: Path, model: str) -> dict[str, float]:
             "WHERE (is_main OR metric = 'ami') AND coalesce(run_id, model) = ? GROUP BY ALL",
             [model],
         ).fetchall()
-    return {f"{task}/{split}" + ("" if main else f" {metric}"): value for task, split, metric, main, value in rows if split in SPLITS}
+    return {
+        f"{task}/{split}" + ("" if main else f" {metric}"): value
+        for task, split, metric, main, value in rows
+        if split in SPLITS
+    }
 
 
 def interval(values: list[float]) -> tuple[float, float]:
@@ -97,11 +101,22 @@ def summarise(base: dict[str, float], runs: dict[str, dict[str, float]]) -> list
         if len(values) < 2:
             verdict = "one seed: no interval"
         else:
-            verdict = "better" if delta - delta_half > 0 else "worse" if delta + delta_half < 0 else "no difference shown"
-        rows.append({
-            "task": key, "base": base[key], "mean": mean, "ci95": half, "delta": delta, "delta_ci95": delta_half,
-            "seeds_above_base": sum(v > base[key] for v in values), "seeds": len(values), "verdict": verdict,
-        })
+            verdict = (
+                "better" if delta - delta_half > 0 else "worse" if delta + delta_half < 0 else "no difference shown"
+            )
+        rows.append(
+            {
+                "task": key,
+                "base": base[key],
+                "mean": mean,
+                "ci95": half,
+                "delta": delta,
+                "delta_ci95": delta_half,
+                "seeds_above_base": sum(v > base[key] for v in values),
+                "seeds": len(values),
+                "verdict": verdict,
+            }
+        )
     return rows
 
 
@@ -124,9 +139,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--presets", nargs="+", default=["embed_default", "embed_inverted", "embed_plain"])
     parser.add_argument("--seeds", nargs="+", type=int, default=[1, 2, 3, 4, 5])
-    parser.add_argument("--project", type=Path, help="a built riftlab project (default: build the snapshot in a temp folder)")
+    parser.add_argument(
+        "--project", type=Path, help="a built riftlab project (default: build the snapshot in a temp folder)"
+    )
     parser.add_argument("--snapshot", type=Path, default=REPO.parent / "shared" / "data" / "snapshot")
-    parser.add_argument("--set", dest="overrides", action="append", default=[], help="an extra training override, key=value")
+    parser.add_argument(
+        "--set", dest="overrides", action="append", default=[], help="an extra training override, key=value"
+    )
     parser.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results" / "heldout_quality")
     args = parser.parse_args()
 
@@ -163,7 +182,8 @@ def main() -> None:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.with_suffix(".json").write_text(json.dumps(report, indent=2), encoding="utf-8")
         args.out.with_suffix(".md").write_text(
-            "# Held-out quality over seeds (`benchmarks/heldout_quality.py`)\n\n" + "\n\n".join(sections) + "\n", encoding="utf-8"
+            "# Held-out quality over seeds (`benchmarks/heldout_quality.py`)\n\n" + "\n\n".join(sections) + "\n",
+            encoding="utf-8",
         )
         print(f"written: {args.out.with_suffix('.md')}")
     finally:

@@ -41,7 +41,9 @@ RESTARTS = 25
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--project", type=Path, help="a built riftlab project (default: build the snapshot in a temp folder)")
+    parser.add_argument(
+        "--project", type=Path, help="a built riftlab project (default: build the snapshot in a temp folder)"
+    )
     parser.add_argument("--snapshot", type=Path, default=REPO.parent / "shared" / "data" / "snapshot")
     parser.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results" / "subclass_ceiling")
     args = parser.parse_args()
@@ -66,7 +68,9 @@ def run(project_dir: Path, out: Path) -> None:
     con = project.connect(read_only=True)
     try:
         champions = read_champions(con)
-        descriptions = masked_descriptions(champions, split_rows(read_chunks(con), "train"), read_mask_terms(con), project.config["vars"]["mask_token"])
+        descriptions = masked_descriptions(
+            champions, split_rows(read_chunks(con), "train"), read_mask_terms(con), project.config["vars"]["mask_token"]
+        )
     finally:
         con.close()
     rows = champions.to_pylist()
@@ -86,24 +90,34 @@ def run(project_dir: Path, out: Path) -> None:
         "mean of the champion's masked corpus chunks": means,
     }
     for shrinkage in (0.3, 0.9):
-        lda = LinearDiscriminantAnalysis(solver="eigen", shrinkage=shrinkage).fit(means[train], [subclass[i] for i in train])
+        lda = LinearDiscriminantAnalysis(solver="eigen", shrinkage=shrinkage).fit(
+            means[train], [subclass[i] for i in train]
+        )
         representations[f"those means, LDA fitted on training champions (shrinkage {shrinkage})"] = lda.transform(means)
     classes = sorted({s for s in subclass if s})
     one_hot = np.array([[s == c for c in classes] for s in subclass], dtype=float)
     for noise in (0.5, 1.0, 2.0):
-        representations[f"one-hot subclass + noise {noise}"] = one_hot + noise * rng.normal(size=one_hot.shape) / np.sqrt(2)
+        representations[f"one-hot subclass + noise {noise}"] = one_hot + noise * rng.normal(
+            size=one_hot.shape
+        ) / np.sqrt(2)
 
     results = []
     for label, vectors in representations.items():
         scores = restarted_clustering(np.asarray(vectors)[heldout], labels, RESTARTS)
         results.append({"representation": label, **{k: round(v, 3) for k, v in scores.items()}})
-        print(f"{label:70s} V {scores['v_measure']:.3f}  AMI {scores['ami']:+.3f}  chance V {scores['chance_v_measure']:.3f}", flush=True)
+        print(
+            f"{label:70s} V {scores['v_measure']:.3f}  AMI {scores['ami']:+.3f}  chance V {scores['chance_v_measure']:.3f}",
+            flush=True,
+        )
     header = (
         "# Held-out subclass clustering: what this corpus can give a name (`benchmarks/subclass_ceiling.py`)\n\n"
         f"{len(heldout)} held-out champions, {len(set(labels))} primary subclasses; k-means as in ChampionSubclassClustering "
         f"({RESTARTS} seeded restarts).\n\n| representation | V-measure | AMI | chance V-measure |\n| --- | ---: | ---: | ---: |\n"
     )
-    body = "\n".join(f"| {r['representation']} | {r['v_measure']:.3f} | {r['ami']:+.3f} | {r['chance_v_measure']:.3f} |" for r in results)
+    body = "\n".join(
+        f"| {r['representation']} | {r['v_measure']:.3f} | {r['ami']:+.3f} | {r['chance_v_measure']:.3f} |"
+        for r in results
+    )
     out.parent.mkdir(parents=True, exist_ok=True)
     out.with_suffix(".md").write_text(header + body + "\n", encoding="utf-8")
     out.with_suffix(".json").write_text(json.dumps(results, indent=2), encoding="utf-8")

@@ -17,7 +17,7 @@ writes them in batches beside the documents.
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from scrapy import signals
@@ -64,7 +64,7 @@ def record_failure(crawler, spider, url: str | None, reason: str, excerpt: str |
         url=url,
         reason=reason[:1000],
         excerpt=excerpt_of(excerpt),
-        occurred_at=datetime.now(timezone.utc).replace(tzinfo=None),
+        occurred_at=datetime.now(UTC).replace(tzinfo=None),
     )
 
 
@@ -76,7 +76,9 @@ def describe(failure: Failure) -> tuple[str, str | bytes | None]:
         return f"HTTP {response.status}", response.body
     if isinstance(exc, IgnoreRequest):
         if "max redirections" in str(exc):
-            chain = " -> ".join(failure.request.meta.get("redirect_urls", [])) if getattr(failure, "request", None) else ""
+            chain = (
+                " -> ".join(failure.request.meta.get("redirect_urls", [])) if getattr(failure, "request", None) else ""
+            )
             return f"redirect loop (max redirections reached): {chain}".rstrip(": "), None
         return f"request dropped: {exc}", None
     if isinstance(exc, BadInput):

@@ -150,7 +150,9 @@ def _deep_safe(parse: Callable, html: str | bytes):
 
 def parse_fragment(html: str):
     """An HTML fragment under a ``<div>`` parent, every piece of text kept however deep it is nested."""
-    return _deep_safe(lambda text, parser: lxml.html.fragment_fromstring(text, create_parent="div", parser=parser), html)
+    return _deep_safe(
+        lambda text, parser: lxml.html.fragment_fromstring(text, create_parent="div", parser=parser), html
+    )
 
 
 def parse_document(html: str):

@@ -69,6 +69,10 @@ class StartSitesMiddleware:
         self.crawler.stats.inc_value(STAT_SKIPPED)
         if site not in self.logged:
             self.logged.add(site)
-            logger.warning("skipping off-site request %s: %s only crawls %s", request.url, self.crawler.spider.name,
-                        ", ".join(sorted({urlsplit(u).netloc or "file://" for u in self.crawler.spider.start_urls})))
+            logger.warning(
+                "skipping off-site request %s: %s only crawls %s",
+                request.url,
+                self.crawler.spider.name,
+                ", ".join(sorted({urlsplit(u).netloc or "file://" for u in self.crawler.spider.start_urls})),
+            )
         raise OffsiteRequest(f"off-site request to {urlsplit(request.url).netloc or request.url}")

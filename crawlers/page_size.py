@@ -54,7 +54,7 @@ def is_page(response_class: type) -> bool:
 
 
 def utf8_size(text: str) -> int:
-    return sum(len(text[i:i + _CHUNK].encode("utf-8", "surrogatepass")) for i in range(0, len(text), _CHUNK))
+    return sum(len(text[i : i + _CHUNK].encode("utf-8", "surrogatepass")) for i in range(0, len(text), _CHUNK))
 
 
 def decode_prefix(data: bytes, encoding: str) -> str:

@@ -25,7 +25,7 @@ import dataclasses
 import hashlib
 import logging
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from scrapy import signals
@@ -50,7 +50,7 @@ class LandingFailed(RiftlabError):
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def make_sink(settings) -> Sink:
@@ -128,8 +128,9 @@ class LandingPipeline:
         if self.write_failure is not None:
             self._stop_landing()
             landed = self.written or dataclasses.replace(self.run, items=0, landed=0, errors=0)
-            self.run = dataclasses.replace(landed, status="failed", error=str(self.error),
-                                           finished_at=self.run.finished_at)
+            self.run = dataclasses.replace(
+                landed, status="failed", error=str(self.error), finished_at=self.run.finished_at
+            )
         try:
             self.sink.finish_run(self.run)
         except Exception as exc:  # the disk is still full: the next crawl closes the row as abandoned
@@ -148,27 +149,52 @@ class LandingPipeline:
             item.url = self.alias(item.url)
         if isinstance(item, DocumentItem):
             self.batch.rows["crawl_seen"].append(
-                {"crawl_run_id": run.crawl_run_id, "source": item.source, "url": item.url, "content_hash": item.content_hash}
+                {
+                    "crawl_run_id": run.crawl_run_id,
+                    "source": item.source,
+                    "url": item.url,
+                    "content_hash": item.content_hash,
+                }
             )
             if self.latest_documents.get(item.url) != item.content_hash:
                 self.latest_documents[item.url] = item.content_hash
                 version = hashlib.md5(f"{item.source}{item.url}{item.content_hash}".encode()).hexdigest()
-                self.batch.rows["documents"].append({
-                    "document_version_id": version, "source": item.source, "url": item.url, "champion": item.champion,
-                    "entity": item.entity, "entity_type": item.entity_type, "title": item.title,
-                    "section_path": item.section_path, "text": item.text, "html": item.html, "language": item.language,
-                    "revision_id": item.revision_id, "etag": item.etag, "content_hash": item.content_hash,
-                    "fetched_at": fetched_at, "crawl_run_id": run.crawl_run_id,
-                    "truncated_from_bytes": item.truncated_from_bytes,
-                })
+                self.batch.rows["documents"].append(
+                    {
+                        "document_version_id": version,
+                        "source": item.source,
+                        "url": item.url,
+                        "champion": item.champion,
+                        "entity": item.entity,
+                        "entity_type": item.entity_type,
+                        "title": item.title,
+                        "section_path": item.section_path,
+                        "text": item.text,
+                        "html": item.html,
+                        "language": item.language,
+                        "revision_id": item.revision_id,
+                        "etag": item.etag,
+                        "content_hash": item.content_hash,
+                        "fetched_at": fetched_at,
+                        "crawl_run_id": run.crawl_run_id,
+                        "truncated_from_bytes": item.truncated_from_bytes,
+                    }
+                )
                 run.landed += 1
         elif isinstance(item, FactsItem):
             if self.latest_facts.get(item.champion) != item.content_hash:
                 self.latest_facts[item.champion] = item.content_hash
                 rows = [
-                    {"champion": item.champion, "fact_type": fact_type, "value": str(value), "source": item.source,
-                     "url": item.url, "content_hash": item.content_hash, "fetched_at": fetched_at,
-                     "crawl_run_id": run.crawl_run_id}
+                    {
+                        "champion": item.champion,
+                        "fact_type": fact_type,
+                        "value": str(value),
+                        "source": item.source,
+                        "url": item.url,
+                        "content_hash": item.content_hash,
+                        "fetched_at": fetched_at,
+                        "crawl_run_id": run.crawl_run_id,
+                    }
                     for fact_type, value in dict.fromkeys(item.facts)
                 ]
                 self.batch.rows["facts"].extend(rows)
@@ -182,7 +208,7 @@ class LandingPipeline:
     def alias(self, url: str | None) -> str | None:
         for served, landed in self.aliases.items():
             if url and url.startswith(served):
-                return landed + url[len(served):]
+                return landed + url[len(served) :]
         return url
 
     def on_crawl_error(self, spider, url, reason, excerpt, occurred_at) -> None:
@@ -190,10 +216,16 @@ class LandingPipeline:
             return
         url = self.alias(url)
         self.run.errors += 1
-        self.batch.rows["crawl_errors"].append({
-            "crawl_run_id": self.run.crawl_run_id, "spider": spider.name, "url": url, "reason": reason,
-            "excerpt": excerpt, "occurred_at": occurred_at,
-        })
+        self.batch.rows["crawl_errors"].append(
+            {
+                "crawl_run_id": self.run.crawl_run_id,
+                "spider": spider.name,
+                "url": url,
+                "reason": reason,
+                "excerpt": excerpt,
+                "occurred_at": occurred_at,
+            }
+        )
         if len(self.batch) >= self.batch_rows:
             self.flush()
 

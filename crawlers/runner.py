@@ -73,16 +73,20 @@ class CrawlResult:
     error: RiftlabError | None = None
 
     def line(self) -> str:
-        return (f"{self.spider}: {self.status}, {self.pages} pages, {self.items} items, "
-                f"{self.landed} landed, {self.errors} errors ({self.seconds:.1f}s)")
+        return (
+            f"{self.spider}: {self.status}, {self.pages} pages, {self.items} items, "
+            f"{self.landed} landed, {self.errors} errors ({self.seconds:.1f}s)"
+        )
 
 
 class CrawlsInterrupted(RiftlabError):
     """SIGINT or SIGTERM stopped the crawls; ``results`` holds the crawls that ran."""
 
     def __init__(self, signum: int, results: list[CrawlResult]):
-        super().__init__(f"interrupted ({signal.Signals(signum).name}): crawling stopped and the remaining crawls "
-                         "were skipped; rows already yielded are landed")
+        super().__init__(
+            f"interrupted ({signal.Signals(signum).name}): crawling stopped and the remaining crawls "
+            "were skipped; rows already yielded are landed"
+        )
         self.exit_code = 128 + signum  # as shells report a process ended by the signal
         self.results = results
 
@@ -98,9 +102,7 @@ def spider_class(name: str):
 
 def is_local(urls: list[str]) -> bool:
     """All URLs on loopback or file://: politeness delays protect other people's servers, not ours."""
-    return bool(urls) and all(
-        urlsplit(u).scheme == "file" or (urlsplit(u).hostname or "") in LOCAL_HOSTS for u in urls
-    )
+    return bool(urls) and all(urlsplit(u).scheme == "file" or (urlsplit(u).hostname or "") in LOCAL_HOSTS for u in urls)
 
 
 def spec_for(project, spider: str, urls: list[str] | None = None) -> CrawlSpec:
@@ -117,8 +119,9 @@ def spec_for(project, spider: str, urls: list[str] | None = None) -> CrawlSpec:
     return CrawlSpec(spider=spider, start_urls=start_urls, options=options)
 
 
-def scrapy_settings(project, specs: list[CrawlSpec], sink: str | None = None, extra: dict[str, Any] | None = None,
-                    origin: str = LIVE):
+def scrapy_settings(
+    project, specs: list[CrawlSpec], sink: str | None = None, extra: dict[str, Any] | None = None, origin: str = LIVE
+):
     """Scrapy ``Settings`` for ``project``: crawlers/settings.py, then riftlab.yaml's ``crawl`` section.
 
     ``origin`` (``fixture`` for the bundled fixture sites, else ``live``) is recorded on every crawl run.
@@ -136,7 +139,9 @@ def scrapy_settings(project, specs: list[CrawlSpec], sink: str | None = None, ex
         "AUTOTHROTTLE_TARGET_CONCURRENCY": crawl["autothrottle_target_concurrency"],
         "DOWNLOAD_DELAY": 0 if local else crawl["download_delay"],
         "CONCURRENT_REQUESTS": crawl["concurrent_requests"],
-        "CONCURRENT_REQUESTS_PER_DOMAIN": crawl["concurrent_requests"] if local else crawl["concurrent_requests_per_domain"],
+        "CONCURRENT_REQUESTS_PER_DOMAIN": crawl["concurrent_requests"]
+        if local
+        else crawl["concurrent_requests_per_domain"],
         "DOWNLOAD_TIMEOUT": crawl["download_timeout"],
         "RETRY_TIMES": crawl["retry_times"],
         "REDIRECT_MAX_TIMES": crawl["redirect_max_times"],
@@ -238,8 +243,14 @@ def _result(spec: CrawlSpec, crawler, seconds: float) -> CrawlResult:
     )
 
 
-def run_crawls(project, specs: list[CrawlSpec], sink: str | None = None, extra: dict[str, Any] | None = None,
-               install_signal_handlers: bool = True, origin: str = LIVE) -> list[CrawlResult]:
+def run_crawls(
+    project,
+    specs: list[CrawlSpec],
+    sink: str | None = None,
+    extra: dict[str, Any] | None = None,
+    install_signal_handlers: bool = True,
+    origin: str = LIVE,
+) -> list[CrawlResult]:
     """Run ``specs`` one after another in this process; return one result per crawl that started.
 
     The crawls stop at the first that cannot land (its result carries the error); a SIGINT or
@@ -301,12 +312,15 @@ def summarize(results: list[CrawlResult]) -> str:
     errors = sum(r.errors for r in results)
     statuses = sorted({r.status for r in results})
     names = ", ".join(r.spider for r in results) or "nothing"
-    return (f"crawled {names}: {sum(r.pages for r in results)} pages, {items} items, {landed} rows landed, "
-            f"{errors} errors ({'/'.join(statuses) or 'no run'})")
+    return (
+        f"crawled {names}: {sum(r.pages for r in results)} pages, {items} items, {landed} rows landed, "
+        f"{errors} errors ({'/'.join(statuses) or 'no run'})"
+    )
 
 
-def crawl_sources(project, names: list[str], urls: list[str] | None = None, offline: bool = False,
-                  sink: str | None = None) -> list[CrawlResult]:
+def crawl_sources(
+    project, names: list[str], urls: list[str] | None = None, offline: bool = False, sink: str | None = None
+) -> list[CrawlResult]:
     """Crawl ``names``: from their sources (or ``urls``), or, ``offline``, from the bundled fixture sites, landed as such."""
     if not offline:
         return run_crawls(project, [spec_for(project, n, urls or None) for n in names], sink=sink)
@@ -316,5 +330,6 @@ def crawl_sources(project, names: list[str], urls: list[str] | None = None, offl
 
     with FixtureServer(SITES) as server:
         specs = [spec_for(project, n, [server.url + p for p in OFFLINE_START[n]]) for n in names]
-        return run_crawls(project, specs, sink=sink, origin=FIXTURE,
-                          extra={"RIFTLAB_URL_ALIASES": {server.url: OFFLINE_BASE}})
+        return run_crawls(
+            project, specs, sink=sink, origin=FIXTURE, extra={"RIFTLAB_URL_ALIASES": {server.url: OFFLINE_BASE}}
+        )

@@ -33,8 +33,10 @@ def _cron(expression: str | None) -> str | None:
         from croniter import croniter
 
         if not croniter.is_valid(expression):
-            raise refusal("a cron expression such as '0 3 * * 1' (minute hour day month weekday), or '' / null for never",
-                          expression)
+            raise refusal(
+                "a cron expression such as '0 3 * * 1' (minute hour day month weekday), or '' / null for never",
+                expression,
+            )
     return expression
 
 
@@ -84,7 +86,9 @@ class ForumSource(Source):
 class Sources(Settings):
     """Where each spider starts, and its options."""
 
-    meraki: Source = Source(start_urls=["https://cdn.merakianalytics.com/riot/lol/resources/latest/en-US/champions.json"])
+    meraki: Source = Source(
+        start_urls=["https://cdn.merakianalytics.com/riot/lol/resources/latest/en-US/champions.json"]
+    )
     ddragon: Source = Source(start_urls=["https://ddragon.leagueoflegends.com/cdn/15.19.1/data/en_US/champion.json"])
     wiki: WikiSource = WikiSource()
     coaching: Source = Source(start_urls=["https://mobalytics.gg/lol/champions"])

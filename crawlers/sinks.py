@@ -20,7 +20,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
 
@@ -38,27 +38,61 @@ FIXTURE, LIVE = "fixture", "live"
 #: Column types of the batches, matching warehouse/ddl/raw_*.sql.
 SCHEMAS: dict[str, dict[str, pl.DataType]] = {
     "documents": {
-        "document_version_id": pl.Utf8, "source": pl.Utf8, "url": pl.Utf8, "champion": pl.Utf8, "entity": pl.Utf8,
-        "entity_type": pl.Utf8, "title": pl.Utf8, "section_path": pl.Utf8, "text": pl.Utf8, "html": pl.Utf8,
-        "language": pl.Utf8, "revision_id": pl.Utf8, "etag": pl.Utf8, "content_hash": pl.Utf8,
-        "fetched_at": pl.Datetime("us"), "crawl_run_id": pl.Utf8, "truncated_from_bytes": pl.Int64,
+        "document_version_id": pl.Utf8,
+        "source": pl.Utf8,
+        "url": pl.Utf8,
+        "champion": pl.Utf8,
+        "entity": pl.Utf8,
+        "entity_type": pl.Utf8,
+        "title": pl.Utf8,
+        "section_path": pl.Utf8,
+        "text": pl.Utf8,
+        "html": pl.Utf8,
+        "language": pl.Utf8,
+        "revision_id": pl.Utf8,
+        "etag": pl.Utf8,
+        "content_hash": pl.Utf8,
+        "fetched_at": pl.Datetime("us"),
+        "crawl_run_id": pl.Utf8,
+        "truncated_from_bytes": pl.Int64,
     },
     "facts": {
-        "champion": pl.Utf8, "fact_type": pl.Utf8, "value": pl.Utf8, "source": pl.Utf8, "url": pl.Utf8,
-        "content_hash": pl.Utf8, "fetched_at": pl.Datetime("us"), "crawl_run_id": pl.Utf8,
+        "champion": pl.Utf8,
+        "fact_type": pl.Utf8,
+        "value": pl.Utf8,
+        "source": pl.Utf8,
+        "url": pl.Utf8,
+        "content_hash": pl.Utf8,
+        "fetched_at": pl.Datetime("us"),
+        "crawl_run_id": pl.Utf8,
     },
     "crawl_seen": {"crawl_run_id": pl.Utf8, "source": pl.Utf8, "url": pl.Utf8, "content_hash": pl.Utf8},
     "crawl_errors": {
-        "crawl_run_id": pl.Utf8, "spider": pl.Utf8, "url": pl.Utf8, "reason": pl.Utf8, "excerpt": pl.Utf8,
+        "crawl_run_id": pl.Utf8,
+        "spider": pl.Utf8,
+        "url": pl.Utf8,
+        "reason": pl.Utf8,
+        "excerpt": pl.Utf8,
         "occurred_at": pl.Datetime("us"),
     },
 }
 
 #: Column types of a :class:`CrawlRun` written as Parquet (field order).
 RUN_SCHEMA: dict[str, pl.DataType] = {
-    "spider": pl.Utf8, "start_urls": pl.List(pl.Utf8), "started_at": pl.Datetime("us"), "origin": pl.Utf8,
-    "crawl_run_id": pl.Utf8, "finished_at": pl.Datetime("us"), "status": pl.Utf8, "items": pl.Int64,
-    "landed": pl.Int64, "errors": pl.Int64, "error": pl.Utf8, "host": pl.Utf8, "pid": pl.Int64, "pid_started": pl.Float64,
+    "spider": pl.Utf8,
+    "start_urls": pl.List(pl.Utf8),
+    "started_at": pl.Datetime("us"),
+    "origin": pl.Utf8,
+    "crawl_run_id": pl.Utf8,
+    "finished_at": pl.Datetime("us"),
+    "status": pl.Utf8,
+    "items": pl.Int64,
+    "landed": pl.Int64,
+    "errors": pl.Int64,
+    "error": pl.Utf8,
+    "host": pl.Utf8,
+    "pid": pl.Int64,
+    "pid_started": pl.Float64,
 }
 
 
@@ -89,7 +123,7 @@ def _owner_alive(pid: int, pid_started: float | None) -> bool:
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 @dataclass
@@ -158,8 +192,10 @@ def reap_abandoned(con) -> list[str]:
     for run_id, pid, pid_started in running:
         if _owner_alive(pid, pid_started):
             continue
-        reason = (f"abandoned: process {pid} on {host} ended without closing the run "
-                  "(killed by a signal or the out-of-memory killer)")
+        reason = (
+            f"abandoned: process {pid} on {host} ended without closing the run "
+            "(killed by a signal or the out-of-memory killer)"
+        )
         con.execute(
             "UPDATE raw.crawl_runs SET status = 'failed', finished_at = ?, error = ? WHERE crawl_run_id = ?",
             [_now(), reason, run_id],
@@ -174,8 +210,10 @@ def _first_line(exc: BaseException) -> str:
 
 def write_error(target: str, exc: BaseException, elsewhere: str) -> str:
     """One line for a failed landing write: where, the OS's words, and what to do."""
-    return (f"Cannot write to {target}: {_first_line(exc)}. Free space on its disk (or {elsewhere} on a disk "
-            "with room), then crawl again; rows landed before the failure are kept.")
+    return (
+        f"Cannot write to {target}: {_first_line(exc)}. Free space on its disk (or {elsewhere} on a disk "
+        "with room), then crawl again; rows landed before the failure are kept."
+    )
 
 
 @dataclass
@@ -239,7 +277,8 @@ class DuckDBSink:
             reap_abandoned(self.con)
             row = asdict(run)
             self.con.execute(
-                f"INSERT INTO raw.crawl_runs ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})", list(row.values())
+                f"INSERT INTO raw.crawl_runs ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
+                list(row.values()),
             )
 
     def latest_hashes(self, source: str) -> tuple[dict[str, str], dict[str, str]]:
@@ -307,7 +346,8 @@ class ParquetSink:
     def _write_run(self, run: CrawlRun) -> None:
         row = asdict(run)
         pl.DataFrame([row], schema={name: RUN_SCHEMA[name] for name in row}, orient="row").write_parquet(
-            self._path("crawl_runs", run.crawl_run_id))
+            self._path("crawl_runs", run.crawl_run_id)
+        )
 
     def latest_hashes(self, source: str) -> tuple[dict[str, str], dict[str, str]]:
         def latest(table: str, key: str) -> dict[str, str]:
@@ -315,8 +355,11 @@ class ParquetSink:
             if not files:
                 return {}
             frame = (
-                pl.scan_parquet(files).filter(pl.col("source") == source)
-                .group_by(key).agg(pl.col("content_hash").sort_by("fetched_at").last()).collect()
+                pl.scan_parquet(files)
+                .filter(pl.col("source") == source)
+                .group_by(key)
+                .agg(pl.col("content_hash").sort_by("fetched_at").last())
+                .collect()
             )
             return dict(zip(frame[key].to_list(), frame["content_hash"].to_list()))
 
@@ -342,7 +385,9 @@ def landed_runs(folder: Path) -> pl.DataFrame:
         return pl.DataFrame(schema=schema)
     return (
         pl.scan_parquet(files, schema=schema, missing_columns="insert", extra_columns="ignore")
-        .with_columns(pl.col("origin").fill_null(LIVE)).unique("crawl_run_id").collect()
+        .with_columns(pl.col("origin").fill_null(LIVE))
+        .unique("crawl_run_id")
+        .collect()
     )
 
 
@@ -361,8 +406,10 @@ def import_parquet(con, folder: Path, target: str = "the warehouse") -> dict[str
         new = runs.filter(~pl.col("crawl_run_id").is_in(known))
         origins = sorted(set(new["origin"]))
         if len(origins) > 1:
-            raise MixedOrigins(f"Nothing imported: the landing folder {folder} holds crawl runs of both the bundled "
-                               "fixture sites and live sources; land them into separate folders.")
+            raise MixedOrigins(
+                f"Nothing imported: the landing folder {folder} holds crawl runs of both the bundled "
+                "fixture sites and live sources; land them into separate folders."
+            )
         for origin in origins:
             refuse_mixed_origins(target, held_origins(con), origin, DuckDBSink.elsewhere)
         new_runs = new["crawl_run_id"].to_list()

@@ -34,7 +34,19 @@ KINDS: dict[str, dict[str, tuple[str, ...]]] = {
     "retrieval": {"queries": ("query_id", "target", "text", "mask_terms"), "corpus": ("doc_id", "text")},
 }
 
-_KEYS = {"name", "kind", "description", "sql", "splits", "allow_empty", "diagnostic_splits", "metrics", "params", "needs", "mask_token"}
+_KEYS = {
+    "name",
+    "kind",
+    "description",
+    "sql",
+    "splits",
+    "allow_empty",
+    "diagnostic_splits",
+    "metrics",
+    "params",
+    "needs",
+    "mask_token",
+}
 _PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
 _COMMENT = re.compile(r"--[^\n]*")
 
@@ -105,10 +117,14 @@ def load_spec(path: Path) -> TaskSpec:
     splits = tuple(str(s) for s in raw["splits"])
     allow_empty = tuple(str(s) for s in raw.get("allow_empty") or ())
     if set(allow_empty) - set(splits):
-        raise _fail(path, f"allow_empty names split(s) not in splits: {', '.join(sorted(set(allow_empty) - set(splits)))}")
+        raise _fail(
+            path, f"allow_empty names split(s) not in splits: {', '.join(sorted(set(allow_empty) - set(splits)))}"
+        )
     diagnostic = tuple(str(s) for s in raw.get("diagnostic_splits") or ())
     if set(diagnostic) - set(splits):
-        raise _fail(path, f"diagnostic_splits names split(s) not in splits: {', '.join(sorted(set(diagnostic) - set(splits)))}")
+        raise _fail(
+            path, f"diagnostic_splits names split(s) not in splits: {', '.join(sorted(set(diagnostic) - set(splits)))}"
+        )
     return TaskSpec(
         name=str(raw["name"]),
         kind=kind,
@@ -164,7 +180,9 @@ def check_tables(con: duckdb.DuckDBPyConnection, spec: TaskSpec) -> None:
     for table, command in spec.needs.items():
         schema, _, name = table.partition(".")
         if not table_exists(con, schema, name):
-            raise EvaluationError(f"task {spec.name} needs the table {table}, which the warehouse lacks: `{command}` makes it")
+            raise EvaluationError(
+                f"task {spec.name} needs the table {table}, which the warehouse lacks: `{command}` makes it"
+            )
 
 
 def _query(con: duckdb.DuckDBPyConnection, spec: TaskSpec, part: str, split: str) -> list[dict[str, Any]]:
@@ -185,7 +203,9 @@ def _query(con: duckdb.DuckDBPyConnection, spec: TaskSpec, part: str, split: str
     required = KINDS[spec.kind][part]
     absent = [c for c in required if c not in columns]
     if absent:
-        raise EvaluationError(f"{path}: must return column(s) {', '.join(absent)} for a {spec.kind} task (returns {', '.join(columns)})")
+        raise EvaluationError(
+            f"{path}: must return column(s) {', '.join(absent)} for a {spec.kind} task (returns {', '.join(columns)})"
+        )
     return rows
 
 

@@ -25,18 +25,36 @@ class DedupEncoder(SentenceTransformerEncoderWrapper):
     def encode(self, inputs, *, task_metadata, hf_split, hf_subset, prompt_type=None, **kwargs):
         texts: list[str] | None = []
         for batch in inputs:
-            if not isinstance(batch, dict) or "text" not in batch or set(batch) - {"text", "id", "title", "instruction"}:
+            if (
+                not isinstance(batch, dict)
+                or "text" not in batch
+                or set(batch) - {"text", "id", "title", "instruction"}
+            ):
                 texts = None
                 break
             texts.extend(batch["text"])
         if texts is None:  # not plain text: no caching
-            return super().encode(inputs, task_metadata=task_metadata, hf_split=hf_split, hf_subset=hf_subset, prompt_type=prompt_type, **kwargs)
+            return super().encode(
+                inputs,
+                task_metadata=task_metadata,
+                hf_split=hf_split,
+                hf_subset=hf_subset,
+                prompt_type=prompt_type,
+                **kwargs,
+            )
         prompt = _resolve_prompt(self.model_prompts, task_metadata, prompt_type)
         missing = list(dict.fromkeys(t for t in texts if (prompt, t) not in self._cache))
         if missing:
             loader = _create_dataloader_from_texts(missing, batch_size=int(kwargs.get("batch_size", 32)))
             vectors = np.asarray(
-                super().encode(loader, task_metadata=task_metadata, hf_split=hf_split, hf_subset=hf_subset, prompt_type=prompt_type, **kwargs)
+                super().encode(
+                    loader,
+                    task_metadata=task_metadata,
+                    hf_split=hf_split,
+                    hf_subset=hf_subset,
+                    prompt_type=prompt_type,
+                    **kwargs,
+                )
             )
             for text, vector in zip(missing, vectors):
                 self._cache[(prompt, text)] = vector

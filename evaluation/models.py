@@ -114,9 +114,13 @@ def _resolve(reference: str, con: duckdb.DuckDBPyConnection | None) -> ModelRef:
                 raise EvaluationError(f"training run {reference} has no output_path (status {run['status']})")
             output = Path(run["output_path"]).expanduser()
             if not output.is_dir() or not _is_model_dir(output):
-                raise EvaluationError(f"training run {reference}: its output_path {output} is not a model folder (status {run['status']})")
+                raise EvaluationError(
+                    f"training run {reference}: its output_path {output} is not a model folder (status {run['status']})"
+                )
             return ModelRef(model=reference, run_id=reference, path=output.resolve(), label=reference)
-    raise EvaluationError(f"--model {reference}: not 'minilm', not an existing folder, and not a run id in meta.training_runs")
+    raise EvaluationError(
+        f"--model {reference}: not 'minilm', not an existing folder, and not a run id in meta.training_runs"
+    )
 
 
 def _decoder_pooling(path: Path, default: str) -> str:

@@ -82,7 +82,10 @@ def _clustering_dataset(data: TaskData) -> DatasetDict:
     return DatasetDict(
         {
             split: Dataset.from_dict(
-                {"sentences": [[r["text"] for r in parts["rows"]]], "labels": [[str(r["label"]) for r in parts["rows"]]]}
+                {
+                    "sentences": [[r["text"] for r in parts["rows"]]],
+                    "labels": [[str(r["label"]) for r in parts["rows"]]],
+                }
             )
             for split, parts in data.splits.items()
         }
@@ -241,7 +244,11 @@ def build_task(data: TaskData):
         self.dataset = dataset
         self.data_loaded = True
 
-    attributes: dict[str, Any] = {"metadata": _metadata(spec, data), "load_data": load_data, "__doc__": spec.description}
+    attributes: dict[str, Any] = {
+        "metadata": _metadata(spec, data),
+        "load_data": load_data,
+        "__doc__": spec.description,
+    }
     if spec.kind == "neighbours":
         attributes["k"] = spec.k
     if spec.kind == "clustering":

@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import duckdb
@@ -62,9 +62,11 @@ def unfinished_runs(con: duckdb.DuckDBPyConnection, run_ids: set[str]) -> dict[s
     statuses = {}
     if table_exists(con, "meta", "training_runs"):
         ids = sorted(run_ids)
-        statuses = dict(con.execute(
-            f"SELECT run_id, status FROM meta.training_runs WHERE run_id IN ({', '.join('?' for _ in ids)})", ids
-        ).fetchall())
+        statuses = dict(
+            con.execute(
+                f"SELECT run_id, status FROM meta.training_runs WHERE run_id IN ({', '.join('?' for _ in ids)})", ids
+            ).fetchall()
+        )
     return {run_id: statuses.get(run_id, "missing") for run_id in run_ids if statuses.get(run_id) != "finished"}
 
 
@@ -73,7 +75,10 @@ def _ok(value: Any) -> bool:
 
 
 def decide(
-    con: duckdb.DuckDBPyConnection, primary: str, tolerance: float, models: list[str] | None = None,
+    con: duckdb.DuckDBPyConnection,
+    primary: str,
+    tolerance: float,
+    models: list[str] | None = None,
     ungated: frozenset[tuple[str, str]] = frozenset(),
 ) -> Decision:
     """Pick the candidate and judge it against the current model (no writes); ``ungated`` (task, split) pairs are no gate."""
@@ -97,7 +102,9 @@ def decide(
         raise EvaluationError(f"no model has a score for {primary}{waiting}: run `riftlab eval` on that task first")
     candidate = max(sorted(scored), key=lambda m: scored[m])
     previous = current_model(con)
-    decision = Decision(candidate, run_ids.get(candidate), previous, primary, scored[candidate], None, False, "rejected")
+    decision = Decision(
+        candidate, run_ids.get(candidate), previous, primary, scored[candidate], None, False, "rejected"
+    )
     if held_back:
         decision.reasons.append(f"not candidates, their training runs are not finished: {', '.join(held_back)}")
     if previous is None:
@@ -116,7 +123,9 @@ def decide(
         decision.promoted, decision.status = True, "current"
         return decision
     if scored[candidate] <= decision.previous_value:
-        decision.reasons.append(f"{primary} {scored[candidate]:.4f} does not beat the current {decision.previous_value:.4f}")
+        decision.reasons.append(
+            f"{primary} {scored[candidate]:.4f} does not beat the current {decision.previous_value:.4f}"
+        )
         return decision
     decision.reasons.append(f"{primary} {scored[candidate]:.4f} beats the current {decision.previous_value:.4f}")
     drops = []
@@ -151,7 +160,7 @@ def record(con: duckdb.DuckDBPyConnection, decision: Decision) -> None:
                 decision.promoted,
                 decision.status,
                 "; ".join(decision.reasons),
-                datetime.now(timezone.utc).replace(tzinfo=None),
+                datetime.now(UTC).replace(tzinfo=None),
             ],
         )
         con.execute("COMMIT")
@@ -161,7 +170,10 @@ def record(con: duckdb.DuckDBPyConnection, decision: Decision) -> None:
 
 
 def promote(
-    con: duckdb.DuckDBPyConnection, primary: str, tolerance: float, models: list[str] | None = None,
+    con: duckdb.DuckDBPyConnection,
+    primary: str,
+    tolerance: float,
+    models: list[str] | None = None,
     ungated: frozenset[tuple[str, str]] = frozenset(),
 ) -> Decision:
     decision = decide(con, primary, tolerance, models, ungated)

@@ -71,8 +71,13 @@ def _pca_figure(points: np.ndarray, champions: list[dict[str, Any]], title: str)
         if not idx:
             continue
         axis.scatter(
-            points[idx, 0], points[idx, 1], c=[colours[champions[i]["class"] or "?"] for i in idx], marker=marker, s=46,
-            edgecolors="black", linewidths=[1.4 if champions[i]["embedding_split"] == "heldout" else 0.2 for i in idx],
+            points[idx, 0],
+            points[idx, 1],
+            c=[colours[champions[i]["class"] or "?"] for i in idx],
+            marker=marker,
+            s=46,
+            edgecolors="black",
+            linewidths=[1.4 if champions[i]["embedding_split"] == "heldout" else 0.2 for i in idx],
         )
     for i, c in enumerate(champions):
         axis.annotate(c["name"], points[i], fontsize=6, alpha=0.75, xytext=(3, 2), textcoords="offset points")
@@ -111,7 +116,11 @@ def _run_rows(con) -> list[dict[str, Any]]:
         "SELECT run_id, stage, status, metrics, finished_at FROM meta.training_runs ORDER BY started_at"
     ).fetchall():
         values = json.loads(metrics) if isinstance(metrics, str) and metrics else (metrics or {})
-        shown = {k: v for k, v in values.items() if isinstance(v, (int, float)) and ("perplexity" in k or "loss" in k or "accuracy" in k)}
+        shown = {
+            k: v
+            for k, v in values.items()
+            if isinstance(v, (int, float)) and ("perplexity" in k or "loss" in k or "accuracy" in k)
+        }
         rows.append({"run_id": run_id, "stage": stage, "status": status, "finished": finished, "metrics": shown})
     return rows
 
@@ -148,7 +157,11 @@ def build_report(project: Project, model_names: list[str] | None = None, console
         except EvaluationError as exc:
             view.error = str(exc)
             continue
-        embeddings = np.asarray(model.encode(names, batch_size=int(config["batch_size"]), normalize_embeddings=True, show_progress_bar=False))
+        embeddings = np.asarray(
+            model.encode(
+                names, batch_size=int(config["batch_size"]), normalize_embeddings=True, show_progress_bar=False
+            )
+        )
         if len(names) >= 3:
             view.pca_png = _pca_figure(pca_2d(embeddings), champions, view.ref.label)
         similarity = embeddings @ embeddings.T
@@ -159,7 +172,9 @@ def build_report(project: Project, model_names: list[str] | None = None, console
 
     from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-    environment = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=select_autoescape(["html", "j2"]))
+    environment = Environment(
+        loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=select_autoescape(["html", "j2"])
+    )
     base = "minilm" if "minilm" in comparison.models else None
     rows = []
     for row in comparison.rows:

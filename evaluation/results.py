@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Any, Iterable
+from datetime import UTC, datetime
+from typing import Any
 
 import duckdb
 
@@ -42,7 +43,7 @@ def store(con: duckdb.DuckDBPyConnection, scores: list[Score]) -> int:
     """Replace the rows of the same (model, task, split, snapshot) with ``scores``, in one transaction."""
     if not scores:
         return 0
-    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    now = datetime.now(UTC).replace(tzinfo=None)
     keys = sorted({(s.model, s.task, s.split, s.data_snapshot_id) for s in scores})
     con.execute("BEGIN TRANSACTION")
     try:
@@ -53,7 +54,10 @@ def store(con: duckdb.DuckDBPyConnection, scores: list[Score]) -> int:
         con.executemany(
             "INSERT INTO meta.eval_results (model, run_id, task, split, metric, value, is_main, evaluated_at, data_snapshot_id) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [[s.model, s.run_id, s.task, s.split, s.metric, s.value, s.is_main, now, s.data_snapshot_id] for s in scores],
+            [
+                [s.model, s.run_id, s.task, s.split, s.metric, s.value, s.is_main, now, s.data_snapshot_id]
+                for s in scores
+            ],
         )
         con.execute("COMMIT")
     except Exception:
@@ -62,7 +66,9 @@ def store(con: duckdb.DuckDBPyConnection, scores: list[Score]) -> int:
     return len(scores)
 
 
-def latest(con: duckdb.DuckDBPyConnection, models: Iterable[str] | None = None, main_only: bool = False) -> list[dict[str, Any]]:
+def latest(
+    con: duckdb.DuckDBPyConnection, models: Iterable[str] | None = None, main_only: bool = False
+) -> list[dict[str, Any]]:
     """The most recent score of each (model, task, split, metric)."""
     if not table_exists(con, "meta", "eval_results"):
         raise EvaluationError(f"the warehouse has no meta.eval_results: {MADE_BY}")

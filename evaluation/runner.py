@@ -7,7 +7,6 @@ scored on the same data snapshot is skipped unless ``force``.
 
 from __future__ import annotations
 
-
 import logging
 import math
 import os
@@ -56,7 +55,9 @@ def _quiet_libraries() -> None:
 def prepare(project: Project, references: list[str], task_names: list[str] | tuple[str, ...]):
     """Resolve models and read every task's rows (fails fast, before any model loads)."""
     config = project.config["evaluation"]
-    specs = definitions.select(definitions.load_specs(definitions.tasks_dir(config, project.root)), list(task_names) or config["tasks"])
+    specs = definitions.select(
+        definitions.load_specs(definitions.tasks_dir(config, project.root)), list(task_names) or config["tasks"]
+    )
     mask_token = project.config["vars"]["mask_token"]
     specs = [spec if spec.mask_token else replace(spec, mask_token=mask_token) for spec in specs]
     con = project.connect()
@@ -80,7 +81,9 @@ def _scores(ref: models.ModelRef, data: TaskData, task_result) -> list[Score]:
         for metric in data.spec.metrics:
             if metric not in values:
                 known = ", ".join(sorted(k for k, v in values.items() if isinstance(v, (int, float))))
-                raise EvaluationError(f"{data.spec.source}: metric '{metric}' is not produced by a {data.spec.kind} task; available: {known}")
+                raise EvaluationError(
+                    f"{data.spec.source}: metric '{metric}' is not produced by a {data.spec.kind} task; available: {known}"
+                )
             value = float(values[metric])
             out.append(
                 Score(
@@ -112,7 +115,11 @@ def evaluate(
     con = project.connect(read_only=True)
     try:
         todo = {
-            ref.model: [d for d in datas if force or not set(d.splits) <= existing_splits(con, ref.model, d.spec.name, d.snapshot_id)]
+            ref.model: [
+                d
+                for d in datas
+                if force or not set(d.splits) <= existing_splits(con, ref.model, d.spec.name, d.snapshot_id)
+            ]
             for ref in refs
         }
     finally:
@@ -133,7 +140,12 @@ def evaluate(
     cache = mteb.ResultCache(cache_path=str(results_dir(project)))
     total = sum(len(v) for v in todo.values())
     with Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console, transient=False
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
     ) as progress:
         bar = progress.add_task("evaluating", total=total)
         for ref in refs:

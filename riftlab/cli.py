@@ -11,26 +11,53 @@ import click
 from riftlab.commandline import LazyGroup, run_command
 
 COMMANDS: dict[str, tuple[str, str]] = {
-    "crawl": ("riftlab.commands.crawl:crawl", "Crawl sources into raw.* (--url to override, --offline for the bundled fixture sites)."),
-    "schedule": ("riftlab.commands.crawl:schedule", "Run crawls on their cron schedules, one at a time; --once runs what is due."),
+    "crawl": (
+        "riftlab.commands.crawl:crawl",
+        "Crawl sources into raw.* (--url to override, --offline for the bundled fixture sites).",
+    ),
+    "schedule": (
+        "riftlab.commands.crawl:schedule",
+        "Run crawls on their cron schedules, one at a time; --once runs what is due.",
+    ),
     "import-landing": ("riftlab.commands.crawl:import_landing", "Load Parquet landing files (scale-out) into raw.*."),
     "build": ("riftlab.commands.build:build", "Build seeds, rule tables and SQL models (dbt-style)."),
     "ls": ("riftlab.commands.build:ls", "List models in DAG order with materialization and upstreams."),
     "query": ("riftlab.commands.query:query", "Run read-only SQL against the warehouse."),
-    "config": ("riftlab.commands.config:config", "Print the configuration in force (defaults merged with riftlab.yaml)."),
+    "config": (
+        "riftlab.commands.config:config",
+        "Print the configuration in force (defaults merged with riftlab.yaml).",
+    ),
     "run": ("riftlab.run:run", "Run every stage end to end on the configured sources; --demo: the offline demo."),
     "check": ("riftlab.commands.check:check", "Run the expectation suites against the warehouse and build Data Docs."),
-    "augment": ("riftlab.commands.augment:augment", "Augment the corpus with the Anthropic API (cached, costed, batched)."),
-    "train": ("riftlab.commands.train:train", "Train a stage (embed, clm, sft) from the warehouse and register the run."),
+    "augment": (
+        "riftlab.commands.augment:augment",
+        "Augment the corpus with the Anthropic API (cached, costed, batched).",
+    ),
+    "train": (
+        "riftlab.commands.train:train",
+        "Train a stage (embed, clm, sft) from the warehouse and register the run.",
+    ),
     "runs": ("riftlab.commands.train:runs", "List training runs from meta.training_runs."),
-    "eval": ("riftlab.commands.evaluate:eval_command", "Evaluate models on the warehouse tasks (mteb); store scores, print the comparison."),
-    "promote": ("riftlab.commands.evaluate:promote", "Mark the best evaluated model current if it wins without regressions."),
+    "eval": (
+        "riftlab.commands.evaluate:eval_command",
+        "Evaluate models on the warehouse tasks (mteb); store scores, print the comparison.",
+    ),
+    "promote": (
+        "riftlab.commands.evaluate:promote",
+        "Mark the best evaluated model current if it wins without regressions.",
+    ),
 }
 
 REPORTS: dict[str, tuple[str, str]] = {
     "corpus": ("riftlab.commands.reports:corpus", "Tokens and documents per source, split and champion."),
-    "drift": ("riftlab.commands.reports:drift", "What changed between two crawls per source (new/changed/removed, tokens, PSI)."),
-    "eval": ("riftlab.commands.reports:report_eval", "Write reports/eval.html: scores, PCA maps, nearest neighbours, loss curves."),
+    "drift": (
+        "riftlab.commands.reports:drift",
+        "What changed between two crawls per source (new/changed/removed, tokens, PSI).",
+    ),
+    "eval": (
+        "riftlab.commands.reports:report_eval",
+        "Write reports/eval.html: scores, PCA maps, nearest neighbours, loss curves.",
+    ),
 }
 
 

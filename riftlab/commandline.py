@@ -11,7 +11,8 @@ from __future__ import annotations
 import functools
 import importlib
 import sys
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import click
 

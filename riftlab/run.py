@@ -23,7 +23,6 @@ from riftlab.commandline import project_options
 from warehouse.errors import RiftlabError, StageSkipped
 from warehouse.project import Project
 
-
 #: exit status of a command stopped by Ctrl-C, as a shell reports SIGINT
 INTERRUPTED = 130
 
@@ -103,8 +102,11 @@ def print_summary(outcomes: list[StageOutcome], console) -> None:
 
 @click.command("run")
 @click.option("--only", multiple=True, help="Run only these stages (repeatable).")
-@click.option("--demo", is_flag=True,
-              help="The offline demo: the bundled fixture sites, in a warehouse of its own (warehouse.demo_path).")
+@click.option(
+    "--demo",
+    is_flag=True,
+    help="The offline demo: the bundled fixture sites, in a warehouse of its own (warehouse.demo_path).",
+)
 @project_options
 def run(project: Project, only: tuple[str, ...], demo: bool) -> None:
     """Run every stage end to end: crawl, build, check, augment, train, evaluate.
@@ -122,8 +124,10 @@ def run(project: Project, only: tuple[str, ...], demo: bool) -> None:
     stages = tuple(s for s in STAGES if not only or s.name in only)
     if demo:
         project = project.as_demo()
-        console.print(f"riftlab run --demo: the bundled fixture sites, offline, into the demo warehouse {project.db_path} "
-                      f"(reports {project.reports_dir}); the project's own warehouse is not touched")
+        console.print(
+            f"riftlab run --demo: the bundled fixture sites, offline, into the demo warehouse {project.db_path} "
+            f"(reports {project.reports_dir}); the project's own warehouse is not touched"
+        )
     else:
         console.print(f"riftlab run: project {project.root}, warehouse {project.db_path}")
     outcomes = run_stages(project, stages, console)

@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from croniter import croniter
@@ -42,7 +42,9 @@ def schedule_lock(path: Path) -> Iterator[None]:
         except BlockingIOError:
             handle.seek(0)
             holder = handle.read().strip() or "unknown"
-            raise ScheduleLocked(f"another `riftlab schedule` holds {path} (pid {holder}); not starting a second one") from None
+            raise ScheduleLocked(
+                f"another `riftlab schedule` holds {path} (pid {holder}); not starting a second one"
+            ) from None
         handle.seek(0)
         handle.truncate()
         handle.write(str(os.getpid()))
@@ -53,7 +55,7 @@ def schedule_lock(path: Path) -> Iterator[None]:
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 @dataclass
@@ -97,7 +99,8 @@ class Scheduler:
         now = now or utcnow()
         last = self.last_finished()
         return [
-            spider for spider, expression in self.schedules.items()
+            spider
+            for spider, expression in self.schedules.items()
             if spider not in last or croniter(expression, last[spider]).get_next(datetime) <= now
         ]
 

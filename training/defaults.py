@@ -45,8 +45,9 @@ class Loop(Settings):
     learning_rate: float = Field(2e-4, gt=0)
     weight_decay: float = Field(0.0, ge=0)
     warmup_ratio: float = Field(0.0, ge=0, le=1)
-    lr_scheduler: Literal["linear", "cosine", "cosine_with_restarts", "polynomial", "constant",
-                          "constant_with_warmup", "inverse_sqrt"] = "linear"
+    lr_scheduler: Literal[
+        "linear", "cosine", "cosine_with_restarts", "polynomial", "constant", "constant_with_warmup", "inverse_sqrt"
+    ] = "linear"
     batch_size: int = Field(8, ge=1)
     grad_accum: int = Field(1, ge=1)
     eval_batch_size: int = Field(8, ge=1)

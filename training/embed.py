@@ -40,7 +40,15 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from training import bases, trust
-from training.data import Snapshot, read_champions, read_chunks, read_mask_terms, read_triplets, require_rows, split_rows
+from training.data import (
+    Snapshot,
+    read_champions,
+    read_chunks,
+    read_mask_terms,
+    read_triplets,
+    require_rows,
+    split_rows,
+)
 from training.errors import PresetError, TrainingDataError
 from training.runner import FitResult
 from warehouse.project import Project
@@ -64,10 +72,16 @@ class EmbedData:
 def check_triplets(triplets: pa.Table, champions: pa.Table) -> None:
     """Every champion a triplet names exists, and no held-out champion is in a training triplet."""
     known = set(champions["champion_key"].to_pylist())
-    heldout = {k for k, s in zip(champions["champion_key"].to_pylist(), champions["embedding_split"].to_pylist()) if s == "heldout"}
+    heldout = {
+        k
+        for k, s in zip(champions["champion_key"].to_pylist(), champions["embedding_split"].to_pylist())
+        if s == "heldout"
+    }
     for column in ("anchor_champion", "positive_champion", "negative_champion"):
         values = triplets[column]
-        missing = pc.invert(pc.or_kleene(pc.is_in(values, value_set=pa.array(sorted(known), pa.string())), pc.is_null(values)))
+        missing = pc.invert(
+            pc.or_kleene(pc.is_in(values, value_set=pa.array(sorted(known), pa.string())), pc.is_null(values))
+        )
         bad = triplets.filter(missing)
         if bad.num_rows:
             names = sorted(set(bad[column].to_pylist()))
@@ -76,7 +90,9 @@ def check_triplets(triplets: pa.Table, champions: pa.Table) -> None:
                 f"({len(names)} unknown champion(s) in all): rebuild both tables with `riftlab build`"
             )
         leak = triplets.filter(
-            pc.and_(pc.equal(triplets["split"], "train"), pc.is_in(values, value_set=pa.array(sorted(heldout), pa.string())))
+            pc.and_(
+                pc.equal(triplets["split"], "train"), pc.is_in(values, value_set=pa.array(sorted(heldout), pa.string()))
+            )
         )
         if leak.num_rows:
             raise TrainingDataError(
@@ -99,7 +115,9 @@ def cap_rows(table: pa.Table, cap: int, seed: int) -> pa.Table:
     return table.take(sorted(keep)[:cap] if len(keep) > cap else sorted(keep))
 
 
-def masked_descriptions(champions: pa.Table, chunks: pa.Table, mask_terms: pa.Table, mask_token: str) -> list[list[str]]:
+def masked_descriptions(
+    champions: pa.Table, chunks: pa.Table, mask_terms: pa.Table, mask_token: str
+) -> list[list[str]]:
     """Each champion's chunks (in ``champions`` order), the words naming it (main.champion_mask_terms) replaced by ``mask_token``."""
     from warehouse.sql_functions.text import mask_terms as mask
 
@@ -111,7 +129,9 @@ def masked_descriptions(champions: pa.Table, chunks: pa.Table, mask_terms: pa.Ta
     return [texts.get(key, []) for key in champions["champion_key"].to_pylist()]
 
 
-def corpus_pairs(champions: pa.Table, descriptions: list[list[str]], per_champion: int, scope: str, seed: int) -> pa.Table:
+def corpus_pairs(
+    champions: pa.Table, descriptions: list[list[str]], per_champion: int, scope: str, seed: int
+) -> pa.Table:
     """(name, a chunk about the champion, a chunk about another champion), chunks masked (:func:`masked_descriptions`).
 
     Only corpus text is used: the negative is a chunk about any other champion drawn at random,
@@ -145,9 +165,13 @@ def prepare(project: Project, settings: dict[str, Any], snapshot: Snapshot) -> E
 
         source = decoder_source(base_path)
         if not (source / "config.json").is_file():
-            raise bases.BaseModelError(f"{base_path} holds only a LoRA adapter: embed needs full weights; train it with --set merge=true")
+            raise bases.BaseModelError(
+                f"{base_path} holds only a LoRA adapter: embed needs full weights; train it with --set merge=true"
+            )
         if not bases.is_decoder(source):
-            raise bases.BaseModelError(f"base model {base_path} is neither a sentence-transformers folder nor a decoder")
+            raise bases.BaseModelError(
+                f"base model {base_path} is neither a sentence-transformers folder nor a decoder"
+            )
         if settings["adaptation"] in ENCODER_ADAPTATIONS:
             raise PresetError(
                 f"embed: adaptation '{settings['adaptation']}' works on encoder bases; {base_path} is a decoder: "
@@ -172,12 +196,19 @@ def prepare(project: Project, settings: dict[str, Any], snapshot: Snapshot) -> E
     check_triplets(triplets, champions)
     mask_token = project.config["vars"]["mask_token"]
     train = split_rows(triplets, "train")
-    require_rows(train, "main.triplets (split 'train', kinds " + ", ".join(settings["kinds"]) + ")", "run `riftlab build` after crawling champions; check the triplet rules")
+    require_rows(
+        train,
+        "main.triplets (split 'train', kinds " + ", ".join(settings["kinds"]) + ")",
+        "run `riftlab build` after crawling champions; check the triplet rules",
+    )
     train = cap_rows(train, int(settings["max_train_triplets"]), int(settings["seed"])).select(COLUMNS)
     if pairing:
         extra = corpus_pairs(
-            champions, masked_descriptions(champions, split_rows(chunks, "train"), terms, mask_token),
-            int(settings["corpus_pairs_per_champion"]), settings["corpus_pairs_scope"], int(settings["seed"]),
+            champions,
+            masked_descriptions(champions, split_rows(chunks, "train"), terms, mask_token),
+            int(settings["corpus_pairs_per_champion"]),
+            settings["corpus_pairs_scope"],
+            int(settings["seed"]),
         )
         train = pa.concat_tables([train, extra])
     validation = split_rows(triplets, "validation")
@@ -185,7 +216,11 @@ def prepare(project: Project, settings: dict[str, Any], snapshot: Snapshot) -> E
     adaptation_texts = descriptions = None
     if adapting:
         scope = chunks if settings["adapt_corpus_split"] == "all" else split_rows(chunks, "train")
-        require_rows(scope, f"main.corpus_chunks (split '{settings['adapt_corpus_split']}')", f"run `riftlab build`; the {settings['adaptation']} adaptation reads the corpus")
+        require_rows(
+            scope,
+            f"main.corpus_chunks (split '{settings['adapt_corpus_split']}')",
+            f"run `riftlab build`; the {settings['adaptation']} adaptation reads the corpus",
+        )
         if inverting:
             descriptions = masked_descriptions(champions, scope, terms, mask_token)
         else:
@@ -207,7 +242,9 @@ def build_model(settings: dict[str, Any], data: EmbedData, source: Path | None =
         module = BidirectionalTransformer if settings["adaptation"] == "llm2vec" else Transformer
         source = source or decoder_source(data.base_path)
         trust.check_folder(source)
-        transformer = module(str(source), max_seq_length=int(settings["max_seq_length"]), model_kwargs=dict(trust.WEIGHTS))
+        transformer = module(
+            str(source), max_seq_length=int(settings["max_seq_length"]), model_kwargs=dict(trust.WEIGHTS)
+        )
         tokenizer = transformer.tokenizer
         if tokenizer.pad_token is None:
             tokenizer.pad_token = tokenizer.eos_token or tokenizer.unk_token
@@ -243,7 +280,10 @@ def adapt(model, settings: dict[str, Any], data: EmbedData, console, metrics: di
 
     names = data.champions["name"].to_pylist()
     stats = adapt_vocabulary(
-        model, names, data.adaptation_texts or [], settings,
+        model,
+        names,
+        data.adaptation_texts or [],
+        settings,
         progress=lambda batches: tqdm(batches, desc="adapting champion-name tokens", unit="batch"),
     )
     metrics.update(stats.metrics())
@@ -252,7 +292,11 @@ def adapt(model, settings: dict[str, Any], data: EmbedData, console, metrics: di
     console.print(
         f"vocabulary adaptation: {stats.names} champion-name tokens ({stats.added_tokens} new) from {stats.mentions} mentions "
         f"in {len(data.adaptation_texts or [])} chunks in {stats.seconds:.0f}s; masked-word head top-1 {stats.head_top1:.3f}"
-        + (f"; {len(missing)} mentioned under {settings['adapt_min_mentions']} times kept their word pieces ({', '.join(missing[:5])}{'...' if len(missing) > 5 else ''})" if missing else "")
+        + (
+            f"; {len(missing)} mentioned under {settings['adapt_min_mentions']} times kept their word pieces ({', '.join(missing[:5])}{'...' if len(missing) > 5 else ''})"
+            if missing
+            else ""
+        )
     )
 
 
@@ -264,7 +308,10 @@ def invert(model, settings: dict[str, Any], data: EmbedData, console, metrics: d
     from training.probe import name_neighbour_rates
 
     stats = invert_names(
-        model, data.champions["name"].to_pylist(), data.descriptions or [], settings,
+        model,
+        data.champions["name"].to_pylist(),
+        data.descriptions or [],
+        settings,
         progress=lambda steps: tqdm(steps, desc="inverting champion names", unit="step"),
     )
     metrics.update(stats.metrics())
@@ -275,13 +322,17 @@ def invert(model, settings: dict[str, Any], data: EmbedData, console, metrics: d
     )
 
 
-def label_head(model, settings: dict[str, Any], data: EmbedData, console, metrics: dict[str, Any], after_step: int) -> list[dict[str, Any]]:
+def label_head(
+    model, settings: dict[str, Any], data: EmbedData, console, metrics: dict[str, Any], after_step: int
+) -> list[dict[str, Any]]:
     """A linear map fitted on the training triplets, appended beside the embedding (training/head.py)."""
     from tqdm.auto import tqdm
 
     from training.head import fit_label_head
 
-    stats, log = fit_label_head(model, data.train, settings, progress=lambda steps: tqdm(steps, desc="fitting the label head", unit="step"))
+    stats, log = fit_label_head(
+        model, data.train, settings, progress=lambda steps: tqdm(steps, desc="fitting the label head", unit="step")
+    )
     metrics.update(stats.metrics())
     console.print(
         f"label head: {stats.steps} steps on {stats.rows} triplets ({stats.texts} texts embedded once) in {stats.seconds:.0f}s; "
@@ -302,16 +353,21 @@ def adapt_decoder(settings: dict[str, Any], data: EmbedData, folder: Path, conso
     started = time.perf_counter()
     folder_texts = data.adaptation_texts or []
     stats = mntp(
-        decoder_source(data.base_path), folder_texts, settings, folder,
+        decoder_source(data.base_path),
+        folder_texts,
+        settings,
+        folder,
         progress=lambda batches, total, what: tqdm(batches, total=total, desc=f"LLM2Vec {what}", unit="batch"),
     )
-    metrics.update({
-        "llm2vec_bidirectional_layers": stats["layers"],
-        "llm2vec_mntp_steps": stats["steps"],
-        "llm2vec_mntp_loss_before": round(stats["loss_before"], 4),
-        "llm2vec_mntp_loss_after": round(stats["loss_after"], 4),
-        "llm2vec_mntp_seconds": round(time.perf_counter() - started, 1),
-    })
+    metrics.update(
+        {
+            "llm2vec_bidirectional_layers": stats["layers"],
+            "llm2vec_mntp_steps": stats["steps"],
+            "llm2vec_mntp_loss_before": round(stats["loss_before"], 4),
+            "llm2vec_mntp_loss_after": round(stats["loss_after"], 4),
+            "llm2vec_mntp_seconds": round(time.perf_counter() - started, 1),
+        }
+    )
     console.print(
         f"LLM2Vec: {stats['layers']} attention layers made bidirectional; MNTP {stats['steps']} steps on "
         f"{len(folder_texts)} chunks, loss on a fixed batch {stats['loss_before']:.3f} -> {stats['loss_after']:.3f}"
@@ -334,7 +390,9 @@ def fit(settings: dict[str, Any], data: EmbedData, folder: Path, console) -> Fit
         from training.llm2vec import simcse
 
         shutil.rmtree(mntp_folder)  # its weights are in the model now; the checkpoint saves them again
-        metrics["llm2vec_simcse_loss"] = round(simcse(model, data.adaptation_texts or [], settings, folder / "simcse"), 4)
+        metrics["llm2vec_simcse_loss"] = round(
+            simcse(model, data.adaptation_texts or [], settings, folder / "simcse"), 4
+        )
     evaluator = None
     if data.validation.num_rows:
         v = data.validation
@@ -359,14 +417,18 @@ def fit(settings: dict[str, Any], data: EmbedData, folder: Path, console) -> Fit
     if float(settings["epochs"]) > 0:
         log_history = train_triplets(model, settings, data, folder, evaluator, metrics)
     if settings["adaptation"] == "inversion" and settings["invert_phase"] == "after":
-        invert(model, settings, data, console, metrics)  # names fitted to their descriptions as the trained model reads them
+        invert(
+            model, settings, data, console, metrics
+        )  # names fitted to their descriptions as the trained model reads them
     if settings["label_head"]:
         after_step = max((int(entry.get("step", 0)) for entry in log_history), default=0)
         log_history += label_head(model, settings, data, console, metrics, after_step)
     if evaluator is not None:
         metrics["validation_accuracy"] = round(float(evaluator(model)[evaluator.primary_metric]), 4)
     metrics.update(name_neighbour_rates(model, data.champions))
-    if settings["use_lora"]:  # full weights: an adapter would point at a base that may move (or, for llm2vec, was temporary)
+    if settings[
+        "use_lora"
+    ]:  # full weights: an adapter would point at a base that may move (or, for llm2vec, was temporary)
         from training.lora import merge_adapters
 
         metrics["merged_lora_layers"] = merge_adapters(model[0].auto_model)
@@ -374,7 +436,9 @@ def fit(settings: dict[str, Any], data: EmbedData, folder: Path, console) -> Fit
     return FitResult(metrics, log_history)
 
 
-def train_triplets(model, settings: dict[str, Any], data: EmbedData, folder: Path, evaluator, metrics: dict[str, Any]) -> list[dict[str, Any]]:
+def train_triplets(
+    model, settings: dict[str, Any], data: EmbedData, folder: Path, evaluator, metrics: dict[str, Any]
+) -> list[dict[str, Any]]:
     """The sentence-transformers trainer on the triplets; returns its log history."""
     import shutil
 
@@ -383,7 +447,9 @@ def train_triplets(model, settings: dict[str, Any], data: EmbedData, folder: Pat
     from sentence_transformers.base.sampler import BatchSamplers
 
     train_dataset = Dataset(data.train).shuffle(seed=int(settings["seed"]))
-    eval_dataset = Dataset(data.validation.slice(0, min(data.validation.num_rows, 128))) if evaluator is not None else None
+    eval_dataset = (
+        Dataset(data.validation.slice(0, min(data.validation.num_rows, 128))) if evaluator is not None else None
+    )
     batch_size = int(settings["batch_size"])
     steps = max(1, int(np.ceil(data.train.num_rows / batch_size) * float(settings["epochs"])))
     eval_steps = int(settings["eval_steps"]) or max(1, steps // 2)

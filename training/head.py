@@ -31,8 +31,9 @@ norm equals ``c``).
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -85,7 +86,13 @@ def fit_label_head(
     texts = sorted({text for column in columns for text in column})
     position = {text: i for i, text in enumerate(texts)}
     vectors = torch.from_numpy(
-        model.encode(texts, batch_size=int(settings["adapt_batch_size"]), normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False)
+        model.encode(
+            texts,
+            batch_size=int(settings["adapt_batch_size"]),
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
     ).float()
     anchor, positive, negative = (vectors[[position[t] for t in column]] for column in columns)
 
@@ -100,10 +107,21 @@ def fit_label_head(
     def mean_loss(mapped) -> float:
         """The loss over the rows in fixed consecutive batches (a before/after comparison on equal terms)."""
         with torch.no_grad():
-            return float(np.mean([
-                float(ranking_loss(anchor[i:i + batch_size], positive[i:i + batch_size], negative[i:i + batch_size], mapped))
-                for i in range(0, triplets.num_rows, batch_size)
-            ]))
+            return float(
+                np.mean(
+                    [
+                        float(
+                            ranking_loss(
+                                anchor[i : i + batch_size],
+                                positive[i : i + batch_size],
+                                negative[i : i + batch_size],
+                                mapped,
+                            )
+                        )
+                        for i in range(0, triplets.num_rows, batch_size)
+                    ]
+                )
+            )
 
     before = mean_loss(weight)
     log: list[dict[str, Any]] = []
@@ -113,7 +131,7 @@ def fit_label_head(
     for step in progress(range(1, steps + 1)):
         if cursor + batch_size > len(order):
             order, cursor = torch.randperm(triplets.num_rows, generator=generator), 0
-        rows = order[cursor:cursor + batch_size]
+        rows = order[cursor : cursor + batch_size]
         cursor += batch_size
         loss = ranking_loss(anchor[rows], positive[rows], negative[rows], weight)
         optimizer.zero_grad(set_to_none=True)

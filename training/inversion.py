@@ -22,8 +22,9 @@ space.  Names with fewer than ``invert_min_chunks`` chunks keep their start.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -52,7 +53,9 @@ def description_targets(model, descriptions: list[list[str]], batch_size: int) -
     dimension = model.get_embedding_dimension()
     targets = np.zeros((len(descriptions), dimension), dtype=np.float32)
     if flat:
-        vectors = model.encode(flat, batch_size=batch_size, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False)
+        vectors = model.encode(
+            flat, batch_size=batch_size, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
+        )
         np.add.at(targets, owner, vectors)
     norms = np.linalg.norm(targets, axis=1, keepdims=True)
     return np.divide(targets, norms, out=np.zeros_like(targets), where=norms > 0)
@@ -73,7 +76,9 @@ def invert_names(
     weight = encoder.get_input_embeddings().weight
 
     chosen = [i for i, texts in enumerate(descriptions) if len(texts) >= max(1, int(settings["invert_min_chunks"]))]
-    targets = torch.from_numpy(description_targets(model, [descriptions[i] for i in chosen], int(settings["adapt_batch_size"])))
+    targets = torch.from_numpy(
+        description_targets(model, [descriptions[i] for i in chosen], int(settings["adapt_batch_size"]))
+    )
     if not chosen:
         return InversionStats(len(names), 0, float("nan"), float("nan"), time.perf_counter() - started)
     features = model.tokenize([names[i] for i in chosen])

@@ -24,8 +24,9 @@ restores the bidirectional attention when it reloads the model.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from sentence_transformers.sentence_transformer.modules import Transformer
 
@@ -123,7 +124,11 @@ def mntp(source: Path, texts: list[str], settings: dict[str, Any], folder: Path,
     layers = make_bidirectional(model)
     check_targets(model, settings)
     model = get_peft_model(model, lora_config(settings, "CAUSAL_LM"))
-    ratio, length, seed = float(settings["adapt_mask_ratio"]), int(settings["adapt_max_seq_length"]), int(settings["seed"])
+    ratio, length, seed = (
+        float(settings["adapt_mask_ratio"]),
+        int(settings["adapt_max_seq_length"]),
+        int(settings["seed"]),
+    )
     probe = next(iter(_batches(texts, int(settings["adapt_batch_size"]), 1, seed + 1)))
 
     def probe_loss() -> float:
@@ -134,7 +139,9 @@ def mntp(source: Path, texts: list[str], settings: dict[str, Any], folder: Path,
         return value
 
     before = probe_loss()
-    optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=float(settings["adapt_learning_rate"]))
+    optimizer = torch.optim.AdamW(
+        [p for p in model.parameters() if p.requires_grad], lr=float(settings["adapt_learning_rate"])
+    )
     generator = torch.Generator().manual_seed(seed)
     steps = int(settings["adapt_mntp_steps"])
     for batch in progress(_batches(texts, int(settings["adapt_batch_size"]), steps, seed), steps, "MNTP"):

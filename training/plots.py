@@ -21,7 +21,9 @@ def loss_series(log_history: list[dict[str, Any]]) -> dict[str, list[tuple[int, 
             elif key == "head_loss":  # training/head.py
                 series.setdefault("label head loss", []).append((step, float(value)))
             elif key.startswith("eval_") and key.endswith("loss"):
-                series.setdefault(key.removeprefix("eval_").replace("_", " ") if key != "eval_loss" else "eval loss", []).append((step, float(value)))
+                series.setdefault(
+                    key.removeprefix("eval_").replace("_", " ") if key != "eval_loss" else "eval loss", []
+                ).append((step, float(value)))
     return series
 
 

@@ -29,7 +29,7 @@ import subprocess
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -59,7 +59,7 @@ class RunRecord:
 
 
 def now() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def new_run_id(stage: str) -> str:
@@ -73,7 +73,11 @@ def git_commit(root: Path) -> str | None:
             ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, timeout=10, check=True
         ).stdout.strip()
         dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"], cwd=root, capture_output=True, text=True, timeout=10
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=10,
         ).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         return None
@@ -132,8 +136,14 @@ def connect_waiting(project: Project, wait: float, say=None):
 
 
 def close(
-    project: Project, run_id: str, status: str, metrics: dict[str, Any] | None = None, error: str | None = None,
-    finished_at: datetime | None = None, wait: float = 0.0, say=None,
+    project: Project,
+    run_id: str,
+    status: str,
+    metrics: dict[str, Any] | None = None,
+    error: str | None = None,
+    finished_at: datetime | None = None,
+    wait: float = 0.0,
+    say=None,
 ) -> None:
     """Set the run's final ``status``; a locked warehouse is waited for up to ``wait`` seconds (:func:`connect_waiting`)."""
     con = connect_waiting(project, wait, say)
@@ -146,10 +156,18 @@ def close(
         con.close()
 
 
-def write_pending(folder: Path, run_id: str, status: str, metrics: dict[str, Any] | None = None, error: str | None = None) -> Path:
+def write_pending(
+    folder: Path, run_id: str, status: str, metrics: dict[str, Any] | None = None, error: str | None = None
+) -> Path:
     """Record in ``folder`` how the run ended, for :func:`close_pending` should its row not get closed."""
     pending = folder / PENDING_CLOSE_FILE
-    content = {"run_id": run_id, "status": status, "finished_at": now().isoformat(), "metrics": metrics or {}, "error": error}
+    content = {
+        "run_id": run_id,
+        "status": status,
+        "finished_at": now().isoformat(),
+        "metrics": metrics or {},
+        "error": error,
+    }
     pending.write_text(_json(content), encoding="utf-8")
     return pending
 
@@ -201,7 +219,11 @@ def close_pending(project: Project, output_root: Path) -> list[str]:
             continue
         pending, ending = found
         close(
-            project, row["run_id"], ending["status"], ending.get("metrics"), ending.get("error"),
+            project,
+            row["run_id"],
+            ending["status"],
+            ending.get("metrics"),
+            ending.get("error"),
             finished_at=datetime.fromisoformat(ending["finished_at"]),
         )
         if ending["status"] == "failed":
@@ -282,7 +304,9 @@ def reap_abandoned(project: Project, output_root: Path) -> list[str]:
     Runs owned by another host, or whose partial folder holds no owner file, are left alone:
     nothing here can prove they are dead.  Returns the run ids closed.
     """
-    running = [row["run_id"] for row in _query_runs(project, "SELECT run_id FROM meta.training_runs WHERE status = 'running'")]
+    running = [
+        row["run_id"] for row in _query_runs(project, "SELECT run_id FROM meta.training_runs WHERE status = 'running'")
+    ]
     host = socket.gethostname()
     reaped = []
     for run_id in running:
@@ -295,7 +319,9 @@ def reap_abandoned(project: Project, output_root: Path) -> list[str]:
             continue
         shutil.rmtree(workdir, ignore_errors=True)
         close(
-            project, run_id, "failed",
+            project,
+            run_id,
+            "failed",
             error=f"abandoned: process {owner.get('pid')} on {host} ended without closing the run "
             "(killed by a signal or the out-of-memory killer); its partial checkpoint was removed",
         )

@@ -76,7 +76,9 @@ def _out_of_memory(exc: BaseException) -> bool:
 def _close_failed(project: Project, workdir: Path, run_id: str, message: str, console) -> None:
     """Close the run as failed; its (emptied) partial folder keeps the record while the warehouse stays locked."""
     workdir.mkdir(parents=True, exist_ok=True)
-    if registry.settle(project, run_id, registry.write_pending(workdir, run_id, "failed", error=message), say=console.print):
+    if registry.settle(
+        project, run_id, registry.write_pending(workdir, run_id, "failed", error=message), say=console.print
+    ):
         shutil.rmtree(workdir, ignore_errors=True)
 
 
@@ -139,15 +141,23 @@ def train(
         result = module.fit(settings, prepared, workdir, console)
         distributed.barrier()
         if not main:
-            return RunResult(run_id, stage, final, dict(result.metrics), record.corpus_snapshot_id, time.perf_counter() - started)
+            return RunResult(
+                run_id, stage, final, dict(result.metrics), record.corpus_snapshot_id, time.perf_counter() - started
+            )
         metrics = dict(result.metrics)
         metrics["train_seconds"] = round(time.perf_counter() - started, 1)
         plot = save_loss_curves(result.log_history, workdir / LOSS_CURVES, f"{run_id} ({stage})")
-        (workdir / "log_history.json").write_text(json.dumps(result.log_history, indent=1, default=str), encoding="utf-8")
+        (workdir / "log_history.json").write_text(
+            json.dumps(result.log_history, indent=1, default=str), encoding="utf-8"
+        )
         write_model_card(workdir, record, metrics, plot)
         (workdir / registry.OWNER_FILE).unlink()
         (workdir / "riftlab_run.json").write_text(
-            json.dumps({"run_id": run_id, "stage": stage, "snapshot_id": record.corpus_snapshot_id, "metrics": metrics}, indent=2, default=str),
+            json.dumps(
+                {"run_id": run_id, "stage": stage, "snapshot_id": record.corpus_snapshot_id, "metrics": metrics},
+                indent=2,
+                default=str,
+            ),
             encoding="utf-8",
         )
         registry.write_pending(workdir, run_id, "finished", metrics)

@@ -38,7 +38,11 @@ def prepare(project: Project, settings: dict[str, Any], snapshot: Snapshot) -> S
     finally:
         con.close()
     train = split_rows(pairs, "train").select(["messages"])
-    require_rows(train, "main.instruct_pairs (split 'train')", "run `riftlab augment` (offline it templates factual pairs) then `riftlab build`")
+    require_rows(
+        train,
+        "main.instruct_pairs (split 'train')",
+        "run `riftlab augment` (offline it templates factual pairs) then `riftlab build`",
+    )
     return SftData(base_path, train, split_rows(pairs, "validation").select(["messages"]))
 
 
@@ -58,7 +62,9 @@ def fit(settings: dict[str, Any], data: SftData, folder: Path, console) -> FitRe
         console.print(f"[yellow]{precision.note}[/yellow]")
     tokenizer = load_tokenizer(data.base_path)
     added = apply_template(tokenizer, settings["chat_template"], bool(settings["assistant_only_loss"]))
-    model = load_causal_lm(data.base_path, dtype=precision.load_dtype, attn_implementation=settings["attn_implementation"])
+    model = load_causal_lm(
+        data.base_path, dtype=precision.load_dtype, attn_implementation=settings["attn_implementation"]
+    )
     if added:
         model.resize_token_embeddings(len(tokenizer))
     model.config.eos_token_id = tokenizer.eos_token_id
@@ -66,7 +72,9 @@ def fit(settings: dict[str, Any], data: SftData, folder: Path, console) -> FitRe
         model.generation_config.eos_token_id = tokenizer.eos_token_id
         model.generation_config.pad_token_id = tokenizer.pad_token_id
     max_len = int(settings["max_seq_length"])
-    checkpointing = precisions.needs_gradient_checkpointing(settings["gradient_checkpointing"], model.config, int(settings["batch_size"]), max_len)
+    checkpointing = precisions.needs_gradient_checkpointing(
+        settings["gradient_checkpointing"], model.config, int(settings["batch_size"]), max_len
+    )
     if settings["use_lora"]:
         check_targets(model, settings)
         config = lora_config(settings)
@@ -113,4 +121,3 @@ def fit(settings: dict[str, Any], data: SftData, folder: Path, console) -> FitRe
             if key in after:
                 metrics[key.removeprefix("eval_")] = round(float(after[key]), 4)
     return FitResult(metrics, with_perplexity(list(trainer.state.log_history)))
-

@@ -19,7 +19,15 @@ from training.errors import UntrustedModelError
 CODE_SUFFIXES = (".py", ".pyc", ".pyd", ".so")
 
 #: sentence-transformers module classes a checkpoint may name (attributes of its ``modules`` package)
-SENTENCE_TRANSFORMERS_MODULES = ("Transformer", "Pooling", "Normalize", "Dense", "Dropout", "LayerNorm", "WeightedLayerPooling")
+SENTENCE_TRANSFORMERS_MODULES = (
+    "Transformer",
+    "Pooling",
+    "Normalize",
+    "Dense",
+    "Dropout",
+    "LayerNorm",
+    "WeightedLayerPooling",
+)
 
 #: the public paths sentence-transformers reads those classes under (``models`` is the legacy alias MiniLM uses)
 SENTENCE_TRANSFORMERS_PACKAGES = ("sentence_transformers.sentence_transformer.modules", "sentence_transformers.models")
@@ -77,7 +85,9 @@ def check_folder(folder: Path) -> None:
             raise _refuse(folder, file, "is code")
     for file in files:
         if file.suffix == ".json" and (auto_map := _auto_map(file)):
-            raise _refuse(folder, file, f"has an auto_map (code for transformers to import: {json.dumps(auto_map)[:200]})")
+            raise _refuse(
+                folder, file, f"has an auto_map (code for transformers to import: {json.dumps(auto_map)[:200]})"
+            )
 
 
 def checked_module_classes(folder: Path) -> dict[str, type]:

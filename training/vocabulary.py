@@ -108,7 +108,11 @@ def _masked_states(encoder, tokenizer, texts: list[str], name_ids: list[int], se
             ids = np.asarray(ids)
             is_name = np.isin(ids, name_array)
             ordinary = np.flatnonzero(~is_name & ~np.isin(ids, special))
-            chosen = rng.choice(ordinary, size=min(len(ordinary), max(1, int(ratio * len(ids)))), replace=False) if len(ordinary) else []
+            chosen = (
+                rng.choice(ordinary, size=min(len(ordinary), max(1, int(ratio * len(ids)))), replace=False)
+                if len(ordinary)
+                else []
+            )
             is_word = np.zeros(len(ids), dtype=bool)
             is_word[chosen] = True
             masked = np.where(is_name | is_word, tokenizer.mask_token_id, ids)
@@ -140,7 +144,9 @@ def _apply(head, states):
     return torch.cat([states, torch.ones(len(states), 1)], dim=1) @ head
 
 
-def adapt_vocabulary(model, names: list[str], texts: list[str], settings: dict[str, Any], progress=lambda it: it) -> AdaptationStats:
+def adapt_vocabulary(
+    model, names: list[str], texts: list[str], settings: dict[str, Any], progress=lambda it: it
+) -> AdaptationStats:
     """Give each of ``names`` its own token in ``model`` (a sentence-transformers encoder), learned from ``texts``."""
     import time
 
@@ -157,7 +163,9 @@ def adapt_vocabulary(model, names: list[str], texts: list[str], settings: dict[s
     name_ids, pieces, added, piece_means = add_name_tokens(tokenizer, encoder, names)
     embeddings = encoder.get_input_embeddings().weight
 
-    name_states, name_labels, word_states, word_labels = _masked_states(encoder, tokenizer, texts, name_ids, settings, progress)
+    name_states, name_labels, word_states, word_labels = _masked_states(
+        encoder, tokenizer, texts, name_ids, settings, progress
+    )
     counts = np.bincount(name_labels, minlength=len(names))
     # fit the head on 90% of the ordinary masked tokens, report its accuracy on the rest
     order = torch.from_numpy(np.random.default_rng(int(settings["seed"])).permutation(len(word_labels)))
@@ -166,14 +174,22 @@ def adapt_vocabulary(model, names: list[str], texts: list[str], settings: dict[s
         table = embeddings.detach()
         head = _ridge_head(word_states[order[:cut]], table[word_labels[order[:cut]]], float(settings["adapt_ridge"]))
         held = order[cut:]
-        head_top1 = float((_apply(head, word_states[held]) @ table.T).argmax(-1).eq(word_labels[held]).float().mean()) if len(held) else float("nan")
+        head_top1 = (
+            float((_apply(head, word_states[held]) @ table.T).argmax(-1).eq(word_labels[held]).float().mean())
+            if len(held)
+            else float("nan")
+        )
 
         mentioned = np.flatnonzero(counts >= max(1, int(settings["adapt_min_mentions"])))
         if len(mentioned):
-            sums = torch.zeros(len(names), name_states.shape[1]).index_add_(0, torch.from_numpy(name_labels), name_states)
+            sums = torch.zeros(len(names), name_states.shape[1]).index_add_(
+                0, torch.from_numpy(name_labels), name_states
+            )
             mapped = _apply(head, sums[mentioned] / torch.from_numpy(counts[mentioned]).float()[:, None])
             reference = piece_means[mentioned]
-            scale = (reference - reference.mean(0)).norm(dim=1).mean() / (mapped - mapped.mean(0)).norm(dim=1).mean().clamp(min=1e-8)
+            scale = (reference - reference.mean(0)).norm(dim=1).mean() / (mapped - mapped.mean(0)).norm(
+                dim=1
+            ).mean().clamp(min=1e-8)
             embeddings[[name_ids[i] for i in mentioned]] = reference.mean(0) + (mapped - mapped.mean(0)) * scale
     return AdaptationStats(
         names=len(names),

@@ -164,7 +164,12 @@ class _Schema:
 
     def bounds(self, node: dict[str, Any]) -> str:
         node = self._not_null(node)
-        words = {"minimum": "{} or more", "exclusiveMinimum": "above {}", "maximum": "{} or less", "exclusiveMaximum": "below {}"}
+        words = {
+            "minimum": "{} or more",
+            "exclusiveMinimum": "above {}",
+            "maximum": "{} or less",
+            "exclusiveMaximum": "below {}",
+        }
         return " and ".join(text.format(_number(node[key])) for key, text in words.items() if key in node)
 
     @staticmethod
@@ -213,7 +218,9 @@ def explain(error: dict[str, Any], model: type[BaseModel], source: Path | str) -
     kind, ctx, loc = error["type"], error.get("ctx") or {}, list(error["loc"])
     if kind == "invalid_key" or loc[-1:] == ["[key]"]:  # a YAML key read as a number or a boolean
         parent = loc[:-2] if loc[-1:] == ["[key]"] else loc[:-1]
-        return f"{source}: key {_show(error['input'])} under {_dotted(parent) or 'the top level'} must be text (quote it)"
+        return (
+            f"{source}: key {_show(error['input'])} under {_dotted(parent) or 'the top level'} must be text (quote it)"
+        )
     if ctx.get("key") is not None:
         loc.append(ctx["key"])
     if kind == "extra_forbidden":

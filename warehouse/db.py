@@ -42,12 +42,16 @@ def connect(path: Path, read_only: bool = False, sandbox: bool = False) -> duckd
     """
     path = Path(path)
     if read_only and not path.exists():
-        raise WarehouseError(f"No warehouse at {path}: run `riftlab build` (or `riftlab run`) first, or pass --db PATH.")
+        raise WarehouseError(
+            f"No warehouse at {path}: run `riftlab build` (or `riftlab run`) first, or pass --db PATH."
+        )
     if not read_only:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise WarehouseError(f"Cannot create the warehouse's folder {path.parent}: {exc.strerror}; pass --db PATH") from None
+            raise WarehouseError(
+                f"Cannot create the warehouse's folder {path.parent}: {exc.strerror}; pass --db PATH"
+            ) from None
     try:
         return duckdb.connect(str(path), read_only=read_only, config=dict(SANDBOX) if sandbox else {})
     except duckdb.IOException as exc:
@@ -63,7 +67,9 @@ def connect(path: Path, read_only: bool = False, sandbox: bool = False) -> duckd
         raise WarehouseError(f"Cannot open the warehouse {path}: {message}") from None
     except duckdb.Error as exc:  # not a DuckDB file (a SQLite file, a text file ...)
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise WarehouseError(f"Cannot open the warehouse {path}: {first} (is it a DuckDB file? pass --db PATH)") from None
+        raise WarehouseError(
+            f"Cannot open the warehouse {path}: {first} (is it a DuckDB file? pass --db PATH)"
+        ) from None
 
 
 def ddl_statements() -> list[tuple[str, str]]:

@@ -38,7 +38,9 @@ class Project:
         config_file = root / CONFIG_FILE
         if not config_file.is_file():
             hint = "pass --project-dir DIR" if project_dir is None else "check the path"
-            raise ConfigError(f"{config_file}: no {CONFIG_FILE} here; {hint} (a folder with {CONFIG_FILE} and transforms/)")
+            raise ConfigError(
+                f"{config_file}: no {CONFIG_FILE} here; {hint} (a folder with {CONFIG_FILE} and transforms/)"
+            )
         config = load_config(config_file)
         given = db_path or os.environ.get(DB_ENV)
         path = Path(given or config["warehouse"]["path"]).expanduser()

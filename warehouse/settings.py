@@ -86,13 +86,19 @@ class Vars(Settings):
                 if key not in cls.model_fields:
                     near = closest(key, list(cls.model_fields), cutoff=TYPO_CUTOFF)
                     if near:
-                        raise unknown_key(str(key), near, "a var of your own needs a name that is not a near-miss of a built-in var")
+                        raise unknown_key(
+                            str(key), near, "a var of your own needs a name that is not a near-miss of a built-in var"
+                        )
         return data
 
     @model_validator(mode="after")
     def _chunk_sizes_fit(self) -> Vars:
         if self.chunk_overlap_tokens >= self.chunk_max_tokens:
-            raise refusal(f"below chunk_max_tokens ({self.chunk_max_tokens})", self.chunk_overlap_tokens, "chunk_overlap_tokens")
+            raise refusal(
+                f"below chunk_max_tokens ({self.chunk_max_tokens})", self.chunk_overlap_tokens, "chunk_overlap_tokens"
+            )
         if self.chunk_min_tokens > self.chunk_max_tokens:
-            raise refusal(f"chunk_max_tokens ({self.chunk_max_tokens}) or less", self.chunk_min_tokens, "chunk_min_tokens")
+            raise refusal(
+                f"chunk_max_tokens ({self.chunk_max_tokens}) or less", self.chunk_min_tokens, "chunk_min_tokens"
+            )
         return self

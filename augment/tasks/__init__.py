@@ -11,7 +11,16 @@ from augment.tasks.self_instruct import SelfInstruct
 
 TASKS: dict[str, type[Task]] = {
     task.name: task
-    for task in (Paraphrase, ChampionCards, Matchups, Roles, InstructFactual, InstructStrategic, InstructRole, SelfInstruct)
+    for task in (
+        Paraphrase,
+        ChampionCards,
+        Matchups,
+        Roles,
+        InstructFactual,
+        InstructStrategic,
+        InstructRole,
+        SelfInstruct,
+    )
 }
 
 

@@ -91,13 +91,28 @@ class Task:
         """How long an answer should be, for dry-run estimates (None: ``augment.expected_output_tokens``)."""
         return None
 
-    def request_for(self, engine: Engine, item: WorkItem, *, task: str | None = None, prompt: str | None = None,
-                    inputs: dict[str, Any] | None = None) -> LLMRequest:
+    def request_for(
+        self,
+        engine: Engine,
+        item: WorkItem,
+        *,
+        task: str | None = None,
+        prompt: str | None = None,
+        inputs: dict[str, Any] | None = None,
+    ) -> LLMRequest:
         return engine.request(
-            task or self.name, prompt or self.prompt, inputs if inputs is not None else item.inputs,
+            task or self.name,
+            prompt or self.prompt,
+            inputs if inputs is not None else item.inputs,
             expected_output_tokens=self.expected_output_tokens(item),
-            task=self.name, kind=self.kind, subject=item.subject, source_ids=item.source_ids,
-            champion=item.champion, split=item.split, title=item.title, item=item,
+            task=self.name,
+            kind=self.kind,
+            subject=item.subject,
+            source_ids=item.source_ids,
+            champion=item.champion,
+            split=item.split,
+            title=item.title,
+            item=item,
         )
 
     def run(self, engine: Engine, corpus: Corpus, limit: int | None = None) -> None:
@@ -106,13 +121,26 @@ class Task:
             items = items[:limit]
         requests = [self.request_for(engine, item) for item in items]
         outcomes = engine.complete(requests, self.shape, self.validate)
-        rows = [row for outcome in outcomes if outcome.ok for row in self.rows(outcome.request.context["item"], outcome)]
+        rows = [
+            row for outcome in outcomes if outcome.ok for row in self.rows(outcome.request.context["item"], outcome)
+        ]
         engine.land(rows)
 
-    def row(self, item: WorkItem, outcome: Outcome, index: int, *, kind: str | None = None, text: str | None = None,
-            messages: list[dict[str, str]] | None = None, attributes: dict[str, Any] | None = None,
-            title: str | None = None, status: str = "ok", verdicts: dict[str, Any] | None = None,
-            error: str | None = None) -> AugmentationRow:
+    def row(
+        self,
+        item: WorkItem,
+        outcome: Outcome,
+        index: int,
+        *,
+        kind: str | None = None,
+        text: str | None = None,
+        messages: list[dict[str, str]] | None = None,
+        attributes: dict[str, Any] | None = None,
+        title: str | None = None,
+        status: str = "ok",
+        verdicts: dict[str, Any] | None = None,
+        error: str | None = None,
+    ) -> AugmentationRow:
         request = outcome.request
         return AugmentationRow(
             augmentation_id=augmentation_id(self.name, request.request_hash, index),

@@ -76,7 +76,8 @@ class Matchups(ChampionTask):
         sources = set(settings["matchup_sources"])
         words = ("matchup", "counter", "against", "versus")
         return [
-            c for c in corpus.chunks_by_champion.get(champion.key, [])
+            c
+            for c in corpus.chunks_by_champion.get(champion.key, [])
             if c.source in sources or any(w in (c.section or "").lower() for w in words)
         ]
 
@@ -102,5 +103,13 @@ class Roles(ChampionTask):
     def rows(self, item: WorkItem, outcome: Outcome) -> list[AugmentationRow]:
         name = item.inputs["name"]
         positions = outcome.payload["positions"]
-        return [self.row(item, outcome, 0, text=outcome.payload["analysis"].strip(),
-                         title=f"Where {name} is played", attributes={"positions": positions})]
+        return [
+            self.row(
+                item,
+                outcome,
+                0,
+                text=outcome.payload["analysis"].strip(),
+                title=f"Where {name} is played",
+                attributes={"positions": positions},
+            )
+        ]

@@ -34,18 +34,27 @@ class Paraphrase(Task):
                 items.append(
                     WorkItem(
                         subject=document.document_id,
-                        inputs={"text": document.text, "section": document.section_path or document.title or "",
-                                "source": document.source, "champion": corpus.name_of(document.champion) or ""},
+                        inputs={
+                            "text": document.text,
+                            "section": document.section_path or document.title or "",
+                            "source": document.source,
+                            "champion": corpus.name_of(document.champion) or "",
+                        },
                         source_ids=[document.document_id],
                         champion=document.champion,
                         split=document.split,
                         title=document.title,
-                        attributes={"source_document_id": document.document_id, "source": document.source,
-                                    "section_path": document.section_path or ""},
+                        attributes={
+                            "source_document_id": document.document_id,
+                            "source": document.source,
+                            "section_path": document.section_path or "",
+                        },
                     )
                 )
             else:
-                items.extend(self._window_item(corpus, w) for w in windows(chunks.get(document.document_id, []), budget))
+                items.extend(
+                    self._window_item(corpus, w) for w in windows(chunks.get(document.document_id, []), budget)
+                )
         return items
 
     @staticmethod
@@ -53,14 +62,21 @@ class Paraphrase(Task):
         first = window.first
         return WorkItem(
             subject=window.subject,
-            inputs={"text": window.text, "section": first.section or "", "source": first.source,
-                    "champion": corpus.name_of(first.champion) or ""},
+            inputs={
+                "text": window.text,
+                "section": first.section or "",
+                "source": first.source,
+                "champion": corpus.name_of(first.champion) or "",
+            },
             source_ids=window.source_ids,
             champion=first.champion,
             split=first.split,
             title=first.section,
-            attributes={"source_document_id": first.document_id, "source": first.source,
-                        "section_path": first.section or ""},
+            attributes={
+                "source_document_id": first.document_id,
+                "source": first.source,
+                "section_path": first.section or "",
+            },
         )
 
     def expected_output_tokens(self, item: WorkItem) -> int:

@@ -31,8 +31,13 @@ class InstructTask(Task):
 
     def rows(self, item: WorkItem, outcome: Outcome) -> list[AugmentationRow]:
         return [
-            self.row(item, outcome, index, messages=chat(pair["question"], pair["answer"]),
-                     attributes={"difficulty": pair["difficulty"]})
+            self.row(
+                item,
+                outcome,
+                index,
+                messages=chat(pair["question"], pair["answer"]),
+                attributes={"difficulty": pair["difficulty"]},
+            )
             for index, pair in enumerate(outcome.payload["pairs"])
         ]
 
@@ -42,8 +47,13 @@ class CorpusInstructTask(InstructTask):
         return [
             WorkItem(
                 subject=window.subject,
-                inputs={"text": window.text, "section": window.first.section or "", "source": window.first.source,
-                        "champion": corpus.name_of(window.first.champion) or "", "n_pairs": settings["pairs_per_request"]},
+                inputs={
+                    "text": window.text,
+                    "section": window.first.section or "",
+                    "source": window.first.source,
+                    "champion": corpus.name_of(window.first.champion) or "",
+                    "n_pairs": settings["pairs_per_request"],
+                },
                 source_ids=window.source_ids,
                 champion=window.first.champion,
                 split=window.first.split,

@@ -62,7 +62,10 @@ def size_params(sizes: dict[str, Any]) -> dict[str, dict[str, float]]:
         where = f"augment.self_instruct.chunk_tokens.{source}"
         if not isinstance(params, dict) or {"mean", "sd", "min", "max"} - set(params):
             raise ConfigError(f"{where}: needs mean, sd, min and max (tokens)")
-        if not all(isinstance(params[k], (int, float)) and not isinstance(params[k], bool) for k in ("mean", "sd", "min", "max")):
+        if not all(
+            isinstance(params[k], (int, float)) and not isinstance(params[k], bool)
+            for k in ("mean", "sd", "min", "max")
+        ):
             raise ConfigError(f"{where}: mean, sd, min and max must be numbers")
         if not 0 < params["min"] <= params["max"] or params["sd"] < 0:
             raise ConfigError(f"{where}: needs 0 < min <= max and sd >= 0, got {params}")
@@ -91,14 +94,24 @@ def sample_items(corpus: Corpus, settings: dict[str, Any], count: int) -> list[W
         items.append(
             WorkItem(
                 subject=f"sample-{config['seed']}-{index}",
-                inputs={"text": "\n\n".join(c.text for c in chosen), "style": style, "length": length,
-                        "n_pairs": settings["pairs_per_request"], "champion": corpus.name_of(first.champion) or ""},
+                inputs={
+                    "text": "\n\n".join(c.text for c in chosen),
+                    "style": style,
+                    "length": length,
+                    "n_pairs": settings["pairs_per_request"],
+                    "champion": corpus.name_of(first.champion) or "",
+                },
                 source_ids=[c.chunk_id for c in chosen],
                 champion=first.champion,
                 split=first.split,
                 title=first.section,
-                attributes={"style": style, "length": length, "target_tokens": target,
-                            "passage_tokens": sum(c.n_tokens for c in chosen), "source": source},
+                attributes={
+                    "style": style,
+                    "length": length,
+                    "target_tokens": target,
+                    "passage_tokens": sum(c.n_tokens for c in chosen),
+                    "source": source,
+                },
             )
         )
     return items
@@ -121,9 +134,20 @@ class SelfInstruct(Task):
         return sample_items(corpus, settings, int(settings["self_instruct"]["samples"]))
 
     def _judge_request(self, engine: Engine, item: WorkItem, task: str, prompt: str, pair: dict[str, str], index: int):
-        return engine.request(task, prompt, {"question": pair["question"], "answer": pair["answer"]},
-                              task=self.name, kind=self.kind, subject=item.subject, source_ids=item.source_ids,
-                              champion=item.champion, split=item.split, title=item.title, item=item, pair_index=index)
+        return engine.request(
+            task,
+            prompt,
+            {"question": pair["question"], "answer": pair["answer"]},
+            task=self.name,
+            kind=self.kind,
+            subject=item.subject,
+            source_ids=item.source_ids,
+            champion=item.champion,
+            split=item.split,
+            title=item.title,
+            item=item,
+            pair_index=index,
+        )
 
     def run(self, engine: Engine, corpus: Corpus, limit: int | None = None) -> None:
         count = int(engine.settings["self_instruct"]["samples"])
@@ -131,14 +155,18 @@ class SelfInstruct(Task):
         generated = engine.complete([self.request_for(engine, item) for item in items], self.shape)
         pairs = [(o, index, pair) for o in generated if o.ok for index, pair in enumerate(o.payload["pairs"])]
 
-        entity_requests = [self._judge_request(engine, o.request.context["item"], JUDGE_ENTITIES, "judge_entities", p, i)
-                           for o, i, p in pairs]
+        entity_requests = [
+            self._judge_request(engine, o.request.context["item"], JUDGE_ENTITIES, "judge_entities", p, i)
+            for o, i, p in pairs
+        ]
         entity_shape = {"verdict": str, "entities?": list, "reason?": str}
         entity_verdicts = engine.complete(entity_requests, entity_shape, _check_verdict)
 
         passed = [(k, pairs[k]) for k, v in enumerate(entity_verdicts) if v.ok and v.payload["verdict"] == "pass"]
-        source_requests = [self._judge_request(engine, o.request.context["item"], JUDGE_SOURCE, "judge_source", p, i)
-                           for _, (o, i, p) in passed]
+        source_requests = [
+            self._judge_request(engine, o.request.context["item"], JUDGE_SOURCE, "judge_source", p, i)
+            for _, (o, i, p) in passed
+        ]
         source_shape = {"mentions_source": bool, "question": str, "answer": str}
         source_verdicts = dict(zip((k for k, _ in passed), engine.complete(source_requests, source_shape)))
 
@@ -150,28 +178,62 @@ class SelfInstruct(Task):
                 continue  # not judged yet (dry run, budget): the next run judges it
             verdicts: dict[str, Any] = {"entities": self._verdict(entity)}
             if not entity.ok:
-                rows.append(self.row(item, outcome, index, messages=chat(pair["question"], pair["answer"]),
-                                     status="failed", verdicts=verdicts, error=f"entity judge: {entity.error}"))
+                rows.append(
+                    self.row(
+                        item,
+                        outcome,
+                        index,
+                        messages=chat(pair["question"], pair["answer"]),
+                        status="failed",
+                        verdicts=verdicts,
+                        error=f"entity judge: {entity.error}",
+                    )
+                )
                 continue
             if entity.payload["verdict"] == "fail":
-                rows.append(self.row(item, outcome, index, messages=chat(pair["question"], pair["answer"]),
-                                     status="rejected", verdicts=verdicts,
-                                     error=f"outside entities: {', '.join(map(str, entity.payload.get('entities') or [])) or '?'}"))
+                rows.append(
+                    self.row(
+                        item,
+                        outcome,
+                        index,
+                        messages=chat(pair["question"], pair["answer"]),
+                        status="rejected",
+                        verdicts=verdicts,
+                        error=f"outside entities: {', '.join(map(str, entity.payload.get('entities') or [])) or '?'}",
+                    )
+                )
                 continue
             source = source_verdicts[k]
             if source.error and source.call is None:
                 continue
             verdicts["source"] = self._verdict(source)
             if not source.ok:
-                rows.append(self.row(item, outcome, index, messages=chat(pair["question"], pair["answer"]),
-                                     status="failed", verdicts=verdicts, error=f"source judge: {source.error}"))
+                rows.append(
+                    self.row(
+                        item,
+                        outcome,
+                        index,
+                        messages=chat(pair["question"], pair["answer"]),
+                        status="failed",
+                        verdicts=verdicts,
+                        error=f"source judge: {source.error}",
+                    )
+                )
                 continue
             question, answer = pair["question"], pair["answer"]
             if source.payload["mentions_source"]:
                 verdicts["original"] = {"question": question, "answer": answer}
                 question, answer = source.payload["question"], source.payload["answer"]
-            rows.append(self.row(item, outcome, index, messages=chat(question, answer), verdicts=verdicts,
-                                 attributes={"rewritten": bool(source.payload["mentions_source"])}))
+            rows.append(
+                self.row(
+                    item,
+                    outcome,
+                    index,
+                    messages=chat(question, answer),
+                    verdicts=verdicts,
+                    attributes={"rewritten": bool(source.payload["mentions_source"])},
+                )
+            )
         engine.land(rows)
 
     @staticmethod

@@ -68,7 +68,9 @@ class RiftSpider(scrapy.Spider):
         try:
             return page_size.decode_prefix(body, encoding) if cut else body.decode(encoding)
         except (UnicodeDecodeError, LookupError) as exc:
-            raise BadInput(f"body is not valid {encoding}: {exc.reason if hasattr(exc, 'reason') else exc}", body) from None
+            raise BadInput(
+                f"body is not valid {encoding}: {exc.reason if hasattr(exc, 'reason') else exc}", body
+            ) from None
 
     def _note_cut(self, response: Response) -> None:
         """Remember a page's size for the documents it yields (they land with ``truncated_from_bytes``)."""
@@ -76,8 +78,9 @@ class RiftSpider(scrapy.Spider):
             return
         size = response.meta[page_size.PAGE_BYTES] = page_size.page_size(response)
         self.crawler.stats.inc_value(page_size.STAT_PAGES)
-        logger.warning("page %s is %d bytes: landing its first %d (crawl.max_page_bytes)", response.url, size,
-                       self.max_page_bytes)
+        logger.warning(
+            "page %s is %d bytes: landing its first %d (crawl.max_page_bytes)", response.url, size, self.max_page_bytes
+        )
 
     def json_of(self, response: Response) -> Any:
         """Parse a JSON body; truncated or invalid JSON is bad input naming where it broke."""
@@ -94,7 +97,9 @@ class RiftSpider(scrapy.Spider):
             raise BadInput(f"{what}: expected an object, got {type(mapping).__name__}", json.dumps(mapping)[:300])
         missing = [key for key in keys if mapping.get(key) in (None, "")]
         if missing:
-            raise BadInput(f"{what}: missing expected field(s) {', '.join(missing)}", json.dumps(mapping, default=str)[:300])
+            raise BadInput(
+                f"{what}: missing expected field(s) {', '.join(missing)}", json.dumps(mapping, default=str)[:300]
+            )
 
     @staticmethod
     def etag_of(response: Response) -> str | None:

@@ -39,7 +39,9 @@ class CoachingSpider(RiftSpider):
     def parse(self, response):
         """An index page: follow guide and matchup links (and parse it if it is itself one)."""
         selector = self.selector_of(response)
-        links = [url for href in selector.css("a::attr(href)").getall() if PAGE_LINK.search(url := response.urljoin(href))]
+        links = [
+            url for href in selector.css("a::attr(href)").getall() if PAGE_LINK.search(url := response.urljoin(href))
+        ]
         if PAGE_LINK.search(response.url) or not links:
             # A guide or matchup page given as a start URL (or a page that is neither: parse_page says why).
             yield from self.parse_page(response, selector)
@@ -71,7 +73,9 @@ class CoachingSpider(RiftSpider):
             raise BadInput(f"invalid JSON in {where}: {exc.msg} at column {exc.colno}", raw) from None
         page = (state.get("props") or {}).get("pageProps") if where == "__NEXT_DATA__" else state.get("page")
         if not isinstance(page, dict):
-            raise BadInput(f"{where}: missing expected field {'props.pageProps' if where == '__NEXT_DATA__' else 'page'}", raw)
+            raise BadInput(
+                f"{where}: missing expected field {'props.pageProps' if where == '__NEXT_DATA__' else 'page'}", raw
+            )
         return page
 
     def parse_page(self, response, selector: Selector | None = None):
@@ -91,8 +95,14 @@ class CoachingSpider(RiftSpider):
         """Fallback: ``<article data-champion=.. data-kind=guide|matchups>`` with h2 sections."""
         article = selector.css("article[data-champion]")
         if not article:
-            raise BadInput("no guide links, no embedded JSON state (__NEXT_DATA__, window.__STATE__) and no <article data-champion>", response.body)
-        champion = {"key": article.attrib["data-champion"], "name": article.attrib.get("data-name") or article.attrib["data-champion"]}
+            raise BadInput(
+                "no guide links, no embedded JSON state (__NEXT_DATA__, window.__STATE__) and no <article data-champion>",
+                response.body,
+            )
+        champion = {
+            "key": article.attrib["data-champion"],
+            "name": article.attrib.get("data-name") or article.attrib["data-champion"],
+        }
         sections, heading, parts = [], None, []
         for node in article.xpath("./*"):
             tag = node.root.tag
@@ -107,7 +117,14 @@ class CoachingSpider(RiftSpider):
         if not sections:
             raise BadInput("article has no <h2> sections with content (malformed HTML?)", response.body)
         title = " ".join(article.css("h1 ::text").getall()).strip() or None
-        return {"guide": {"champion": champion, "title": title, "role": article.attrib.get("data-role"), "sections": sections}}
+        return {
+            "guide": {
+                "champion": champion,
+                "title": title,
+                "role": article.attrib.get("data-role"),
+                "sections": sections,
+            }
+        }
 
     def guide_documents(self, response, guide: dict[str, Any]):
         self.require(guide, "champion", "sections", what="guide")

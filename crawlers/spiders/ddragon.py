@@ -25,13 +25,23 @@ class DataDragonSpider(RiftSpider):
         for key, entry in data.items():
             missing = [f for f in REQUIRED if not isinstance(entry, dict) or entry.get(f) in (None, "")]
             if missing:
-                record_failure(self.crawler, self, f"{response.url}#{key}",
-                               f"champion {key}: missing expected field(s) {', '.join(missing)}", str(entry)[:300])
+                record_failure(
+                    self.crawler,
+                    self,
+                    f"{response.url}#{key}",
+                    f"champion {key}: missing expected field(s) {', '.join(missing)}",
+                    str(entry)[:300],
+                )
                 continue
             champion = entry["id"]
             facts = [("name", entry["name"]), ("title", entry["title"])] + [("tag", t) for t in entry["tags"]]
-            yield FactsItem(source=self.name, champion=champion, url=f"{response.url}#{champion}", facts=facts,
-                            content_hash=content_hash({k: v for k, v in entry.items() if k != "version"}))
+            yield FactsItem(
+                source=self.name,
+                champion=champion,
+                url=f"{response.url}#{champion}",
+                facts=facts,
+                content_hash=content_hash({k: v for k, v in entry.items() if k != "version"}),
+            )
             if entry.get("blurb"):
                 yield DocumentItem(
                     source=self.name,

@@ -59,8 +59,11 @@ class ForumSpider(RiftSpider):
             thread_url = response.urljoin(thread["permalink"])
             yield self.thread_document(thread, thread_url, response)
             if self.options.get("comments", True) and thread.get("num_comments", 1):
-                yield self.request(thread_url.rstrip("/") + ".json", self.parse_comments,
-                                   cb_kwargs={"thread": thread, "thread_url": thread_url})
+                yield self.request(
+                    thread_url.rstrip("/") + ".json",
+                    self.parse_comments,
+                    cb_kwargs={"thread": thread, "thread_url": thread_url},
+                )
         max_pages = int(self.options.get("max_pages") or 0)
         if after and (not max_pages or page < max_pages):
             yield self.request(with_after(response.url, after), self.parse, cb_kwargs={"page": page + 1})

@@ -48,7 +48,12 @@ def ability_text(ability: dict[str, Any]) -> tuple[str, str | None]:
             html_parts.append(description)
         text_parts.append(html_to_text(description))
         text_parts.extend(_leveling_lines(effect))
-    for field, label in (("cost", "Cost"), ("cooldown", "Cooldown"), ("castTime", "Cast time"), ("targetRange", "Range")):
+    for field, label in (
+        ("cost", "Cost"),
+        ("cooldown", "Cooldown"),
+        ("castTime", "Cast time"),
+        ("targetRange", "Range"),
+    ):
         value = ability.get(field)
         if value not in (None, "", "0"):
             text_parts.append(f"{label}: {value}")
@@ -64,7 +69,9 @@ class MerakiSpider(RiftSpider):
     def parse(self, response):
         champions = self.json_of(response)
         if isinstance(champions, list):
-            champions = {entry.get("key", str(i)): entry for i, entry in enumerate(champions) if isinstance(entry, dict)}
+            champions = {
+                entry.get("key", str(i)): entry for i, entry in enumerate(champions) if isinstance(entry, dict)
+            }
         if not isinstance(champions, dict) or not champions:
             raise BadInput("champions.json: expected a non-empty object keyed by champion", response.body)
         etag = self.etag_of(response)
@@ -99,7 +106,9 @@ class MerakiSpider(RiftSpider):
             for ability in abilities.get(slot) or []:
                 if ability.get("name"):
                     facts.append(("ability_name", ability["name"]))
-        yield FactsItem(source=self.name, champion=key, url=f"{url}#{key}", facts=facts, content_hash=content_hash(entry))
+        yield FactsItem(
+            source=self.name, champion=key, url=f"{url}#{key}", facts=facts, content_hash=content_hash(entry)
+        )
 
         for slot in SLOTS:
             entries = abilities.get(slot) or []

@@ -40,12 +40,20 @@ class WikiSpider(RiftSpider):
                 yield self._members_request(endpoint, category["name"], category.get("entity_type"), None)
 
     def _members_request(self, endpoint: str, category: str, entity_type: str | None, cont: str | None):
-        params: dict[str, Any] = {"action": "query", "list": "categorymembers", "cmtitle": category,
-                                  "cmlimit": self.options.get("page_size", 500), "cmnamespace": 0}
+        params: dict[str, Any] = {
+            "action": "query",
+            "list": "categorymembers",
+            "cmtitle": category,
+            "cmlimit": self.options.get("page_size", 500),
+            "cmnamespace": 0,
+        }
         if cont:
             params["cmcontinue"] = cont
-        return self.request(api_url(endpoint, **params), self.parse_members,
-                            cb_kwargs={"endpoint": endpoint, "category": category, "entity_type": entity_type})
+        return self.request(
+            api_url(endpoint, **params),
+            self.parse_members,
+            cb_kwargs={"endpoint": endpoint, "category": category, "entity_type": entity_type},
+        )
 
     def parse_members(self, response, endpoint: str, category: str, entity_type: str | None):
         payload = self.json_of(response)

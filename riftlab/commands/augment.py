@@ -33,8 +33,17 @@ def augment(project: Project, task: str, limit: int | None, dry_run: bool, batch
     budget = new_budget(project)
     try:
         for name in names:
-            report = run_task(project, con, name, limit=limit, dry_run=dry_run, batch=batch, model=model,
-                              console=console, budget=budget)
+            report = run_task(
+                project,
+                con,
+                name,
+                limit=limit,
+                dry_run=dry_run,
+                batch=batch,
+                model=model,
+                console=console,
+                budget=budget,
+            )
             for note in report.notes:
                 console.print(f"  {note}")
             console.print(report.line(), highlight=False)

@@ -10,6 +10,7 @@ from warehouse.project import Project
 from warehouse.runner.build import NodeResult
 from warehouse.runner.manifest import load_manifest
 
+
 def echo_result(index: int, total: int, result: NodeResult) -> None:
     """One dbt-style line per node: '3 of 12 OK   table  champions ....... 171 rows in 0.12s'."""
     head, label, tail, colour = node_line(index, total, result)
@@ -19,7 +20,9 @@ def echo_result(index: int, total: int, result: NodeResult) -> None:
 
 
 @click.command("build")
-@click.option("--select", "-s", "selectors", multiple=True, help="name, name+ (with descendants), +name (with ancestors).")
+@click.option(
+    "--select", "-s", "selectors", multiple=True, help="name, name+ (with descendants), +name (with ancestors)."
+)
 @click.option("--full-refresh", is_flag=True, help="Rebuild incremental models from scratch.")
 @project_options
 def build(project: Project, selectors: tuple[str, ...], full_refresh: bool) -> None:

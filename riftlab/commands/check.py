@@ -32,9 +32,13 @@ def print_run(run, console, rows: int) -> None:
     for outcome in run.failures:
         console.print(f"[red]FAIL[/] {escape(outcome.headline())}", highlight=False, soft_wrap=True)
         for row in outcome.failing_sample[:rows]:
-            console.print("    " + json.dumps(row, ensure_ascii=False, default=str), markup=False, highlight=False, soft_wrap=True)
+            console.print(
+                "    " + json.dumps(row, ensure_ascii=False, default=str), markup=False, highlight=False, soft_wrap=True
+            )
     for suite in run.skipped:
-        console.print(f"[yellow]skipped[/] {escape(suite.table)}: not built ({escape(suite.made_by)} makes it)", soft_wrap=True)
+        console.print(
+            f"[yellow]skipped[/] {escape(suite.table)}: not built ({escape(suite.made_by)} makes it)", soft_wrap=True
+        )
 
 
 @click.command("check")
@@ -56,7 +60,9 @@ def check(project: Project, select: tuple[str, ...], skip_missing: bool) -> None
         console.print(f"Data Docs: {run.docs_index}", highlight=False, soft_wrap=True)
     if run.summary_page is not None:
         console.print(f"Summary with failing rows: {run.summary_page}", highlight=False, soft_wrap=True)
-    console.print(f"results in meta.check_results (check_run_id = '{run.check_run_id}')", highlight=False, soft_wrap=True)
+    console.print(
+        f"results in meta.check_results (check_run_id = '{run.check_run_id}')", highlight=False, soft_wrap=True
+    )
     if run.failures:
         raise ChecksFailed(run.failure_message(rows=rows))
     console.print(f"[green]{len(run.outcomes)} expectations on {len(run.tables)} tables passed[/]")

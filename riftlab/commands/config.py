@@ -34,8 +34,14 @@ def _print_schema(ctx: click.Context, _param: click.Parameter, wanted: bool) -> 
 
 @click.command("config")
 @click.argument("section", required=False)
-@click.option("--schema", is_flag=True, is_eager=True, expose_value=False, callback=_print_schema,
-              help="Print the JSON Schema of riftlab.yaml (for editors) and exit.")
+@click.option(
+    "--schema",
+    is_flag=True,
+    is_eager=True,
+    expose_value=False,
+    callback=_print_schema,
+    help="Print the JSON Schema of riftlab.yaml (for editors) and exit.",
+)
 @project_options
 def config(project: Project, section: str | None) -> None:
     """Print the configuration in force (every default, with riftlab.yaml merged over it)."""

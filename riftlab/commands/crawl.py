@@ -27,15 +27,35 @@ from warehouse.project import Project
 @click.argument("spiders", nargs=-1)
 @click.option("--url", "urls", multiple=True, help="Start URL (repeatable); overrides sources.<spider>.start_urls.")
 @click.option("--all", "all_spiders", is_flag=True, help="Crawl every source.")
-@click.option("--offline", is_flag=True,
-              help="Crawl the bundled fixture sites, served on 127.0.0.1: fixture data, refused by a warehouse of live data.")
-@click.option("--sink", type=click.Choice(["duckdb", "parquet"]), default=None,
-              help="Land in the warehouse (duckdb) or as Parquet files under crawl.parquet_dir.")
-@click.option("--results", "results_file", type=click.Path(dir_okay=False, path_type=Path), default=None, hidden=True,
-              help="Also write the results as JSON here (riftlab run and the scheduler read it).")
+@click.option(
+    "--offline",
+    is_flag=True,
+    help="Crawl the bundled fixture sites, served on 127.0.0.1: fixture data, refused by a warehouse of live data.",
+)
+@click.option(
+    "--sink",
+    type=click.Choice(["duckdb", "parquet"]),
+    default=None,
+    help="Land in the warehouse (duckdb) or as Parquet files under crawl.parquet_dir.",
+)
+@click.option(
+    "--results",
+    "results_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    hidden=True,
+    help="Also write the results as JSON here (riftlab run and the scheduler read it).",
+)
 @project_options
-def crawl(project: Project, spiders: tuple[str, ...], urls: tuple[str, ...], all_spiders: bool, offline: bool,
-          sink: str | None, results_file: Path | None) -> None:
+def crawl(
+    project: Project,
+    spiders: tuple[str, ...],
+    urls: tuple[str, ...],
+    all_spiders: bool,
+    offline: bool,
+    sink: str | None,
+    results_file: Path | None,
+) -> None:
     """Crawl SPIDER(s) into raw.* (meraki, ddragon, wiki, coaching, forum); exit 1 if a page failed, 130 if interrupted."""
     from crawlers.runner import SPIDERS, CrawlsInterrupted, crawl_sources
 
@@ -44,8 +64,9 @@ def crawl(project: Project, spiders: tuple[str, ...], urls: tuple[str, ...], all
         raise click.UsageError(f"name a spider ({', '.join(SPIDERS)}) or pass --all")
     unknown = [n for n in names if n not in SPIDERS]
     if unknown:
-        raise click.BadParameter(f"unknown spider(s) {', '.join(unknown)}; spiders: {', '.join(SPIDERS)}",
-                                 param_hint="SPIDER")
+        raise click.BadParameter(
+            f"unknown spider(s) {', '.join(unknown)}; spiders: {', '.join(SPIDERS)}", param_hint="SPIDER"
+        )
     if urls and len(names) > 1:
         raise click.UsageError("--url applies to one spider; name exactly one")
     if offline and urls:
@@ -107,8 +128,10 @@ def schedule(project: Project, once: bool, no_after: bool) -> None:
         if not outcomes:
             click.echo("schedule: nothing due")
         failed = [o for o in outcomes if not o.ok]
-        click.echo(f"schedule: {len(outcomes)} crawl(s) run, {len(failed)} with errors"
-                   + (f" ({', '.join(o.spider for o in failed)})" if failed else ""))
+        click.echo(
+            f"schedule: {len(outcomes)} crawl(s) run, {len(failed)} with errors"
+            + (f" ({', '.join(o.spider for o in failed)})" if failed else "")
+        )
         if failed:
             sys.exit(1)
     else:
@@ -128,5 +151,8 @@ def import_landing(project: Project, folder: str | None) -> None:
         counts = import_parquet(con, source, target=f"the warehouse {project.db_path}")
     finally:
         con.close()
-    click.echo(f"imported from {source}: " + ", ".join(f"{n} {t}" for t, n in counts.items()) if counts
-               else f"imported from {source}: no crawl runs found")
+    click.echo(
+        f"imported from {source}: " + ", ".join(f"{n} {t}" for t, n in counts.items())
+        if counts
+        else f"imported from {source}: no crawl runs found"
+    )

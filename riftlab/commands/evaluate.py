@@ -21,8 +21,19 @@ def print_comparison(project: Project, model_names: list[str] | None, console) -
 
 
 @click.command("eval")
-@click.option("--model", "model_refs", multiple=True, required=True, help="minilm, a checkpoint folder or a training run id (repeatable).")
-@click.option("--tasks", "task_names", multiple=True, help="Task names (repeatable or comma separated; default: evaluation.tasks, or all).")
+@click.option(
+    "--model",
+    "model_refs",
+    multiple=True,
+    required=True,
+    help="minilm, a checkpoint folder or a training run id (repeatable).",
+)
+@click.option(
+    "--tasks",
+    "task_names",
+    multiple=True,
+    help="Task names (repeatable or comma separated; default: evaluation.tasks, or all).",
+)
 @click.option("--force", is_flag=True, help="Re-run evaluations already stored for the same data snapshot.")
 @project_options
 def eval_command(project: Project, model_refs: tuple[str, ...], task_names: tuple[str, ...], force: bool) -> None:
@@ -35,7 +46,9 @@ def eval_command(project: Project, model_refs: tuple[str, ...], task_names: tupl
     names = [n.strip() for value in task_names for n in value.split(",") if n.strip()]
     summary = runner.evaluate(project, list(model_refs), names, force=force, console=console)
     for model, task in summary.skipped:
-        console.print(f"[dim]skipped {model} on {task}: already evaluated on this data snapshot (--force to re-run)[/dim]")
+        console.print(
+            f"[dim]skipped {model} on {task}: already evaluated on this data snapshot (--force to re-run)[/dim]"
+        )
     print_comparison(project, [m.model for m in summary.models], console)
     console.print(summary.line())
     console.print(f"mteb results: {runner.results_dir(project)}")
@@ -43,8 +56,15 @@ def eval_command(project: Project, model_refs: tuple[str, ...], task_names: tupl
 
 @click.command("promote")
 @click.option("--primary", default=None, help="TASK:SPLIT:METRIC (default: evaluation.primary_metric).")
-@click.option("--tolerance", type=float, default=None, help="Largest drop allowed on any other task (default: evaluation.tolerance).")
-@click.option("--model", "model_names", multiple=True, help="Consider only these models (as stored in meta.eval_results).")
+@click.option(
+    "--tolerance",
+    type=float,
+    default=None,
+    help="Largest drop allowed on any other task (default: evaluation.tolerance).",
+)
+@click.option(
+    "--model", "model_names", multiple=True, help="Consider only these models (as stored in meta.eval_results)."
+)
 @project_options
 def promote(project: Project, primary: str | None, tolerance: float | None, model_names: tuple[str, ...]) -> None:
     """Mark the best evaluated model `current` if it beats the current one without regressions."""
@@ -60,8 +80,11 @@ def promote(project: Project, primary: str | None, tolerance: float | None, mode
     con = project.connect()
     try:
         decision = promotion.promote(
-            con, primary or config["primary_metric"], config["tolerance"] if tolerance is None else tolerance,
-            list(model_names) or None, ungated,
+            con,
+            primary or config["primary_metric"],
+            config["tolerance"] if tolerance is None else tolerance,
+            list(model_names) or None,
+            ungated,
         )
     finally:
         con.close()

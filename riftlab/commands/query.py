@@ -59,7 +59,9 @@ def check_out(out: Path, warehouse: Path) -> None:
     if target in (warehouse, warehouse.with_name(warehouse.name + ".wal")):
         raise QueryError(f"--out {out} is the warehouse being queried: write the result to another file")
     if is_duckdb_file(target):
-        raise QueryError(f"--out {out} is a DuckDB database: riftlab query does not overwrite databases; pick another file")
+        raise QueryError(
+            f"--out {out} is a DuckDB database: riftlab query does not overwrite databases; pick another file"
+        )
     if target.is_dir():
         raise QueryError(f"--out {out} is a folder: name a file")
 
@@ -108,6 +110,7 @@ def write(relation: duckdb.DuckDBPyRelation, fmt: str, out: Path | None, limit: 
         _write_atomically(out, lambda path: pq.write_table(table, path))
         return
     if fmt == "csv":
+
         def write_csv(handle) -> None:
             writer = csv.writer(handle, lineterminator="\n")
             writer.writerow(relation.columns)
@@ -116,6 +119,7 @@ def write(relation: duckdb.DuckDBPyRelation, fmt: str, out: Path | None, limit: 
         if out is None:
             write_csv(sys.stdout)
         else:
+
             def to_file(path: Path) -> None:
                 with path.open("w", encoding="utf-8", newline="") as handle:
                     write_csv(handle)
@@ -133,11 +137,18 @@ def write(relation: duckdb.DuckDBPyRelation, fmt: str, out: Path | None, limit: 
 @click.command("query")
 @click.argument("sql")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Write to this file (never onto a DuckDB database).")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write to this file (never onto a DuckDB database).",
+)
 @click.option("--limit", type=int, default=50, show_default=True, help="Rows shown by --format table.")
-@click.option("--allow-files", is_flag=True,
-              help="Let the SQL read and write files and load extensions (off: it sees only the warehouse).")
+@click.option(
+    "--allow-files",
+    is_flag=True,
+    help="Let the SQL read and write files and load extensions (off: it sees only the warehouse).",
+)
 @project_options
 def query(project: Project, sql: str, fmt: str, out: Path | None, limit: int, allow_files: bool) -> None:
     """Run SQL against the warehouse, opened read-only: no table can be changed, and without

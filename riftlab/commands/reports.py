@@ -11,13 +11,28 @@ from warehouse.project import Project
 
 
 def _now() -> str:
-    return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 @click.command("drift")
-@click.option("--from", "from_runs", multiple=True, help="Earlier crawl run id (repeatable). Default: each spider's previous finished run.")
-@click.option("--to", "to_runs", multiple=True, help="Later crawl run id (repeatable). Default: each spider's latest finished run.")
-@click.option("--output", type=click.Path(dir_okay=False), default=None, help="HTML file (default: <reports>/drift-FROM-to-TO.html).")
+@click.option(
+    "--from",
+    "from_runs",
+    multiple=True,
+    help="Earlier crawl run id (repeatable). Default: each spider's previous finished run.",
+)
+@click.option(
+    "--to",
+    "to_runs",
+    multiple=True,
+    help="Later crawl run id (repeatable). Default: each spider's latest finished run.",
+)
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="HTML file (default: <reports>/drift-FROM-to-TO.html).",
+)
 @project_options
 def drift(project: Project, from_runs: tuple[str, ...], to_runs: tuple[str, ...], output: str | None) -> None:
     """What changed between two crawls per source: new/changed/removed documents, tokens, vocabulary PSI."""
@@ -44,23 +59,43 @@ def drift(project: Project, from_runs: tuple[str, ...], to_runs: tuple[str, ...]
         table.add_column(column, justify="left" if column in ("source", "shift") else "right")
     for s in report.sources:
         table.add_row(
-            s.source, str(s.new), str(s.changed), str(s.removed), str(s.unchanged), f"{s.tokens_from:,}", f"{s.tokens_to:,}",
-            "-" if s.psi is None else f"{s.psi:.4f}", (s.shift + (f" ({s.note})" if s.note else "")),
+            s.source,
+            str(s.new),
+            str(s.changed),
+            str(s.removed),
+            str(s.unchanged),
+            f"{s.tokens_from:,}",
+            f"{s.tokens_to:,}",
+            "-" if s.psi is None else f"{s.psi:.4f}",
+            (s.shift + (f" ({s.note})" if s.note else "")),
         )
     console = Console()
     console.print(table)
     name = f"drift-{slug('+'.join(report.from_runs))}-to-{slug('+'.join(report.to_runs))}.html"
     target = Path(output) if output else project.reports_dir / name
     render_page(
-        "drift.html.j2", target, report=report, vocabulary=VOCABULARY, word_pattern=WORD_PATTERN,
-        generated_at=_now(), warehouse=project.db_path,
+        "drift.html.j2",
+        target,
+        report=report,
+        vocabulary=VOCABULARY,
+        word_pattern=WORD_PATTERN,
+        generated_at=_now(),
+        warehouse=project.db_path,
     )
     console.print(f"HTML: {target}", highlight=False, soft_wrap=True)
 
 
 @click.command("corpus")
-@click.option("--output", type=click.Path(dir_okay=False), default=None, help="HTML file (default: <reports>/corpus.html).")
-@click.option("--champions", "top_champions", default=15, show_default=True, help="Champions listed in the terminal (all in the HTML).")
+@click.option(
+    "--output", type=click.Path(dir_okay=False), default=None, help="HTML file (default: <reports>/corpus.html)."
+)
+@click.option(
+    "--champions",
+    "top_champions",
+    default=15,
+    show_default=True,
+    help="Champions listed in the terminal (all in the HTML).",
+)
 @project_options
 def corpus(project: Project, output: str | None, top_champions: int) -> None:
     """Tokens and documents per source, split and champion (from main.corpus_chunks)."""
@@ -84,13 +119,24 @@ def corpus(project: Project, output: str | None, top_champions: int) -> None:
         table.add_column(column, justify="left" if column in ("source", "split") else "right")
     for row in report.by_source:
         style = "bold" if row["split"] == "all" else None
-        table.add_row(row["source"], row["split"], f"{row['tokens']:,}", f"{row['documents']:,}", f"{row['chunks']:,}", style=style)
+        table.add_row(
+            row["source"],
+            row["split"],
+            f"{row['tokens']:,}",
+            f"{row['documents']:,}",
+            f"{row['chunks']:,}",
+            style=style,
+        )
     console.print(table)
-    champions = Table(title=f"top {min(top_champions, len(report.by_champion))} of {len(report.by_champion)} champions by tokens")
+    champions = Table(
+        title=f"top {min(top_champions, len(report.by_champion))} of {len(report.by_champion)} champions by tokens"
+    )
     for column in ("champion", "split", "tokens", "documents", "chunks"):
         champions.add_column(column, justify="left" if column in ("champion", "split") else "right")
     for row in report.by_champion[:top_champions]:
-        champions.add_row(row["champion"], row["split"], f"{row['tokens']:,}", f"{row['documents']:,}", f"{row['chunks']:,}")
+        champions.add_row(
+            row["champion"], row["split"], f"{row['tokens']:,}", f"{row['documents']:,}", f"{row['chunks']:,}"
+        )
     console.print(champions)
     target = Path(output) if output else project.reports_dir / "corpus.html"
     render_page("corpus.html.j2", target, report=report, generated_at=_now(), warehouse=project.db_path)
@@ -98,7 +144,9 @@ def corpus(project: Project, output: str | None, top_champions: int) -> None:
 
 
 @click.command("eval")
-@click.option("--model", "model_names", multiple=True, help="Only these models (as stored in meta.eval_results; default: all).")
+@click.option(
+    "--model", "model_names", multiple=True, help="Only these models (as stored in meta.eval_results; default: all)."
+)
 @project_options
 def report_eval(project: Project, model_names: tuple[str, ...]) -> None:
     """Write reports/eval.html: scores, PCA maps, nearest neighbours, loss curves."""

@@ -18,9 +18,20 @@ STAGES = ("embed", "clm", "sft")
 
 @click.command("train")
 @click.argument("stage", type=click.Choice(STAGES))
-@click.option("--config", "preset", default=None, help="Preset name (training/configs/NAME.yaml) or YAML file; default from riftlab.yaml.")
+@click.option(
+    "--config",
+    "preset",
+    default=None,
+    help="Preset name (training/configs/NAME.yaml) or YAML file; default from riftlab.yaml.",
+)
 @click.option("--base", default=None, help="Base model: a local folder, a run's output path, or 'minilm' (embed).")
-@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help="Override a preset key (repeatable), e.g. --set epochs=2 --set lora.r=16.")
+@click.option(
+    "--set",
+    "overrides",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="Override a preset key (repeatable), e.g. --set epochs=2 --set lora.r=16.",
+)
 @project_options
 def train(project: Project, stage: str, preset: str | None, base: str | None, overrides: tuple[str, ...]) -> None:
     """Train STAGE (embed, clm or sft) on the warehouse and register the run in meta.training_runs."""
@@ -72,7 +83,9 @@ def runs(project: Project, stage: str | None, limit: int, as_json: bool) -> None
     colours = {"finished": "green", "failed": "red", "running": "yellow"}
     for row in rows:
         metrics = row["metrics"]
-        keys = [k for k in ("validation_accuracy", "eval_loss", "eval_perplexity", "heldout_subclass_5nn") if k in metrics]
+        keys = [
+            k for k in ("validation_accuracy", "eval_loss", "eval_perplexity", "heldout_subclass_5nn") if k in metrics
+        ]
         table.add_row(
             row["run_id"],
             row["stage"],

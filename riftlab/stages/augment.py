@@ -14,7 +14,6 @@ from typing import Any
 from augment.client import API_KEY_ENV, has_api_key
 from warehouse.errors import StageSkipped
 
-
 #: The model every published augmentation descends from: rebuilding it and its descendants
 #: publishes new rows (and lets the corpus models take in augmented documents).
 ROOT_MODEL = "stg_augmentations"
@@ -28,7 +27,9 @@ def _rebuild_models(project: Any, console: Any) -> str:
     results = build(project, (f"{ROOT_MODEL}+",))
     failed = [r for r in results if r.status == "error"]
     if failed:
-        raise RiftlabError(f"augmentations landed, but publishing failed: {failed[0].name}: {failed[0].error.splitlines()[0]}")
+        raise RiftlabError(
+            f"augmentations landed, but publishing failed: {failed[0].name}: {failed[0].error.splitlines()[0]}"
+        )
     return f"{len(results)} models rebuilt"
 
 

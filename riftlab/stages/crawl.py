@@ -47,8 +47,19 @@ def crawl_in_child(project, arguments: list[str]) -> ChildCrawl:
     """Run ``riftlab crawl ARGUMENTS`` on ``project`` in a child process and read back its results."""
     with tempfile.TemporaryDirectory(prefix="riftlab-crawl-") as folder:
         results_file = Path(folder) / "results.json"
-        command = [sys.executable, "-m", "riftlab", "crawl", *arguments, "--results", str(results_file),
-                   "--project-dir", str(project.root), "--db", str(project.db_path)]
+        command = [
+            sys.executable,
+            "-m",
+            "riftlab",
+            "crawl",
+            *arguments,
+            "--results",
+            str(results_file),
+            "--project-dir",
+            str(project.root),
+            "--db",
+            str(project.db_path),
+        ]
         done = subprocess.run(command, capture_output=True, text=True)
         if not results_file.is_file():  # it stopped before crawling (bad arguments, a crash)
             stderr = [line for line in done.stderr.splitlines() if line.strip()]

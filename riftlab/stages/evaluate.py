@@ -8,8 +8,8 @@ tables the warehouse lacks are left out and named in the summary.
 from __future__ import annotations
 
 from evaluation import definitions, models, promotion, results, runner
-from riftlab.commands.evaluate import print_comparison
 from evaluation.report import build_report
+from riftlab.commands.evaluate import print_comparison
 from warehouse.db import table_exists
 from warehouse.errors import StageSkipped
 from warehouse.project import Project

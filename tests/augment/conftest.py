@@ -17,30 +17,120 @@ API_KEY = "sk-ant-test-0123456789-SECRET-abcdefghij"
 CHAMPIONS = [
     ("Aatrox", "Aatrox", "the Darkin Blade", ["Top"], ["Fighter"], ["Juggernaut"], ["meraki", "ddragon"], "train"),
     ("Ahri", "Ahri", "the Nine-Tailed Fox", ["Middle"], ["Mage"], ["Burst"], ["meraki", "ddragon"], "train"),
-    ("Thresh", "Thresh", "the Chain Warden", ["Support"], ["Controller"], ["Catcher"], ["meraki", "ddragon"], "validation"),
-    ("MonkeyKing", "Wukong", "the Monkey King", ["Top", "Jungle"], ["Fighter"], ["Diver"], ["meraki", "ddragon"], "heldout"),
+    (
+        "Thresh",
+        "Thresh",
+        "the Chain Warden",
+        ["Support"],
+        ["Controller"],
+        ["Catcher"],
+        ["meraki", "ddragon"],
+        "validation",
+    ),
+    (
+        "MonkeyKing",
+        "Wukong",
+        "the Monkey King",
+        ["Top", "Jungle"],
+        ["Fighter"],
+        ["Diver"],
+        ["meraki", "ddragon"],
+        "heldout",
+    ),
 ]
 
 # main.corpus_chunks rows: (chunk_id, document_id, source, champion, section, text, n_tokens, split).
 CHUNKS = [
-    ("wiki-aatrox-0", "wiki-aatrox", "wiki", "Aatrox", "Abilities > The Darkin Blade",
-     "Aatrox slams his greatsword down three times. Enemies hit by the edge of the blade are knocked up.", 22, "train"),
-    ("wiki-aatrox-1", "wiki-aatrox", "wiki", "Aatrox", "Abilities > Umbral Dash",
-     "Aatrox dashes a short distance, and can cast it during his other abilities to reposition the sweet spot.", 24, "train"),
-    ("wiki-aatrox-2", "wiki-aatrox", "wiki", "Aatrox", "Abilities > World Ender",
-     "Aatrox unleashes his demonic form, gaining movement speed and healing for a share of the damage he deals.", 23, "train"),
-    ("coach-aatrox-0", "coach-aatrox-matchups", "coaching", "Aatrox", "Matchups > Playing against Aatrox",
-     "Step out of the edge of each slam; when his dash is down he cannot adjust the sweet spot, so trade then.", 25, "train"),
-    ("wiki-ahri-0", "wiki-ahri", "wiki", "Ahri", "Abilities > Orb of Deception",
-     "Ahri sends out an orb and pulls it back, dealing magic damage on the way out and true damage on the way back.", 26, "train"),
-    ("wiki-ahri-1", "wiki-ahri", "wiki", "Ahri", "Abilities > Charm",
-     "Ahri blows a kiss that charms the first enemy hit, making it walk harmlessly towards her.", 20, "train"),
-    ("wiki-thresh-0", "wiki-thresh", "wiki", "Thresh", "Abilities > Death Sentence",
-     "Thresh throws his scythe, pulling the first enemy hit towards him; he can then leap to the target.", 23, "validation"),
-    ("forum-thresh-0", "forum-thread-42", "forum", "Thresh", "Lantern tips",
-     "Throw the lantern towards a jungler ganking your lane: clicking it pulls the ally to Thresh.", 21, "validation"),
-    ("wiki-wukong-0", "wiki-monkeyking", "wiki", "MonkeyKing", "Abilities > Cyclone",
-     "Wukong spins his staff, knocking up nearby enemies twice, which makes him a strong engage in team fights.", 23, "train"),
+    (
+        "wiki-aatrox-0",
+        "wiki-aatrox",
+        "wiki",
+        "Aatrox",
+        "Abilities > The Darkin Blade",
+        "Aatrox slams his greatsword down three times. Enemies hit by the edge of the blade are knocked up.",
+        22,
+        "train",
+    ),
+    (
+        "wiki-aatrox-1",
+        "wiki-aatrox",
+        "wiki",
+        "Aatrox",
+        "Abilities > Umbral Dash",
+        "Aatrox dashes a short distance, and can cast it during his other abilities to reposition the sweet spot.",
+        24,
+        "train",
+    ),
+    (
+        "wiki-aatrox-2",
+        "wiki-aatrox",
+        "wiki",
+        "Aatrox",
+        "Abilities > World Ender",
+        "Aatrox unleashes his demonic form, gaining movement speed and healing for a share of the damage he deals.",
+        23,
+        "train",
+    ),
+    (
+        "coach-aatrox-0",
+        "coach-aatrox-matchups",
+        "coaching",
+        "Aatrox",
+        "Matchups > Playing against Aatrox",
+        "Step out of the edge of each slam; when his dash is down he cannot adjust the sweet spot, so trade then.",
+        25,
+        "train",
+    ),
+    (
+        "wiki-ahri-0",
+        "wiki-ahri",
+        "wiki",
+        "Ahri",
+        "Abilities > Orb of Deception",
+        "Ahri sends out an orb and pulls it back, dealing magic damage on the way out and true damage on the way back.",
+        26,
+        "train",
+    ),
+    (
+        "wiki-ahri-1",
+        "wiki-ahri",
+        "wiki",
+        "Ahri",
+        "Abilities > Charm",
+        "Ahri blows a kiss that charms the first enemy hit, making it walk harmlessly towards her.",
+        20,
+        "train",
+    ),
+    (
+        "wiki-thresh-0",
+        "wiki-thresh",
+        "wiki",
+        "Thresh",
+        "Abilities > Death Sentence",
+        "Thresh throws his scythe, pulling the first enemy hit towards him; he can then leap to the target.",
+        23,
+        "validation",
+    ),
+    (
+        "forum-thresh-0",
+        "forum-thread-42",
+        "forum",
+        "Thresh",
+        "Lantern tips",
+        "Throw the lantern towards a jungler ganking your lane: clicking it pulls the ally to Thresh.",
+        21,
+        "validation",
+    ),
+    (
+        "wiki-wukong-0",
+        "wiki-monkeyking",
+        "wiki",
+        "MonkeyKing",
+        "Abilities > Cyclone",
+        "Wukong spins his staff, knocking up nearby enemies twice, which makes him a strong engage in team fights.",
+        23,
+        "train",
+    ),
 ]
 
 SETTINGS = """
@@ -61,7 +151,9 @@ augment:
 """
 
 
-def write_config(root: Path, budget: float = 5.0, batch_wait: float = 5.0, run_tasks: tuple[str, ...] = ("roles",)) -> None:
+def write_config(
+    root: Path, budget: float = 5.0, batch_wait: float = 5.0, run_tasks: tuple[str, ...] = ("roles",)
+) -> None:
     text = SETTINGS.format(budget=budget, batch_wait=batch_wait, run_tasks=", ".join(run_tasks))
     (root / "riftlab.yaml").write_text(text, encoding="utf-8")
 

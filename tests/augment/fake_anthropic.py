@@ -44,12 +44,25 @@ def default_answer(system: str, messages: list[dict[str, Any]]) -> str:
     if '"paraphrase"' in system:
         return json.dumps({"paraphrase": "In other words: " + _passage(user)})
     if '"kit"' in system:
-        return json.dumps({"kit": f"{champion} dashes and knocks up enemies.", "synergies": "Pairs well with engage.",
-                           "strengths": ["Strong skirmisher"], "weaknesses": ["Vulnerable to crowd control"]})
+        return json.dumps(
+            {
+                "kit": f"{champion} dashes and knocks up enemies.",
+                "synergies": "Pairs well with engage.",
+                "strengths": ["Strong skirmisher"],
+                "weaknesses": ["Vulnerable to crowd control"],
+            }
+        )
     if '"strategies"' in system:
-        return json.dumps({"summary": f"Respect {champion}'s engage.", "strategies": ["Dodge the knock up", "Trade when abilities are down"]})
+        return json.dumps(
+            {
+                "summary": f"Respect {champion}'s engage.",
+                "strategies": ["Dodge the knock up", "Trade when abilities are down"],
+            }
+        )
     if '"analysis"' in system:
-        return json.dumps({"positions": ["Top"], "analysis": f"{champion} wins short trades, which suits the top lane."})
+        return json.dumps(
+            {"positions": ["Top"], "analysis": f"{champion} wins short trades, which suits the top lane."}
+        )
     if '"verdict"' in system:
         question, answer = _qa(user)
         outside = [w for w in ("Faker", "Doublelift") if w in question + answer]
@@ -61,17 +74,32 @@ def default_answer(system: str, messages: list[dict[str, Any]]) -> str:
         return json.dumps({"mentions_source": mentions, "question": clean(question), "answer": clean(answer)})
     if '"difficulty"' in system:
         topic = _passage(user)[:60]
-        return json.dumps({"pairs": [
-            {"question": f"What does this say: {topic}?", "answer": topic, "difficulty": "easy"},
-            {"question": f"Why does it matter that {topic}?", "answer": "Because it decides fights.", "difficulty": "hard"},
-        ]})
+        return json.dumps(
+            {
+                "pairs": [
+                    {"question": f"What does this say: {topic}?", "answer": topic, "difficulty": "easy"},
+                    {
+                        "question": f"Why does it matter that {topic}?",
+                        "answer": "Because it decides fights.",
+                        "difficulty": "hard",
+                    },
+                ]
+            }
+        )
     if '"pairs"' in system:  # self-instruct: one clean pair, one naming a pro player, one citing the guide
         topic = _passage(user)[:40]
-        return json.dumps({"pairs": [
-            {"question": f"What happens here: {topic}?", "answer": topic},
-            {"question": "Who plays this best?", "answer": "Faker plays it best."},
-            {"question": "According to the guide, when should you fight?", "answer": "According to the guide, fight after level six."},
-        ]})
+        return json.dumps(
+            {
+                "pairs": [
+                    {"question": f"What happens here: {topic}?", "answer": topic},
+                    {"question": "Who plays this best?", "answer": "Faker plays it best."},
+                    {
+                        "question": "According to the guide, when should you fight?",
+                        "answer": "According to the guide, fight after level six.",
+                    },
+                ]
+            }
+        )
     return "I do not know this task."
 
 
@@ -111,7 +139,11 @@ class FakeAnthropic:
 
     # -- behaviour ---------------------------------------------------------------------------
     def message(self, body: dict[str, Any], api_key: str = "") -> dict[str, Any]:
-        system = "".join(block["text"] for block in body.get("system", [])) if isinstance(body.get("system"), list) else body.get("system", "")
+        system = (
+            "".join(block["text"] for block in body.get("system", []))
+            if isinstance(body.get("system"), list)
+            else body.get("system", "")
+        )
         messages = body["messages"]
         user = messages[0]["content"]
         repairing = len(messages) > 1
@@ -151,8 +183,13 @@ class FakeAnthropic:
             "id": batch_id,
             "type": "message_batch",
             "processing_status": "ended" if ended else "in_progress",
-            "request_counts": {"processing": 0 if ended else n, "succeeded": n if ended else 0, "errored": 0,
-                               "canceled": 0, "expired": 0},
+            "request_counts": {
+                "processing": 0 if ended else n,
+                "succeeded": n if ended else 0,
+                "errored": 0,
+                "canceled": 0,
+                "expired": 0,
+            },
             "created_at": "2026-01-01T00:00:00Z",
             "expires_at": "2026-01-02T00:00:00Z",
             "ended_at": "2026-01-01T00:10:00Z" if ended else None,
@@ -172,7 +209,11 @@ class FakeAnthropic:
                 pass
 
             def _send(
-                self, status: int, payload: Any, headers: dict[str, str] | None = None, raw: bytes | None = None,
+                self,
+                status: int,
+                payload: Any,
+                headers: dict[str, str] | None = None,
+                raw: bytes | None = None,
                 content_type: str = "application/binary",
             ) -> None:
                 data = raw if raw is not None else json.dumps(payload).encode()
@@ -186,8 +227,11 @@ class FakeAnthropic:
                 self.wfile.write(data)
 
             def _error(self, status: int, kind: str, message: str) -> None:
-                self._send(status, {"type": "error", "error": {"type": kind, "message": message}},
-                           {"retry-after-ms": "1"} if status in (429, 529) else None)
+                self._send(
+                    status,
+                    {"type": "error", "error": {"type": kind, "message": message}},
+                    {"retry-after-ms": "1"} if status in (429, 529) else None,
+                )
 
             def _body(self) -> dict[str, Any]:
                 length = int(self.headers.get("content-length") or 0)
@@ -243,8 +287,15 @@ class FakeAnthropic:
                     with server.lock:
                         server.counts["batch_results"] += 1
                     lines = [
-                        json.dumps({"custom_id": r["custom_id"],
-                                    "result": {"type": "succeeded", "message": server.message(r["params"], self._api_key())}})
+                        json.dumps(
+                            {
+                                "custom_id": r["custom_id"],
+                                "result": {
+                                    "type": "succeeded",
+                                    "message": server.message(r["params"], self._api_key()),
+                                },
+                            }
+                        )
                         for r in batch["requests"]
                     ]
                     return self._send(200, None, raw=("\n".join(lines) + "\n").encode())

@@ -6,10 +6,10 @@ import json
 
 import pytest
 
-from tests.augment.conftest import reload, rows, run
 from augment.errors import BatchStillRunning
 from augment.pricing import Pricing
 from augment.settings import AUGMENT
+from tests.augment.conftest import reload, rows, run
 
 
 def test_batch_answers_are_logged_at_half_price(project, api):
@@ -17,8 +17,11 @@ def test_batch_answers_are_logged_at_half_price(project, api):
     assert api.counts["batch_create"] == 1 and api.counts["messages"] == 0
     assert report.stats.sent == report.stats.planned == 4
     pricing = Pricing.from_settings(AUGMENT)
-    logged = rows(project, """SELECT mode, batch_id, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens,
-                                     cost_usd FROM raw.llm_calls""")
+    logged = rows(
+        project,
+        """SELECT mode, batch_id, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens,
+                                     cost_usd FROM raw.llm_calls""",
+    )
     assert len(logged) == 4
     for mode, batch_id, tokens_in, tokens_out, read, write, cost in logged:
         assert mode == "batch" and batch_id.startswith("msgbatch_")
@@ -37,7 +40,8 @@ def test_an_open_batch_is_resumed_not_resubmitted(project, api):
         run(waiting, "champion-cards", batch=True)
     assert api.counts["batch_create"] == 1
     [(batch_id, status, collected, hashes)] = rows(
-        project, "SELECT batch_id, processing_status, collected_at, request_hashes FROM raw.llm_batches")
+        project, "SELECT batch_id, processing_status, collected_at, request_hashes FROM raw.llm_batches"
+    )
     assert status == "in_progress" and collected is None and len(hashes) == 4
     assert rows(project, "SELECT count(*) FROM raw.llm_calls")[0][0] == 0
 
@@ -50,7 +54,10 @@ def test_an_open_batch_is_resumed_not_resubmitted(project, api):
     assert report.stats.answered == 4
     assert rows(project, "SELECT batch_id, collected_at IS NOT NULL FROM raw.llm_batches") == [(batch_id, True)]
     assert rows(project, "SELECT count(DISTINCT request_hash), min(batch_id) FROM raw.llm_calls") == [(4, batch_id)]
-    assert rows(project, "SELECT count(*) FROM raw.augmentations WHERE task = 'champion-cards' AND status = 'ok'")[0][0] == 4
+    assert (
+        rows(project, "SELECT count(*) FROM raw.augmentations WHERE task = 'champion-cards' AND status = 'ok'")[0][0]
+        == 4
+    )
 
     # and once collected, a third run is all cache
     again = run(reload(project), "champion-cards", batch=True)

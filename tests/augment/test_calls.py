@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-
 import pytest
 
-from tests.augment.conftest import API_KEY, rows, run
 from augment.errors import AugmentError
 from augment.pricing import Pricing
 from augment.settings import AUGMENT
+from tests.augment.conftest import API_KEY, rows, run
 
 
 def test_second_run_is_answered_from_the_warehouse(project, api):
@@ -31,8 +30,11 @@ def test_second_run_is_answered_from_the_warehouse(project, api):
 def test_costs_come_from_the_price_table_and_usage(project, api):
     run(project, "roles")
     pricing = Pricing.from_settings(AUGMENT)
-    logged = rows(project, """SELECT model, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, cost_usd,
-                                     latency_ms, status, prompt_version FROM raw.llm_calls""")
+    logged = rows(
+        project,
+        """SELECT model, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, cost_usd,
+                                     latency_ms, status, prompt_version FROM raw.llm_calls""",
+    )
     assert len(logged) == 4
     for model, tokens_in, tokens_out, read, write, cost, latency, status, version in logged:
         assert model == "claude-haiku-4-5" and status == "ok" and len(version) == 12 and latency >= 0
@@ -75,7 +77,9 @@ def test_dry_run_sends_nothing_and_needs_no_key(project, api, monkeypatch, capsy
     assert report.stats.to_send == report.stats.planned > 0
     assert report.stats.estimated_input_tokens > 0 and 0 < report.stats.estimated_usd <= report.stats.worst_usd
     # a paraphrase is expected to be about as long as its source, far below the max_tokens cap
-    assert 0 < report.stats.expected_output_tokens < report.stats.estimated_input_tokens < report.stats.max_output_tokens
+    assert (
+        0 < report.stats.expected_output_tokens < report.stats.estimated_input_tokens < report.stats.max_output_tokens
+    )
     line = report.line()
     assert f"{report.stats.planned} requests" in line and "$" in line and "input tokens" in line
     assert rows(project, "SELECT count(*) FROM raw.llm_calls")[0][0] == 0
@@ -105,7 +109,8 @@ def test_the_api_key_never_lands_in_the_warehouse(project, api, capsys):
         ).fetchall()
         for schema, table, column in columns:
             hits = con.execute(
-                f'SELECT count(*) FROM {schema}."{table}" WHERE CAST("{column}" AS VARCHAR) LIKE ?', [f"%{API_KEY[8:]}%"]
+                f'SELECT count(*) FROM {schema}."{table}" WHERE CAST("{column}" AS VARCHAR) LIKE ?',
+                [f"%{API_KEY[8:]}%"],
             ).fetchall()[0][0]
             assert hits == 0, f"{schema}.{table}.{column} holds the key"
     finally:
@@ -116,8 +121,8 @@ def test_the_api_key_never_lands_in_the_warehouse(project, api, capsys):
 
 
 def test_budget_stops_the_run_before_it_is_exceeded(project, api):
-    from tests.augment.conftest import reload
     from augment.errors import BudgetExceeded
+    from tests.augment.conftest import reload
 
     # what the first requests of the task may cost at worst: room for two of them, not three
     dry = run(project, "instruct-factual", dry_run=True)

@@ -8,15 +8,16 @@ import pytest
 from click.testing import CliRunner
 from rich.console import Console
 
-from tests.augment.conftest import rows
 from riftlab.commands.augment import augment
 from riftlab.stages.augment import run_stage
+from tests.augment.conftest import rows
 from warehouse.errors import StageSkipped
 
 
 def invoke(project, *args: str):
-    return CliRunner().invoke(augment, [*args, "--project-dir", str(project.root), "--db", str(project.db_path)],
-                              catch_exceptions=False)
+    return CliRunner().invoke(
+        augment, [*args, "--project-dir", str(project.root), "--db", str(project.db_path)], catch_exceptions=False
+    )
 
 
 def test_command_dry_run_then_run_then_cached(project, api):
@@ -50,7 +51,9 @@ def test_stage_runs_the_configured_tasks_and_publishes(models_project, api):
     summary = run_stage(models_project, Console(file=output, width=200))
     assert summary.startswith("1 tasks, 4 requests sent, $") and "models rebuilt" in summary
     assert "roles: 4 requests" in output.getvalue()
-    assert rows(models_project, "SELECT count(*) FROM main.augmented_documents WHERE source = 'augment:roles'")[0][0] == 4
+    assert (
+        rows(models_project, "SELECT count(*) FROM main.augmented_documents WHERE source = 'augment:roles'")[0][0] == 4
+    )
 
 
 def test_stage_stops_at_the_budget_publishes_and_lets_the_run_go_on(models_project, api):

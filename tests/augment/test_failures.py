@@ -24,8 +24,22 @@ NOT_THE_API = {
 def augment(project, api, *args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "ANTHROPIC_BASE_URL": api.url, "ANTHROPIC_API_KEY": API_KEY}
     return subprocess.run(
-        [sys.executable, "-m", "riftlab.cli", "augment", *args, "--project-dir", str(project.root), "--db", str(project.db_path)],
-        check=False, capture_output=True, text=True, env=env, timeout=120,
+        [
+            sys.executable,
+            "-m",
+            "riftlab.cli",
+            "augment",
+            *args,
+            "--project-dir",
+            str(project.root),
+            "--db",
+            str(project.db_path),
+        ],
+        check=False,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
     )
 
 
@@ -51,7 +65,11 @@ def test_a_reply_that_is_not_the_apis_json_is_one_line(project, api, reply):
     result = augment(project, api, "roles")
     assert result.returncode != 0, result.stdout + result.stderr
     line = one_error_line(result)
-    assert "roles: all 4 requests failed" in line and "not the Anthropic API's JSON" in line and "ANTHROPIC_BASE_URL" in line, line
+    assert (
+        "roles: all 4 requests failed" in line
+        and "not the Anthropic API's JSON" in line
+        and "ANTHROPIC_BASE_URL" in line
+    ), line
     errors = rows(project, "SELECT error FROM raw.llm_calls WHERE status = 'error'")
     assert len(errors) == 4 and all("\n" not in error and "502 Bad Gateway" in error for (error,) in errors), errors
 
@@ -61,7 +79,10 @@ def test_one_bad_reply_is_logged_and_the_rest_of_the_run_goes_on(project, api):
     result = augment(project, api, "roles")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "1 failed" in result.stdout
-    assert rows(project, "SELECT status, count(*) FROM raw.llm_calls GROUP BY status ORDER BY status") == [("error", 1), ("ok", 3)]
+    assert rows(project, "SELECT status, count(*) FROM raw.llm_calls GROUP BY status ORDER BY status") == [
+        ("error", 1),
+        ("ok", 3),
+    ]
     again = run(project, "roles")
     assert again.stats.cached == 3 and again.stats.sent == again.stats.answered == 1  # the failed one is retried
 

@@ -11,21 +11,28 @@ INSTRUCT_PAIR_COLUMNS = ["pair_id", "kind", "messages", "champion", "split", "so
 
 
 def columns(project, table: str) -> list[tuple[str, str]]:
-    return rows(project, """SELECT column_name, data_type FROM information_schema.columns
-                            WHERE table_schema = 'main' AND table_name = ? ORDER BY ordinal_position""", [table])
+    return rows(
+        project,
+        """SELECT column_name, data_type FROM information_schema.columns
+                            WHERE table_schema = 'main' AND table_name = ? ORDER BY ordinal_position""",
+        [table],
+    )
 
 
 def test_offline_build_publishes_rule_based_pairs_and_cards(models_project, offline):
     project = models_project
     assert [c for c, _ in columns(project, "instruct_pairs")] == INSTRUCT_PAIR_COLUMNS
-    assert dict(columns(project, "instruct_pairs"))["messages"] == "STRUCT(\"role\" VARCHAR, \"content\" VARCHAR)[]"
+    assert dict(columns(project, "instruct_pairs"))["messages"] == 'STRUCT("role" VARCHAR, "content" VARCHAR)[]'
     assert [c for c, _ in columns(project, "augmented_documents")] == AUGMENTED_DOCUMENT_COLUMNS
     assert rows(project, "SELECT count(*) FROM main.augmented_documents")[0][0] == 0
 
     pairs = rows(project, "SELECT kind, messages, champion, split FROM main.instruct_pairs")
     kinds = {kind for kind, *_ in pairs}
     assert kinds == {"rule-fact", "rule-section"}
-    assert rows(project, "SELECT count(*), count(DISTINCT pair_id) FROM main.instruct_pairs")[0] == (len(pairs), len(pairs))
+    assert rows(project, "SELECT count(*), count(DISTINCT pair_id) FROM main.instruct_pairs")[0] == (
+        len(pairs),
+        len(pairs),
+    )
     answers = {m[0]["content"]: m[1]["content"] for _, m, _, _ in pairs}
     assert answers["Which position is Wukong played in?"] == "Wukong is played in the top lane and jungle."
     assert answers["What class of champion is Thresh?"] == "Thresh is a Controller champion of the Catcher subclass."
@@ -38,7 +45,9 @@ def test_offline_build_publishes_rule_based_pairs_and_cards(models_project, offl
     cards = rows(project, "SELECT champion, origin, text, split FROM main.champion_cards ORDER BY champion")
     assert [(c, o, s) for c, o, _, s in cards] == sorted((key, "rules", split) for key, *_, split in CHAMPIONS)
     aatrox = cards[0][2]
-    assert aatrox.startswith("Aatrox, the Darkin Blade. Aatrox is a Fighter champion (Juggernaut), usually played in the top lane.")
+    assert aatrox.startswith(
+        "Aatrox, the Darkin Blade. Aatrox is a Fighter champion (Juggernaut), usually played in the top lane."
+    )
     assert "\n\nAatrox slams his greatsword" in aatrox and "\\n" not in aatrox
 
 
@@ -49,7 +58,9 @@ def test_api_output_is_published_and_failures_are_not(models_project, api):
         run(project, task)
     build_models(project)
 
-    documents = rows(project, "SELECT source, url, champion, title, section_path, text, split_hint FROM main.augmented_documents")
+    documents = rows(
+        project, "SELECT source, url, champion, title, section_path, text, split_hint FROM main.augmented_documents"
+    )
     paraphrases = [d for d in documents if d[0] == "augment:paraphrase"]
     cards = [d for d in documents if d[0] == "augment:champion-cards"]
     assert sorted(d[2] for d in cards) == ["Aatrox", "MonkeyKing", "Thresh"]  # Ahri's card failed twice
@@ -89,7 +100,13 @@ def test_a_new_prompt_version_replaces_not_duplicates(models_project, api):
 
     second = rows(project, "SELECT url, text FROM main.augmented_documents ORDER BY url")
     assert [u for u, _ in second] == [u for u, _ in first]  # still one paraphrase per document part
-    versions = rows(project, """SELECT DISTINCT a.prompt_version FROM main.stg_augmentations a
-                                WHERE a.task = 'paraphrase'""")
+    versions = rows(
+        project,
+        """SELECT DISTINCT a.prompt_version FROM main.stg_augmentations a
+                                WHERE a.task = 'paraphrase'""",
+    )
     assert len(versions) == 1
-    assert rows(project, "SELECT count(DISTINCT prompt_version) FROM raw.augmentations WHERE task = 'paraphrase'")[0][0] == 2
+    assert (
+        rows(project, "SELECT count(DISTINCT prompt_version) FROM raw.augmentations WHERE task = 'paraphrase'")[0][0]
+        == 2
+    )

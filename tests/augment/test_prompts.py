@@ -23,10 +23,24 @@ def prompts(tmp_path: Path) -> Path:
 
 def test_every_shipped_prompt_renders_its_two_parts(prompts):
     library = PromptLibrary(prompts)
-    inputs = dict(text="Aatrox dashes.", section="Abilities", source="wiki", champion="Aatrox", name="Aatrox",
-                  title="the Darkin Blade", positions=["Top"], classes=["Fighter"], subclasses=["Juggernaut"],
-                  grounding=[{"section": "Abilities", "source": "wiki", "text": "Aatrox dashes."}], n_pairs=3,
-                  style="technical", length="concise", question="q", answer="a", error="bad")
+    inputs = dict(
+        text="Aatrox dashes.",
+        section="Abilities",
+        source="wiki",
+        champion="Aatrox",
+        name="Aatrox",
+        title="the Darkin Blade",
+        positions=["Top"],
+        classes=["Fighter"],
+        subclasses=["Juggernaut"],
+        grounding=[{"section": "Abilities", "source": "wiki", "text": "Aatrox dashes."}],
+        n_pairs=3,
+        style="technical",
+        length="concise",
+        question="q",
+        answer="a",
+        error="bad",
+    )
     for path in sorted(prompts.glob("[!_]*.j2")):
         system, user = library.get(path.stem).render(**inputs)
         assert user, path.name
@@ -61,11 +75,18 @@ def test_template_errors_name_the_file(prompts):
 
 
 def test_request_hash_covers_model_prompt_version_and_inputs():
-    base = dict(task="t", prompt="p", prompt_version="v1", model="m", system="s", messages=(("user", "u"),), max_tokens=10)
+    base = dict(
+        task="t", prompt="p", prompt_version="v1", model="m", system="s", messages=(("user", "u"),), max_tokens=10
+    )
     request = LLMRequest(**base)
     assert request.request_hash == LLMRequest(**base, context={"anything": 1}).request_hash  # context is not hashed
-    for change in ({"model": "m2"}, {"prompt_version": "v2"}, {"system": "s2"}, {"messages": (("user", "u2"),)},
-                   {"max_tokens": 11}):
+    for change in (
+        {"model": "m2"},
+        {"prompt_version": "v2"},
+        {"system": "s2"},
+        {"messages": (("user", "u2"),)},
+        {"max_tokens": 11},
+    ):
         assert LLMRequest(**{**base, **change}).request_hash != request.request_hash
     params = request.params()
     assert params["system"][0]["cache_control"] == {"type": "ephemeral"}

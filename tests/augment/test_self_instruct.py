@@ -7,11 +7,11 @@ import random
 
 import pytest
 
-from tests.augment.conftest import rows, run
 from augment.inputs import Chunk
 from augment.settings import AUGMENT
 from augment.tasks.base import Corpus
 from augment.tasks.self_instruct import clipped_gauss, passage, sample_items
+from tests.augment.conftest import rows, run
 
 
 def test_clipped_gaussian_stays_in_bounds_and_is_seeded():
@@ -30,9 +30,18 @@ def test_a_passage_grows_to_its_target_and_backwards_at_the_end():
 
 
 def test_samples_follow_the_per_source_size_and_vary_the_prompt(project):
-    settings = {**project.config["augment"], "self_instruct": {**AUGMENT["self_instruct"], "samples": 60, "seed": 1,
-                "chunk_tokens": {"default": {"mean": 30, "sd": 5, "min": 25, "max": 35},
-                                 "coaching": {"mean": 200, "sd": 10, "min": 150, "max": 250}}}}
+    settings = {
+        **project.config["augment"],
+        "self_instruct": {
+            **AUGMENT["self_instruct"],
+            "samples": 60,
+            "seed": 1,
+            "chunk_tokens": {
+                "default": {"mean": 30, "sd": 5, "min": 25, "max": 35},
+                "coaching": {"mean": 200, "sd": 10, "min": 150, "max": 250},
+            },
+        },
+    }
     con = project.connect(read_only=True)
     try:
         items = sample_items(Corpus(con), settings, 60)
@@ -54,7 +63,9 @@ def test_samples_follow_the_per_source_size_and_vary_the_prompt(project):
 
 def test_judges_reject_outside_entities_and_rewrite_source_mentions(project, api):
     report = run(project, "self-instruct")
-    produced = rows(project, "SELECT status, messages, verdicts, error FROM raw.augmentations WHERE task = 'self-instruct'")
+    produced = rows(
+        project, "SELECT status, messages, verdicts, error FROM raw.augmentations WHERE task = 'self-instruct'"
+    )
     assert len(produced) == 4 * 3  # 4 samples x 3 pairs
     by_status: dict[str, list] = {}
     for status, messages, verdicts, error in produced:
@@ -92,10 +103,14 @@ def test_prompt_variations_reach_the_model(project, api):
 
 @pytest.mark.parametrize(
     "sizes, message",
-    [({"wiki": {"mean": 1, "sd": 1, "min": 1, "max": 2}}, "needs a 'default' entry"),
-     ({"default": {"mean": 500, "sd": 100, "min": 800, "max": 400}}, "chunk_tokens.default: needs 0 < min <= max"),
-     ({"default": {"mean": 500, "sd": 100, "min": 100, "max": 900}, "forum": {"mean": 300}},
-      "chunk_tokens.forum: needs mean, sd, min and max")],
+    [
+        ({"wiki": {"mean": 1, "sd": 1, "min": 1, "max": 2}}, "needs a 'default' entry"),
+        ({"default": {"mean": 500, "sd": 100, "min": 800, "max": 400}}, "chunk_tokens.default: needs 0 < min <= max"),
+        (
+            {"default": {"mean": 500, "sd": 100, "min": 100, "max": 900}, "forum": {"mean": 300}},
+            "chunk_tokens.forum: needs mean, sd, min and max",
+        ),
+    ],
 )
 def test_bad_chunk_size_settings_name_the_entry(project, sizes, message):
     from warehouse.errors import ConfigError

@@ -29,7 +29,16 @@ CHAMPIONS = [
     ("Leona", "Leona", "the Radiant Dawn", ["Support"], ["Tank"], ["Vanguard"], "train", "train"),
     ("Lulu", "Lulu", "the Fae Sorceress", ["Support"], ["Controller"], ["Enchanter"], "train", "train"),
     ("Lux", "Lux", "the Lady of Luminosity", ["Middle", "Support"], ["Mage"], ["Burst"], "validation", "validation"),
-    ("Caitlyn", "Caitlyn", "the Sheriff of Piltover", ["Bottom"], ["Marksman"], ["Marksman"], "validation", "validation"),
+    (
+        "Caitlyn",
+        "Caitlyn",
+        "the Sheriff of Piltover",
+        ["Bottom"],
+        ["Marksman"],
+        ["Marksman"],
+        "validation",
+        "validation",
+    ),
     ("MonkeyKing", "Wukong", "the Monkey King", ["Top", "Jungle"], ["Fighter"], ["Diver"], "heldout", "validation"),
 ]
 
@@ -47,8 +56,18 @@ MECHANICS = {
 }
 
 PATCH_RULES = [
-    ("patch_history_section", r"(?i)(^|> )\s*(patch history|changelog)\s*$", "drop_section", "a changelog is patch-specific"),
-    ("per_rank_values", r"[+-]?\d+(\.\d+)?\s*%?(\s*/\s*\d+(\.\d+)?\s*%?){2,}", "mask", "per-rank values change every patch"),
+    (
+        "patch_history_section",
+        r"(?i)(^|> )\s*(patch history|changelog)\s*$",
+        "drop_section",
+        "a changelog is patch-specific",
+    ),
+    (
+        "per_rank_values",
+        r"[+-]?\d+(\.\d+)?\s*%?(\s*/\s*\d+(\.\d+)?\s*%?){2,}",
+        "mask",
+        "per-rank values change every patch",
+    ),
     ("patch_reference", r"(?i)\b(?:patch\s+v?\d+\.\d+|v\d+\.\d+)\b", "drop_sentence", "patch references date the text"),
     ("ratio_range", r"\d+\s*[-−–]\s*\d+\s*%", "mask", "ranges of ratios are balance numbers"),
 ]
@@ -97,8 +116,19 @@ def fill_warehouse(con) -> None:
         for part in (1, 2):
             tokens = 100 if split == "train" else (60 if key != "MonkeyKing" else 55)
             chunks.append((f"{doc}#{part}", doc, "wiki", key, "Abilities", f"{text} (part {part})", tokens, split))
-    documents.append(("wiki:Aatrox-mirror", "wiki", "https://mirror.test/Aatrox", "Aatrox", "Aatrox", "Abilities",
-                      MECHANICS["Aatrox"] + " Mirrored.", "h-Aatrox-mirror", "train"))
+    documents.append(
+        (
+            "wiki:Aatrox-mirror",
+            "wiki",
+            "https://mirror.test/Aatrox",
+            "Aatrox",
+            "Aatrox",
+            "Abilities",
+            MECHANICS["Aatrox"] + " Mirrored.",
+            "h-Aatrox-mirror",
+            "train",
+        )
+    )
     con.executemany("INSERT INTO main.corpus_documents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", documents)
     con.execute("INSERT INTO main.near_duplicate_pairs VALUES ('wiki:Aatrox', 'wiki:Aatrox-mirror', 0.93)")
     con.executemany("INSERT INTO main.corpus_chunks VALUES (?, ?, ?, ?, ?, ?, ?, ?)", chunks)
@@ -114,10 +144,43 @@ def fill_warehouse(con) -> None:
         "INSERT INTO main.triplets VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             ("t1", "champion", "Aatrox", "Garen", "Jinx", "Aatrox", "Garen", "Jinx", "same_position", "train"),
-            ("t2", "champion", "Aatrox", "Garen", "Vi", "Aatrox", "Garen", "Vi", "same_subclass_hard_negative", "train"),
+            (
+                "t2",
+                "champion",
+                "Aatrox",
+                "Garen",
+                "Vi",
+                "Aatrox",
+                "Garen",
+                "Vi",
+                "same_subclass_hard_negative",
+                "train",
+            ),
             ("t3", "champion", "Leona", "Lulu", "Aatrox", "Leona", "Lulu", "Aatrox", "same_position", "train"),
-            ("t4", "text", "Ahri", MECHANICS["Ahri"], MECHANICS["Leona"], "Ahri", "Ahri", "Leona", "name_to_knowledge", "train"),
-            ("t5", "text", "Lux", MECHANICS["Lux"], MECHANICS["Caitlyn"], "Lux", "Lux", "Caitlyn", "name_to_knowledge", "validation"),
+            (
+                "t4",
+                "text",
+                "Ahri",
+                MECHANICS["Ahri"],
+                MECHANICS["Leona"],
+                "Ahri",
+                "Ahri",
+                "Leona",
+                "name_to_knowledge",
+                "train",
+            ),
+            (
+                "t5",
+                "text",
+                "Lux",
+                MECHANICS["Lux"],
+                MECHANICS["Caitlyn"],
+                "Lux",
+                "Lux",
+                "Caitlyn",
+                "name_to_knowledge",
+                "validation",
+            ),
         ],
     )
     con.execute(
@@ -129,11 +192,21 @@ def fill_warehouse(con) -> None:
                         {'role': 'assistant', 'content': 'A mage who binds and fires a laser.'}], 'Lux', 'validation', ['wiki:Lux'])
         """
     )
-    con.execute("INSERT INTO main.champion_fact_conflicts VALUES ('Aatrox', 'position', ['TOP', 'MIDDLE'], ['meraki', 'wiki'])")
+    con.execute(
+        "INSERT INTO main.champion_fact_conflicts VALUES ('Aatrox', 'position', ['TOP', 'MIDDLE'], ['meraki', 'wiki'])"
+    )
     for rule in yaml.safe_load(TRIPLET_RULES_YAML)["rules"]:
-        con.execute("INSERT INTO main.rules_triplets BY NAME SELECT * FROM (SELECT ?::VARCHAR AS name, ?::VARCHAR[] AS positive_shares, "
-                    "?::VARCHAR[] AS negative_avoids, ?::VARCHAR[] AS negative_shares, ?::INTEGER AS per_anchor)",
-                    [rule["name"], rule["positive_shares"], rule["negative_avoids"], rule["negative_shares"], rule["per_anchor"]])
+        con.execute(
+            "INSERT INTO main.rules_triplets BY NAME SELECT * FROM (SELECT ?::VARCHAR AS name, ?::VARCHAR[] AS positive_shares, "
+            "?::VARCHAR[] AS negative_avoids, ?::VARCHAR[] AS negative_shares, ?::INTEGER AS per_anchor)",
+            [
+                rule["name"],
+                rule["positive_shares"],
+                rule["negative_avoids"],
+                rule["negative_shares"],
+                rule["per_anchor"],
+            ],
+        )
 
 
 @pytest.fixture

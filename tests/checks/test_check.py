@@ -45,7 +45,12 @@ def test_passing_warehouse_passes_every_suite_and_renders_data_docs(checks_proje
     index = run.docs_index
     assert index == checks_project.reports_dir / "data-docs" / "index.html" and index.is_file()
     html = index.read_text(encoding="utf-8")
-    for batch in ("champions", "champions.positions[*]", "triplets.triplets_obey_their_rule", "corpus_chunks.no_patch_dependent_text"):
+    for batch in (
+        "champions",
+        "champions.positions[*]",
+        "triplets.triplets_obey_their_rule",
+        "corpus_chunks.no_patch_dependent_text",
+    ):
         assert batch in html, f"{batch} missing from the Data Docs index"
     pages = list((index.parent / "validations").rglob("*.html"))
     champion_page = next(p for p in pages if p.parent.parent.parent.name == "champions")
@@ -58,61 +63,169 @@ def test_passing_warehouse_passes_every_suite_and_renders_data_docs(checks_proje
 
 # (table, SQL that breaks it, expectation that must fail, text its failing sample must show)
 BREAKS = [
-    ("champions", "UPDATE main.champions SET positions = [] WHERE champion_key = 'Lulu'",
-     "every_champion_has_a_position_and_a_class", "Lulu"),
-    ("champions", "UPDATE main.champions SET classes = NULL WHERE champion_key = 'Garen'",
-     "every_champion_has_a_position_and_a_class", "Garen"),
-    ("champions", "UPDATE main.champions SET positions = ['Mid'] WHERE champion_key = 'Ahri'",
-     "expect_column_values_to_be_in_set(positions[*])", "Mid"),
-    ("champions", "UPDATE main.champions SET subclasses = ['Juggernaut', 'Bruiser'] WHERE champion_key = 'Garen'",
-     "expect_column_values_to_be_in_set(subclasses[*])", "Bruiser"),
-    ("champions", "INSERT INTO main.champions SELECT * FROM main.champions WHERE champion_key = 'Vi'",
-     "expect_column_values_to_be_unique(champion_key)", "Vi"),
+    (
+        "champions",
+        "UPDATE main.champions SET positions = [] WHERE champion_key = 'Lulu'",
+        "every_champion_has_a_position_and_a_class",
+        "Lulu",
+    ),
+    (
+        "champions",
+        "UPDATE main.champions SET classes = NULL WHERE champion_key = 'Garen'",
+        "every_champion_has_a_position_and_a_class",
+        "Garen",
+    ),
+    (
+        "champions",
+        "UPDATE main.champions SET positions = ['Mid'] WHERE champion_key = 'Ahri'",
+        "expect_column_values_to_be_in_set(positions[*])",
+        "Mid",
+    ),
+    (
+        "champions",
+        "UPDATE main.champions SET subclasses = ['Juggernaut', 'Bruiser'] WHERE champion_key = 'Garen'",
+        "expect_column_values_to_be_in_set(subclasses[*])",
+        "Bruiser",
+    ),
+    (
+        "champions",
+        "INSERT INTO main.champions SELECT * FROM main.champions WHERE champion_key = 'Vi'",
+        "expect_column_values_to_be_unique(champion_key)",
+        "Vi",
+    ),
     ("champions", "DELETE FROM main.champions", "expect_table_row_count_to_be_between", "0"),
-    ("triplets", "UPDATE main.triplets SET negative = 'Garen', negative_champion = 'Garen' WHERE triplet_id = 't1'",
-     "triplets_obey_their_rule", "negative shares position, class, subclass with the anchor"),
-    ("triplets", "UPDATE main.triplets SET positive = 'Jinx', positive_champion = 'Jinx' WHERE triplet_id = 't3'",
-     "triplets_obey_their_rule", "positive shares no position with the anchor"),
-    ("triplets", "UPDATE main.triplets SET negative = 'Jinx', negative_champion = 'Jinx' WHERE triplet_id = 't2'",
-     "triplets_obey_their_rule", "hard negative shares no class with the anchor"),
-    ("triplets", "UPDATE main.triplets SET rule = 'same_vibe' WHERE triplet_id = 't1'",
-     "triplets_obey_their_rule", "rule same_vibe is not in transforms/rules/triplets.yml"),
-    ("triplets", "UPDATE main.triplets SET anchor = 'Leona', anchor_champion = 'Leona', positive_champion = 'Leona', negative_champion = 'Lulu' WHERE triplet_id = 't4'",
-     "triplets_obey_their_rule", "negative chunk's champion shares position"),
-    ("triplets", "UPDATE main.triplets SET anchor = 'Lux', positive = 'Ahri', anchor_champion = 'Lux', positive_champion = 'Ahri' WHERE triplet_id = 't1'",
-     "triplets_obey_their_rule", "champions outside the triplet's split: validation/train/train"),
-    ("triplets", "UPDATE main.triplets SET negative_champion = 'Ahri' WHERE triplet_id = 't4'",
-     "triplets_obey_their_rule", "negative chunk is about the anchor champion"),
-    ("triplets", "INSERT INTO main.triplets VALUES ('t6', 'champion', 'Wukong', 'Aatrox', 'Jinx', 'MonkeyKing', 'Aatrox', 'Jinx', 'same_position', 'train')",
-     "heldout_champions_absent_from_training", "MonkeyKing"),
-    ("corpus_chunks", "UPDATE main.corpus_chunks SET text = 'Deals 14 / 12 / 10 / 8 / 6 damage.' WHERE chunk_id = 'wiki:Vi#1'",
-     "no_patch_dependent_text", "14 / 12 / 10 / 8 / 6"),
-    ("corpus_chunks", "UPDATE main.corpus_chunks SET text = 'As of patch 14.3 the dash is faster.' WHERE chunk_id = 'wiki:Vi#2'",
-     "no_patch_dependent_text", "patch_reference"),
-    ("corpus_chunks", "UPDATE main.corpus_chunks SET text = 'Heals for 60 - 90% AD.' WHERE chunk_id = 'wiki:Ahri#1'",
-     "no_patch_dependent_text", "ratio_range"),
-    ("corpus_chunks", "UPDATE main.corpus_chunks SET section = 'Vi > Patch history' WHERE chunk_id = 'wiki:Vi#1'",
-     "no_patch_dependent_text", "patch_history_section"),
-    ("corpus_chunks", "UPDATE main.corpus_chunks SET n_tokens = 5000 WHERE chunk_id = 'wiki:Jinx#1'",
-     "chunk_tokens_within_bounds", "5000"),
-    ("corpus_chunks", "UPDATE main.corpus_chunks SET n_tokens = 10 WHERE split = 'validation'",
-     "split_ratio_within_tolerance", "0.0411"),
-    ("corpus_chunks", "UPDATE main.corpus_chunks SET split = 'validation' WHERE chunk_id = 'wiki:Aatrox#2'",
-     "one_split_per_champion", "Aatrox"),
-    ("corpus_chunks", "UPDATE main.corpus_chunks SET chunk_id = 'wiki:Lux#1' WHERE chunk_id = 'wiki:Lux#2'",
-     "expect_column_values_to_be_unique(chunk_id)", "wiki:Lux#1"),
-    ("corpus_documents", "UPDATE main.corpus_documents SET split = 'validation' WHERE document_id = 'wiki:Aatrox-mirror'",
-     "no_near_duplicate_across_splits", "wiki:Aatrox-mirror"),
-    ("corpus_documents", "UPDATE main.corpus_documents SET content_hash = 'h-Lux' WHERE document_id = 'wiki:Ahri'",
-     "no_exact_duplicate_across_splits", "h-Lux"),
-    ("champion_fact_conflicts", "INSERT INTO main.champion_fact_conflicts SELECT * FROM main.champion_fact_conflicts",
-     "expect_compound_columns_to_be_unique(champion_key,fact_type)", "Aatrox"),
-    ("champion_mask_terms", "DELETE FROM main.champion_mask_terms WHERE champion = 'Leona'",
-     "every_champion_has_terms", "Leona"),
-    ("champion_mask_terms", "UPDATE main.champion_mask_terms SET mask_terms = ['Wukong'] WHERE champion = 'MonkeyKing'",
-     "terms_include_name_and_key", "MonkeyKing"),
-    ("instruct_pairs", "UPDATE main.instruct_pairs SET messages = [{'role': 'user', 'content': 'hi'}, {'role': 'user', 'content': 'hello?'}] WHERE pair_id = 'p1'",
-     "messages_are_well_formed_chats", "p1"),
+    (
+        "triplets",
+        "UPDATE main.triplets SET negative = 'Garen', negative_champion = 'Garen' WHERE triplet_id = 't1'",
+        "triplets_obey_their_rule",
+        "negative shares position, class, subclass with the anchor",
+    ),
+    (
+        "triplets",
+        "UPDATE main.triplets SET positive = 'Jinx', positive_champion = 'Jinx' WHERE triplet_id = 't3'",
+        "triplets_obey_their_rule",
+        "positive shares no position with the anchor",
+    ),
+    (
+        "triplets",
+        "UPDATE main.triplets SET negative = 'Jinx', negative_champion = 'Jinx' WHERE triplet_id = 't2'",
+        "triplets_obey_their_rule",
+        "hard negative shares no class with the anchor",
+    ),
+    (
+        "triplets",
+        "UPDATE main.triplets SET rule = 'same_vibe' WHERE triplet_id = 't1'",
+        "triplets_obey_their_rule",
+        "rule same_vibe is not in transforms/rules/triplets.yml",
+    ),
+    (
+        "triplets",
+        "UPDATE main.triplets SET anchor = 'Leona', anchor_champion = 'Leona', positive_champion = 'Leona', negative_champion = 'Lulu' WHERE triplet_id = 't4'",
+        "triplets_obey_their_rule",
+        "negative chunk's champion shares position",
+    ),
+    (
+        "triplets",
+        "UPDATE main.triplets SET anchor = 'Lux', positive = 'Ahri', anchor_champion = 'Lux', positive_champion = 'Ahri' WHERE triplet_id = 't1'",
+        "triplets_obey_their_rule",
+        "champions outside the triplet's split: validation/train/train",
+    ),
+    (
+        "triplets",
+        "UPDATE main.triplets SET negative_champion = 'Ahri' WHERE triplet_id = 't4'",
+        "triplets_obey_their_rule",
+        "negative chunk is about the anchor champion",
+    ),
+    (
+        "triplets",
+        "INSERT INTO main.triplets VALUES ('t6', 'champion', 'Wukong', 'Aatrox', 'Jinx', 'MonkeyKing', 'Aatrox', 'Jinx', 'same_position', 'train')",
+        "heldout_champions_absent_from_training",
+        "MonkeyKing",
+    ),
+    (
+        "corpus_chunks",
+        "UPDATE main.corpus_chunks SET text = 'Deals 14 / 12 / 10 / 8 / 6 damage.' WHERE chunk_id = 'wiki:Vi#1'",
+        "no_patch_dependent_text",
+        "14 / 12 / 10 / 8 / 6",
+    ),
+    (
+        "corpus_chunks",
+        "UPDATE main.corpus_chunks SET text = 'As of patch 14.3 the dash is faster.' WHERE chunk_id = 'wiki:Vi#2'",
+        "no_patch_dependent_text",
+        "patch_reference",
+    ),
+    (
+        "corpus_chunks",
+        "UPDATE main.corpus_chunks SET text = 'Heals for 60 - 90% AD.' WHERE chunk_id = 'wiki:Ahri#1'",
+        "no_patch_dependent_text",
+        "ratio_range",
+    ),
+    (
+        "corpus_chunks",
+        "UPDATE main.corpus_chunks SET section = 'Vi > Patch history' WHERE chunk_id = 'wiki:Vi#1'",
+        "no_patch_dependent_text",
+        "patch_history_section",
+    ),
+    (
+        "corpus_chunks",
+        "UPDATE main.corpus_chunks SET n_tokens = 5000 WHERE chunk_id = 'wiki:Jinx#1'",
+        "chunk_tokens_within_bounds",
+        "5000",
+    ),
+    (
+        "corpus_chunks",
+        "UPDATE main.corpus_chunks SET n_tokens = 10 WHERE split = 'validation'",
+        "split_ratio_within_tolerance",
+        "0.0411",
+    ),
+    (
+        "corpus_chunks",
+        "UPDATE main.corpus_chunks SET split = 'validation' WHERE chunk_id = 'wiki:Aatrox#2'",
+        "one_split_per_champion",
+        "Aatrox",
+    ),
+    (
+        "corpus_chunks",
+        "UPDATE main.corpus_chunks SET chunk_id = 'wiki:Lux#1' WHERE chunk_id = 'wiki:Lux#2'",
+        "expect_column_values_to_be_unique(chunk_id)",
+        "wiki:Lux#1",
+    ),
+    (
+        "corpus_documents",
+        "UPDATE main.corpus_documents SET split = 'validation' WHERE document_id = 'wiki:Aatrox-mirror'",
+        "no_near_duplicate_across_splits",
+        "wiki:Aatrox-mirror",
+    ),
+    (
+        "corpus_documents",
+        "UPDATE main.corpus_documents SET content_hash = 'h-Lux' WHERE document_id = 'wiki:Ahri'",
+        "no_exact_duplicate_across_splits",
+        "h-Lux",
+    ),
+    (
+        "champion_fact_conflicts",
+        "INSERT INTO main.champion_fact_conflicts SELECT * FROM main.champion_fact_conflicts",
+        "expect_compound_columns_to_be_unique(champion_key,fact_type)",
+        "Aatrox",
+    ),
+    (
+        "champion_mask_terms",
+        "DELETE FROM main.champion_mask_terms WHERE champion = 'Leona'",
+        "every_champion_has_terms",
+        "Leona",
+    ),
+    (
+        "champion_mask_terms",
+        "UPDATE main.champion_mask_terms SET mask_terms = ['Wukong'] WHERE champion = 'MonkeyKing'",
+        "terms_include_name_and_key",
+        "MonkeyKing",
+    ),
+    (
+        "instruct_pairs",
+        "UPDATE main.instruct_pairs SET messages = [{'role': 'user', 'content': 'hi'}, {'role': 'user', 'content': 'hello?'}] WHERE pair_id = 'p1'",
+        "messages_are_well_formed_chats",
+        "p1",
+    ),
 ]
 
 
@@ -158,7 +271,9 @@ def test_a_missing_table_names_the_build_target(checks_project, execute):
 
 def test_bad_sql_in_a_suite_is_reported_as_that_expectation_failing(checks_project):
     path = checks_project.transforms_dir / "expectations" / "champions.yml"
-    path.write_text(path.read_text() + "  - name: broken\n    sql: SELECT champion_ky FROM {{ this }}\n", encoding="utf-8")
+    path.write_text(
+        path.read_text() + "  - name: broken\n    sql: SELECT champion_ky FROM {{ this }}\n", encoding="utf-8"
+    )
     run = run_checks(checks_project, select=["champions"])
     (broken,) = run.failures
     assert broken.expectation.name == "broken" and "champion_ky" in broken.error
@@ -172,8 +287,19 @@ def test_cli_exits_non_zero_naming_the_expectation_and_rows(checks_project, exec
         "cli.add_command(check); main(sys.argv[1:])"
     )
     env = {**os.environ, "COLUMNS": "200", "HF_HUB_OFFLINE": "1"}
-    args = [sys.executable, "-c", program, "check", "--project-dir", str(checks_project.root), "--db", str(checks_project.db_path)]
-    failed = subprocess.run([*args, "--select", "champions"], capture_output=True, text=True, env=env, cwd=REPO, timeout=120)
+    args = [
+        sys.executable,
+        "-c",
+        program,
+        "check",
+        "--project-dir",
+        str(checks_project.root),
+        "--db",
+        str(checks_project.db_path),
+    ]
+    failed = subprocess.run(
+        [*args, "--select", "champions"], capture_output=True, text=True, env=env, cwd=REPO, timeout=120
+    )
     assert failed.returncode == 1, failed.stderr
     assert "error: 1 of 11 expectation(s) failed (1 blocking)" in failed.stderr
     assert "champions.every_champion_has_a_position_and_a_class [blocking]: 1 failing row(s)" in failed.stderr
@@ -201,7 +327,9 @@ def test_data_docs_render_in_a_headless_browser(checks_project, execute):
     def dom(page: Path) -> str:
         shown = subprocess.run(
             [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--dump-dom", page.as_uri()],
-            capture_output=True, text=True, timeout=120,
+            capture_output=True,
+            text=True,
+            timeout=120,
         )
         assert shown.returncode == 0, shown.stderr[-500:]
         return _text(shown.stdout)
@@ -219,8 +347,8 @@ def test_data_docs_render_in_a_headless_browser(checks_project, execute):
 def test_run_stage_checks_what_is_built_and_fails_on_failures(checks_project, execute):
     from rich.console import Console
 
-    from warehouse.checks.checker import ChecksFailed
     from riftlab.stages.check import run_stage
+    from warehouse.checks.checker import ChecksFailed
 
     execute("DROP TABLE main.instruct_pairs")
     summary = run_stage(checks_project, Console(quiet=True))
@@ -252,8 +380,22 @@ def test_data_docs_that_cannot_be_written_leave_the_previous_site_whole(checks_p
 
     env = {k: v for k, v in os.environ.items() if k != "RIFTLAB_DB"}
     result = subprocess.run(
-        [sys.executable, "-m", "riftlab.cli", "check", "--project-dir", str(checks_project.root), "--db", str(checks_project.db_path)],
-        capture_output=True, text=True, env=env, cwd=REPO, timeout=120, preexec_fn=cap_file_size,
+        [
+            sys.executable,
+            "-m",
+            "riftlab.cli",
+            "check",
+            "--project-dir",
+            str(checks_project.root),
+            "--db",
+            str(checks_project.db_path),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=REPO,
+        timeout=120,
+        preexec_fn=cap_file_size,
     )
     assert result.returncode == 1, result.stdout + result.stderr
     lines = result.stderr.strip().splitlines()

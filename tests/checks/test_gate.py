@@ -17,14 +17,21 @@ def con(checks_project):
 
 
 def test_a_good_relation_passes(con, checks_project):
-    for table in ("champions", "corpus_chunks", "corpus_documents", "triplets", "instruct_pairs", "champion_fact_conflicts"):
+    for table in (
+        "champions",
+        "corpus_chunks",
+        "corpus_documents",
+        "triplets",
+        "instruct_pairs",
+        "champion_fact_conflicts",
+    ):
         con.execute(f"CREATE TABLE {TMP.format(table)} AS SELECT * FROM main.{table}")
         assert blocking_failures(con, checks_project, table, TMP.format(table)) == [], table
 
 
 def test_a_bad_relation_is_rejected_with_each_failure_named(con, checks_project):
     con.execute(
-        f"""CREATE TABLE {TMP.format('champions')} AS
+        f"""CREATE TABLE {TMP.format("champions")} AS
         SELECT * REPLACE (
             CASE WHEN champion_key = 'Jinx' THEN [] ELSE classes END AS classes,
             CASE WHEN champion_key = 'Vi' THEN ['Diver', 'Bruiser'] ELSE subclasses END AS subclasses)
@@ -43,7 +50,7 @@ def test_a_bad_relation_is_rejected_with_each_failure_named(con, checks_project)
 
 def test_sql_expectations_run_against_the_relation_and_join_published_tables(con, checks_project):
     con.execute(
-        f"""CREATE TABLE {TMP.format('triplets')} AS
+        f"""CREATE TABLE {TMP.format("triplets")} AS
         SELECT * FROM main.triplets
         UNION ALL SELECT 't9', 'champion', 'Garen', 'Aatrox', 'Darius', 'Garen', 'Aatrox', 'Darius', 'same_position', 'train'"""
     )
@@ -54,7 +61,9 @@ def test_sql_expectations_run_against_the_relation_and_join_published_tables(con
 
 def test_the_gate_works_inside_the_builds_transaction(con, checks_project):
     con.execute("BEGIN TRANSACTION")
-    con.execute(f"CREATE TABLE {TMP.format('corpus_chunks')} AS SELECT * REPLACE (n_tokens * 100 AS n_tokens) FROM main.corpus_chunks")
+    con.execute(
+        f"CREATE TABLE {TMP.format('corpus_chunks')} AS SELECT * REPLACE (n_tokens * 100 AS n_tokens) FROM main.corpus_chunks"
+    )
     failures = blocking_failures(con, checks_project, "corpus_chunks", TMP.format("corpus_chunks"))
     con.execute("ROLLBACK")
     assert [f.split(" ")[0] for f in failures] == ["corpus_chunks.chunk_tokens_within_bounds"]
@@ -92,8 +101,9 @@ def test_a_blocking_type_without_a_duckdb_form_is_validated_by_gx(con, checks_pr
 def test_sql_expectations_read_rule_files_with_their_defaults(con, checks_project):
     """A rule leaving out a column has the file's default in expectations too, as in models."""
     rules = checks_project.transforms_dir / "rules" / "masks.yml"
-    rules.write_text("columns:\n  pattern: regex\n  replacement: text?\ndefaults:\n  replacement: ''\n"
-                     "rules:\n  - pattern: '\\d+'\n")
+    rules.write_text(
+        "columns:\n  pattern: regex\n  replacement: text?\ndefaults:\n  replacement: ''\nrules:\n  - pattern: '\\d+'\n"
+    )
     suite = checks_project.transforms_dir / "expectations" / "masked.yml"
     suite.write_text(
         "table: masked\nexpectations:\n  - name: masks_applied\n    blocking: true\n    sql: |\n"

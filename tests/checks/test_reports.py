@@ -95,12 +95,23 @@ def test_corpus_report_totals_by_source_split_and_champion(checks_project):
     assert report.headline() == "1,750 tokens: 1,400 train / 350 validation"
     assert report.totals["documents"] == 10 and report.totals["chunks"] == 20
     rows = {(r["source"], r["split"]): r["tokens"] for r in report.by_source}
-    assert rows == {("wiki", "train"): 1400, ("wiki", "validation"): 350, ("wiki", "all"): 1750, ("all sources", "all"): 1750}
+    assert rows == {
+        ("wiki", "train"): 1400,
+        ("wiki", "validation"): 350,
+        ("wiki", "all"): 1750,
+        ("all sources", "all"): 1750,
+    }
     assert report.by_champion[0]["tokens"] == 200 and report.by_champion[-1] == {
-        "champion": "MonkeyKing", "split": "validation", "tokens": 110, "documents": 1, "chunks": 2,
+        "champion": "MonkeyKing",
+        "split": "validation",
+        "tokens": 110,
+        "documents": 1,
+        "chunks": 2,
     }
 
-    result = CliRunner().invoke(corpus, ["--project-dir", str(checks_project.root), "--db", str(checks_project.db_path)])
+    result = CliRunner().invoke(
+        corpus, ["--project-dir", str(checks_project.root), "--db", str(checks_project.db_path)]
+    )
     assert result.exit_code == 0, result.output
     assert "1,750 tokens: 1,400 train / 350 validation" in result.output
     html = (checks_project.reports_dir / "corpus.html").read_text(encoding="utf-8")
@@ -126,11 +137,18 @@ def test_a_report_page_that_cannot_be_written_leaves_the_previous_page_whole(che
         resource.setrlimit(resource.RLIMIT_FSIZE, (2048, 2048))
 
     env = {k: v for k, v in os.environ.items() if k != "RIFTLAB_DB"}
-    result = subprocess.run([sys.executable, "-m", "riftlab.cli", "report", "corpus", *args], capture_output=True,
-                            text=True, env=env, timeout=120, preexec_fn=cap_file_size)
+    result = subprocess.run(
+        [sys.executable, "-m", "riftlab.cli", "report", "corpus", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        preexec_fn=cap_file_size,
+    )
     assert result.returncode == 1, result.stdout + result.stderr
     assert result.stderr.strip().splitlines() == [
         f"error: cannot write the report corpus.html to {page} (File too large); the previous version stays: "
-        "free disk space (or fix the folder's permissions) and run the command again"]
+        "free disk space (or fix the folder's permissions) and run the command again"
+    ]
     assert page.read_bytes() == before
     assert [p.name for p in checks_project.reports_dir.iterdir()] == ["corpus.html"]

@@ -35,13 +35,22 @@ def _write(tmp_path: Path, text: str, name: str = "champions.yml") -> Path:
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("expectations:\n  - type: expect_column_values_to_be_unique\n    kwarg: {column: x}\n", "unknown key(s) kwarg"),
+        (
+            "expectations:\n  - type: expect_column_values_to_be_unique\n    kwarg: {column: x}\n",
+            "unknown key(s) kwarg",
+        ),
         ("expectations:\n  - sql: SELECT 1\n", "a SQL expectation needs a 'name'"),
         ("expectations:\n  - type: column_values_unique\n", "is not a GX expectation type"),
-        ("expectations:\n  - name: x\n    sql: SELECT 1\n    blocking: yes please\n", "'blocking' must be true or false"),
+        (
+            "expectations:\n  - name: x\n    sql: SELECT 1\n    blocking: yes please\n",
+            "'blocking' must be true or false",
+        ),
         ("expectations:\n  - type: expect_column_values_to_be_in_set\n    unnest: true\n", "needs kwargs.column"),
         ("expectations: []\n", "non-empty list"),
-        ("expectations:\n  - {name: a, sql: SELECT 1}\n  - {name: a, sql: SELECT 2}\n", "two expectations are named 'a'"),
+        (
+            "expectations:\n  - {name: a, sql: SELECT 1}\n  - {name: a, sql: SELECT 2}\n",
+            "two expectations are named 'a'",
+        ),
         ("expectations:\n  - [oops\n", "invalid YAML"),
     ],
 )

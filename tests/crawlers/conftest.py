@@ -55,13 +55,15 @@ class CrawlProject:
         return env
 
     def run(self, *args: str, timeout: float = 120) -> subprocess.CompletedProcess:
-        return subprocess.run(self.command(*args), capture_output=True, text=True, timeout=timeout, cwd=REPO,
-                              env=self.env())
+        return subprocess.run(
+            self.command(*args), capture_output=True, text=True, timeout=timeout, cwd=REPO, env=self.env()
+        )
 
     def start(self, *args: str, **popen) -> subprocess.Popen:
         """Start ``python -m riftlab ARGS`` without waiting (to signal or kill it)."""
-        return subprocess.Popen(self.command(*args), stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=REPO,
-                                env=self.env(), **popen)
+        return subprocess.Popen(
+            self.command(*args), stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=REPO, env=self.env(), **popen
+        )
 
     def query(self, sql: str, params: list | None = None) -> list[tuple]:
         con = duckdb.connect(str(self.db), read_only=True)
@@ -75,8 +77,10 @@ class CrawlProject:
 
     def counts(self) -> dict[str, int]:
         """Rows of every table a crawl lands in."""
-        return {table: self.scalar(f"SELECT count(*) FROM raw.{table}")
-                for table in ("documents", "facts", "crawl_seen", "crawl_errors", "crawl_runs")}
+        return {
+            table: self.scalar(f"SELECT count(*) FROM raw.{table}")
+            for table in ("documents", "facts", "crawl_seen", "crawl_errors", "crawl_runs")
+        }
 
 
 def offline_sources(base_url: str) -> dict:

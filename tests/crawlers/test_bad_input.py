@@ -4,14 +4,24 @@ from __future__ import annotations
 
 
 def _errors(project, spider):
-    return {url.rsplit("/", 1)[-1]: reason for url, reason in project.query(
-        "SELECT url, reason FROM raw.crawl_errors WHERE spider = ?", [spider])}
+    return {
+        url.rsplit("/", 1)[-1]: reason
+        for url, reason in project.query("SELECT url, reason FROM raw.crawl_errors WHERE spider = ?", [spider])
+    }
 
 
 def test_meraki_bad_inputs_are_recorded_and_good_input_lands(project, server):
     broken = f"{server.url}/broken"
-    cases = ["truncated.json", "invalid.json", "missing_fields.json", "server_error.json", "forbidden.json",
-             "loop_a", "latin1.json", "absent.json"]
+    cases = [
+        "truncated.json",
+        "invalid.json",
+        "missing_fields.json",
+        "server_error.json",
+        "forbidden.json",
+        "loop_a",
+        "latin1.json",
+        "absent.json",
+    ]
     args = [arg for case in cases for arg in ("--url", f"{broken}/{case}")]
     done = project.run("crawl", "meraki", *args, "--url", f"{server.url}/meraki/champions.json")
 
@@ -38,8 +48,18 @@ def test_meraki_bad_inputs_are_recorded_and_good_input_lands(project, server):
 
 def test_malformed_pages_of_html_and_api_spiders_are_recorded(project, server):
     broken = f"{server.url}/broken"
-    done = project.run("crawl", "coaching", "--url", f"{broken}/malformed.html", "--url", f"{broken}/bad_state.html",
-                       "--url", f"{broken}/no_state.html", "--url", f"{server.url}/coaching/lol/champions/thresh/build")
+    done = project.run(
+        "crawl",
+        "coaching",
+        "--url",
+        f"{broken}/malformed.html",
+        "--url",
+        f"{broken}/bad_state.html",
+        "--url",
+        f"{broken}/no_state.html",
+        "--url",
+        f"{server.url}/coaching/lol/champions/thresh/build",
+    )
     assert done.returncode == 1
     errors = _errors(project, "coaching")
     assert errors["malformed.html"].startswith("article has no <h2> sections")
@@ -47,12 +67,16 @@ def test_malformed_pages_of_html_and_api_spiders_are_recorded(project, server):
     assert errors["no_state.html"].startswith("no guide links, no embedded JSON state")
     assert project.scalar("SELECT count(*) FROM raw.documents WHERE champion = 'Thresh'") == 2
 
-    project.configure({"name": "t", "sources": {"wiki": {"categories": [{"name": "Category:Broken", "entity_type": "champion"}]}}})
+    project.configure(
+        {"name": "t", "sources": {"wiki": {"categories": [{"name": "Category:Broken", "entity_type": "champion"}]}}}
+    )
     done = project.run("crawl", "wiki", "--url", f"{broken}/api.php")
     assert done.returncode == 1
     reasons = sorted(_errors(project, "wiki").values())
-    assert reasons == ["page 'Empty page': malformed HTML: no text under any heading (truncated or malformed markup)",
-                       "parse response: missing expected field(s) revid"]
+    assert reasons == [
+        "page 'Empty page': malformed HTML: no text under any heading (truncated or malformed markup)",
+        "parse response: missing expected field(s) revid",
+    ]
 
 
 def test_user_errors_are_one_line(project):

@@ -18,9 +18,11 @@ from warehouse.project import Project
 def _insert_run(project, run_id: str, pid: int | None, pid_started: float | None) -> None:
     con = db.connect(project.db)
     db.ensure_schemas(con)
-    con.execute("INSERT INTO raw.crawl_runs (crawl_run_id, spider, started_at, status, origin, host, pid, pid_started)"
-                " VALUES (?, 'forum', ?, 'running', 'live', ?, ?, ?)",
-                [run_id, datetime.now(), socket.gethostname(), pid, pid_started])
+    con.execute(
+        "INSERT INTO raw.crawl_runs (crawl_run_id, spider, started_at, status, origin, host, pid, pid_started)"
+        " VALUES (?, 'forum', ?, 'running', 'live', ?, ?, ?)",
+        [run_id, datetime.now(), socket.gethostname(), pid, pid_started],
+    )
     con.close()
 
 
@@ -42,8 +44,12 @@ def test_a_sigkilled_crawl_is_closed_as_failed_by_the_next_crawl(project, server
     server.delay = 0.0
     done = project.run("crawl", "meraki")
     assert done.returncode == 0, done.stdout + done.stderr
-    runs = {run_id: (status, error) for run_id, status, error in project.query(
-        "SELECT crawl_run_id, status, error FROM raw.crawl_runs WHERE spider <> 'meraki'")}
+    runs = {
+        run_id: (status, error)
+        for run_id, status, error in project.query(
+            "SELECT crawl_run_id, status, error FROM raw.crawl_runs WHERE spider <> 'meraki'"
+        )
+    }
     killed = [(status, error) for run_id, (status, error) in runs.items() if run_id.startswith("wiki-")]
     assert len(killed) == 1
     status, error = killed[0]

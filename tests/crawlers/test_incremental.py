@@ -16,8 +16,10 @@ def test_recrawl_lands_nothing_and_a_changed_page_lands_one_new_version(project,
     second = project.run("crawl", "meraki", "wiki")
     assert second.returncode == 0, second.stdout + second.stderr
     assert _counts(project) == (documents, facts)
-    assert project.query("SELECT DISTINCT landed FROM raw.crawl_runs WHERE crawl_run_id IN "
-                         "(SELECT crawl_run_id FROM raw.crawl_runs ORDER BY started_at DESC LIMIT 2)") == [(0,)]
+    assert project.query(
+        "SELECT DISTINCT landed FROM raw.crawl_runs WHERE crawl_run_id IN "
+        "(SELECT crawl_run_id FROM raw.crawl_runs ORDER BY started_at DESC LIMIT 2)"
+    ) == [(0,)]
     # both crawls saw every document
     assert project.scalar("SELECT count(*) FROM raw.crawl_seen") == 2 * documents
 
@@ -31,7 +33,8 @@ def test_recrawl_lands_nothing_and_a_changed_page_lands_one_new_version(project,
     assert third.returncode == 0, third.stdout + third.stderr
     new_documents = project.query(
         "SELECT source, section_path FROM raw.documents WHERE crawl_run_id IN "
-        "(SELECT crawl_run_id FROM raw.crawl_runs ORDER BY started_at DESC LIMIT 2) ORDER BY source")
+        "(SELECT crawl_run_id FROM raw.crawl_runs ORDER BY started_at DESC LIMIT 2) ORDER BY source"
+    )
     assert new_documents == [("meraki", "Abilities > Q > The Darkin Blade"), ("wiki", "Strategy")]
     # the champion entry changed, so its facts land again (and only its facts)
     assert _counts(project) == (documents + 2, facts + aatrox_facts)

@@ -23,24 +23,45 @@ def _bulk_coaching_site(sites, pages: int) -> str:
     links = "".join(f'<a href="champions/c{i}/build">c{i}</a>' for i in range(pages))
     (index / "index.html").write_text(f"<html><body>{links}</body></html>")
     for i in range(pages):
-        state = {"props": {"pageProps": {"guide": {"champion": {"key": f"C{i}"}, "sections": [
-            {"heading": "Overview", "body": f"<p>Champion {i} is played carefully.</p>"}]}}}}
+        state = {
+            "props": {
+                "pageProps": {
+                    "guide": {
+                        "champion": {"key": f"C{i}"},
+                        "sections": [{"heading": "Overview", "body": f"<p>Champion {i} is played carefully.</p>"}],
+                    }
+                }
+            }
+        }
         page = index / f"c{i}" / "build"
         page.mkdir(parents=True)
         (page / "index.html").write_text(
-            f'<html><body><script id="__NEXT_DATA__" type="application/json">{json.dumps(state)}</script></body></html>')
+            f'<html><body><script id="__NEXT_DATA__" type="application/json">{json.dumps(state)}</script></body></html>'
+        )
     return "/bulk/lol/champions"
 
 
 def test_sigint_flushes_every_yielded_item_and_jobdir_resumes(project, server, sites):
     start = _bulk_coaching_site(sites, BULK_PAGES)
     # one batch larger than the crawl: whatever lands, lands through the flush on close
-    project.configure({"name": "t", "warehouse": {"batch_rows": 100000},
-                       "crawl": {"concurrent_requests": 4, "jobdir": "data/jobs"}})
+    project.configure(
+        {"name": "t", "warehouse": {"batch_rows": 100000}, "crawl": {"concurrent_requests": 4, "jobdir": "data/jobs"}}
+    )
     server.delay = 0.05
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    command = [sys.executable, "-m", "riftlab", "crawl", "coaching", "--url", server.url + start,
-               "--project-dir", str(project.root), "--db", str(project.db)]
+    command = [
+        sys.executable,
+        "-m",
+        "riftlab",
+        "crawl",
+        "coaching",
+        "--url",
+        server.url + start,
+        "--project-dir",
+        str(project.root),
+        "--db",
+        str(project.db),
+    ]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=REPO)
     deadline = time.monotonic() + 60
     while sum("/bulk/lol/champions/c" in r for r in server.requests) < 40:
@@ -82,7 +103,9 @@ def test_parquet_sink_lands_the_same_rows_and_stays_incremental(project, tmp_pat
     merged = db.connect(merged_project.db)
     assert import_parquet(merged, project.root / "data" / "landing")["documents"] == 0  # already imported
     for table in ("documents", "facts"):
-        assert merged.execute(f"SELECT count(*) FROM raw.{table}").fetchone()[0] == project.scalar(f"SELECT count(*) FROM raw.{table}")
+        assert merged.execute(f"SELECT count(*) FROM raw.{table}").fetchone()[0] == project.scalar(
+            f"SELECT count(*) FROM raw.{table}"
+        )
     # the Parquet side crawled meraki twice: its second run saw everything again and landed nothing
     meraki_seen = project.scalar("SELECT count(*) FROM raw.crawl_seen WHERE source = 'meraki'")
     ddragon_seen = project.scalar("SELECT count(*) FROM raw.crawl_seen WHERE source = 'ddragon'")

@@ -65,7 +65,9 @@ def test_sigterm_while_landing_marks_the_run_interrupted(project, server):
     running, stdout, stderr = _interrupt(process, signal.SIGTERM)
 
     assert running and process.returncode == 128 + signal.SIGTERM
-    assert stderr.strip() == ("error: interrupted (SIGTERM): crawling stopped and the remaining crawls were skipped; "
-                              "rows already yielded are landed")
+    assert stderr.strip() == (
+        "error: interrupted (SIGTERM): crawling stopped and the remaining crawls were skipped; "
+        "rows already yielded are landed"
+    )
     assert _statuses(project) == ["interrupted"]
     assert "interrupted" in stdout.strip().splitlines()[-1]

@@ -53,9 +53,11 @@ def test_rows_landed_before_origins_were_recorded_count_as_live(project, server)
     project.db.parent.mkdir(parents=True)
     con = duckdb.connect(str(project.db))
     con.execute("CREATE SCHEMA raw")
-    con.execute("CREATE TABLE raw.crawl_runs (crawl_run_id VARCHAR NOT NULL, spider VARCHAR NOT NULL, "
-                "start_urls VARCHAR[], started_at TIMESTAMP NOT NULL, finished_at TIMESTAMP, status VARCHAR NOT NULL, "
-                "items BIGINT DEFAULT 0, landed BIGINT DEFAULT 0, errors BIGINT DEFAULT 0)")
+    con.execute(
+        "CREATE TABLE raw.crawl_runs (crawl_run_id VARCHAR NOT NULL, spider VARCHAR NOT NULL, "
+        "start_urls VARCHAR[], started_at TIMESTAMP NOT NULL, finished_at TIMESTAMP, status VARCHAR NOT NULL, "
+        "items BIGINT DEFAULT 0, landed BIGINT DEFAULT 0, errors BIGINT DEFAULT 0)"
+    )
     con.execute("INSERT INTO raw.crawl_runs VALUES ('old', 'meraki', [], now(), now(), 'finished', 1, 1, 0)")
     con.close()
 

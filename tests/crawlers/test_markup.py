@@ -1,7 +1,6 @@
 """Passage splitting of MediaWiki parsed HTML: the heading path is what makes a passage findable."""
 
 import pytest
-
 from parsel import Selector
 
 from crawlers.markup import MalformedHtml, html_to_text, parse_document, split_passages
@@ -40,7 +39,10 @@ def test_html_to_text_keeps_line_structure():
 # -- deep nesting (issue 14, row 11): libxml2 stops at 256 levels; no text may be lost past them ----------------
 def test_a_200k_deep_page_keeps_its_text():
     depth = 200_000
-    assert html_to_text("<div>" * depth + "the deepest words" + "</div>" * depth + "<p>after</p>") == "the deepest words\n\nafter"
+    assert (
+        html_to_text("<div>" * depth + "the deepest words" + "</div>" * depth + "<p>after</p>")
+        == "the deepest words\n\nafter"
+    )
 
 
 def test_unclosed_spans_keep_every_word():
@@ -56,8 +58,10 @@ def test_deep_passages_keep_their_text_their_headings_and_drop_their_noise():
 
 def test_a_deep_page_keeps_its_embedded_state_and_attributes_verbatim():
     state = '{"url": "/a?b=1&c=2", "note": "x < y & \\"quoted\\""}'
-    page = (f'<html><head><script id="__NEXT_DATA__" type="application/json">{state}</script></head><body>'
-            '<article data-champion="A &amp; B">' + "<span>" * 400 + "words</article></body></html>")
+    page = (
+        f'<html><head><script id="__NEXT_DATA__" type="application/json">{state}</script></head><body>'
+        '<article data-champion="A &amp; B">' + "<span>" * 400 + "words</article></body></html>"
+    )
     selector = Selector(root=parse_document(page), type="html")
     assert selector.css("script#__NEXT_DATA__::text").get() == state
     assert selector.css("article::attr(data-champion)").get() == "A & B"

@@ -2,37 +2,43 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from riftlab.schedule import schedule_lock
 from warehouse import db
 
-NOW = datetime.now(timezone.utc).replace(tzinfo=None)
+NOW = datetime.now(UTC).replace(tzinfo=None)
 
 
 def _configure(project, server):
-    project.configure({
-        "name": "t",
-        "sources": {"meraki": {"start_urls": [f"{server.url}/meraki/champions.json"]},
-                    "ddragon": {"start_urls": [f"{server.url}/ddragon/cdn/14.3.1/data/en_US/champion.json"]}},
-        # hourly meraki, yearly ddragon; the others are switched off
-        "schedules": {"meraki": "0 * * * *", "ddragon": "0 0 1 1 *", "wiki": "", "coaching": "", "forum": ""},
-        "crawl": {"after_crawl": []},
-    })
+    project.configure(
+        {
+            "name": "t",
+            "sources": {
+                "meraki": {"start_urls": [f"{server.url}/meraki/champions.json"]},
+                "ddragon": {"start_urls": [f"{server.url}/ddragon/cdn/14.3.1/data/en_US/champion.json"]},
+            },
+            # hourly meraki, yearly ddragon; the others are switched off
+            "schedules": {"meraki": "0 * * * *", "ddragon": "0 0 1 1 *", "wiki": "", "coaching": "", "forum": ""},
+            "crawl": {"after_crawl": []},
+        }
+    )
 
 
 def _past_run(project, spider: str, started: datetime, status: str = "finished") -> None:
     con = db.connect(project.db)
     db.ensure_schemas(con)
-    con.execute("INSERT INTO raw.crawl_runs (crawl_run_id, spider, started_at, finished_at, status) VALUES (?, ?, ?, ?, ?)",
-                [f"{spider}-past-{status}", spider, started, started + timedelta(minutes=1), status])
+    con.execute(
+        "INSERT INTO raw.crawl_runs (crawl_run_id, spider, started_at, finished_at, status) VALUES (?, ?, ?, ?, ?)",
+        [f"{spider}-past-{status}", spider, started, started + timedelta(minutes=1), status],
+    )
     con.close()
 
 
 def test_once_runs_only_due_crawls(project, server):
     _configure(project, server)
-    _past_run(project, "meraki", NOW - timedelta(hours=2))      # hourly: due
-    _past_run(project, "ddragon", NOW - timedelta(minutes=5))   # yearly: not due (unless a new year began)
+    _past_run(project, "meraki", NOW - timedelta(hours=2))  # hourly: due
+    _past_run(project, "ddragon", NOW - timedelta(minutes=5))  # yearly: not due (unless a new year began)
     _past_run(project, "ddragon", NOW - timedelta(days=800), "failed")
 
     done = project.run("schedule", "--once")

@@ -18,9 +18,12 @@ def test_snapshot_lands_171_champions_with_the_files_positions(snapshot_dir, tmp
     assert ddragon.returncode == 0, ddragon.stdout + ddragon.stderr
 
     source = json.loads((snapshot_dir / "meraki" / "champions.json").read_text(encoding="utf-8"))
-    positions = dict(project.query(
-        "SELECT champion, list(value ORDER BY value) FROM raw.facts "
-        "WHERE source = 'meraki' AND fact_type = 'position' GROUP BY champion"))
+    positions = dict(
+        project.query(
+            "SELECT champion, list(value ORDER BY value) FROM raw.facts "
+            "WHERE source = 'meraki' AND fact_type = 'position' GROUP BY champion"
+        )
+    )
     assert len(source) == 171
     assert positions == {key: sorted(entry["positions"]) for key, entry in source.items()}
     assert project.scalar("SELECT count(DISTINCT champion) FROM raw.facts WHERE source = 'ddragon'") == 171

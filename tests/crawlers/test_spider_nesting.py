@@ -16,8 +16,10 @@ WORDS = [f"w{i}" for i in range(400)]
 
 
 def guide(champion: str, section: str) -> str:
-    return (f'<html><body><article data-champion="{champion}"><h1>{champion} guide</h1>'
-            f"<h2>Deep</h2>{section}<h2>After</h2><p>after the deep part</p></article></body></html>")
+    return (
+        f'<html><body><article data-champion="{champion}"><h1>{champion} guide</h1>'
+        f"<h2>Deep</h2>{section}<h2>After</h2><p>after the deep part</p></article></body></html>"
+    )
 
 
 @pytest.fixture
@@ -32,12 +34,16 @@ def site(tmp_path: Path):
         (root / path).parent.mkdir(parents=True, exist_ok=True)
         (root / path).write_text(html, encoding="utf-8")
     endpoint = "/w/api.php"
-    wiki_html = '<div class="mw-parser-output"><h2>Lore</h2>' + "<div>" * DEPTH + "deep lore" + "</div>" * DEPTH + "</div>"
+    wiki_html = (
+        '<div class="mw-parser-output"><h2>Lore</h2>' + "<div>" * DEPTH + "deep lore" + "</div>" * DEPTH + "</div>"
+    )
     routes = {
-        api_url(endpoint, action="query", list="categorymembers", cmtitle="Category:Deep", cmlimit=500, cmnamespace=0):
-            {"body": json.dumps({"query": {"categorymembers": [{"pageid": 1, "title": "Deep page"}]}})},
-        api_url(endpoint, action="parse", pageid=1, prop="text|revid", disableeditsection=1):
-            {"body": json.dumps({"parse": {"title": "Deep page", "revid": 7, "text": wiki_html}})},
+        api_url(
+            endpoint, action="query", list="categorymembers", cmtitle="Category:Deep", cmlimit=500, cmnamespace=0
+        ): {"body": json.dumps({"query": {"categorymembers": [{"pageid": 1, "title": "Deep page"}]}})},
+        api_url(endpoint, action="parse", pageid=1, prop="text|revid", disableeditsection=1): {
+            "body": json.dumps({"parse": {"title": "Deep page", "revid": 7, "text": wiki_html}})
+        },
     }
     (root / "routes.json").write_text(json.dumps(routes), encoding="utf-8")
     with FixtureServer(root) as running:
@@ -48,10 +54,20 @@ def site(tmp_path: Path):
 def project(tmp_path: Path, site: FixtureServer) -> CrawlProject:
     project = CrawlProject(root=tmp_path / "project", db=tmp_path / "project" / "warehouse.duckdb")
     project.root.mkdir()
-    project.configure({"name": "nesting", "sources": {
-        "coaching": {"start_urls": [f"{site.url}/c/champions/deep/build", f"{site.url}/c/champions/spans/build"]},
-        "wiki": {"start_urls": [f"{site.url}/w/api.php"], "categories": [{"name": "Category:Deep", "entity_type": "lore"}]},
-    }})
+    project.configure(
+        {
+            "name": "nesting",
+            "sources": {
+                "coaching": {
+                    "start_urls": [f"{site.url}/c/champions/deep/build", f"{site.url}/c/champions/spans/build"]
+                },
+                "wiki": {
+                    "start_urls": [f"{site.url}/w/api.php"],
+                    "categories": [{"name": "Category:Deep", "entity_type": "lore"}],
+                },
+            },
+        }
+    )
     return project
 
 

@@ -35,12 +35,19 @@ def other_site(tmp_path: Path):
 def start_site(tmp_path: Path, other_site: FixtureServer):
     """The start site: an index linking to its own guide, to the other server, and to a redirect there."""
     root = tmp_path / "start"
-    write(root / "c/champions/index.html", (
-        '<html><body><a href="champions/thresh/build">Thresh</a>'
-        f'<a href="{other_site.url}/c/champions/evil/build">Evil</a>'
-        '<a href="champions/moved/build">Moved</a></body></html>'))
+    write(
+        root / "c/champions/index.html",
+        (
+            '<html><body><a href="champions/thresh/build">Thresh</a>'
+            f'<a href="{other_site.url}/c/champions/evil/build">Evil</a>'
+            '<a href="champions/moved/build">Moved</a></body></html>'
+        ),
+    )
     write(root / "c/champions/thresh/build/index.html", GUIDE.format(champion="Thresh"))
-    write(root / "routes.json", json.dumps({"/c/champions/moved/build": {"redirect": f"{other_site.url}/c/champions/evil/counters"}}))
+    write(
+        root / "routes.json",
+        json.dumps({"/c/champions/moved/build": {"redirect": f"{other_site.url}/c/champions/evil/counters"}}),
+    )
     with FixtureServer(root) as running:
         yield running
 
@@ -48,8 +55,13 @@ def start_site(tmp_path: Path, other_site: FixtureServer):
 def test_coaching_fetches_nothing_from_another_port_of_the_same_host(tmp_path, start_site, other_site):
     project = CrawlProject(root=tmp_path / "project", db=tmp_path / "project" / "warehouse.duckdb")
     project.root.mkdir()
-    project.configure({"name": "offsite", "crawl": {"log_level": "INFO"},
-                       "sources": {"coaching": {"start_urls": [f"{start_site.url}/c/champions"]}}})
+    project.configure(
+        {
+            "name": "offsite",
+            "crawl": {"log_level": "INFO"},
+            "sources": {"coaching": {"start_urls": [f"{start_site.url}/c/champions"]}},
+        }
+    )
 
     done = project.run("crawl", "coaching")
 
@@ -62,12 +74,15 @@ def test_coaching_fetches_nothing_from_another_port_of_the_same_host(tmp_path, s
     assert done.stderr.count("skipping off-site request") == 1
 
 
-@pytest.mark.parametrize("one, other, same", [
-    ("http://127.0.0.1:8001/a", "http://127.0.0.1:8002/a", False),  # same host, another port: another site
-    ("http://example.org/a", "https://example.org:443/b", True),  # default ports are the same site
-    ("http://example.org:80/a", "http://EXAMPLE.org/b", True),
-    ("http://example.org/a", "http://www.example.org/a", False),  # subdomains are other sites
-    ("file:///srv/snapshot/a.html", "http://127.0.0.1/a", False),  # a file:// crawl stays on disk
-])
+@pytest.mark.parametrize(
+    "one, other, same",
+    [
+        ("http://127.0.0.1:8001/a", "http://127.0.0.1:8002/a", False),  # same host, another port: another site
+        ("http://example.org/a", "https://example.org:443/b", True),  # default ports are the same site
+        ("http://example.org:80/a", "http://EXAMPLE.org/b", True),
+        ("http://example.org/a", "http://www.example.org/a", False),  # subdomains are other sites
+        ("file:///srv/snapshot/a.html", "http://127.0.0.1/a", False),  # a file:// crawl stays on disk
+    ],
+)
 def test_a_site_is_host_and_port(one, other, same):
     assert (site_of(one) == site_of(other)) is same

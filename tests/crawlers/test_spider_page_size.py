@@ -33,18 +33,41 @@ def site(tmp_path: Path):
     root = tmp_path / "site"
     page = root / "c/champions/big/build/index.html"
     page.parent.mkdir(parents=True)
-    page.write_text('<html><body><article data-champion="Big"><h1>Big guide</h1><h2>Overview</h2>'
-                    f"<p>{' '.join(WORDS)}</p></article></body></html>", encoding="utf-8")
+    page.write_text(
+        '<html><body><article data-champion="Big"><h1>Big guide</h1><h2>Overview</h2>'
+        f"<p>{' '.join(WORDS)}</p></article></body></html>",
+        encoding="utf-8",
+    )
     shutil.copytree(SITES / "meraki", root / "meraki")
     endpoint = "/w/api.php"
-    wiki_html = '<div class="mw-parser-output">' + "".join(f"<h2>Part {i}</h2><p>{'lore ' * 200}</p>" for i in range(30)) + "</div>"
+    wiki_html = (
+        '<div class="mw-parser-output">'
+        + "".join(f"<h2>Part {i}</h2><p>{'lore ' * 200}</p>" for i in range(30))
+        + "</div>"
+    )
     routes = {
-        api_url(endpoint, action="query", list="categorymembers", cmtitle="Category:Big", cmlimit=500, cmnamespace=0):
-            {"body": json.dumps({"query": {"categorymembers": [{"pageid": 1, "title": "Big page"}]}})},
-        api_url(endpoint, action="parse", pageid=1, prop="text|revid", disableeditsection=1):
-            {"body": json.dumps({"parse": {"title": "Big page", "revid": 7, "text": wiki_html}})},
-        "/dd/champion.json": {"body": json.dumps({"version": "1", "data": {
-            "Big": {"id": "Big", "name": "Big", "title": "the Large", "tags": ["Tank"], "blurb": "blurb " * 2000}}})},
+        api_url(endpoint, action="query", list="categorymembers", cmtitle="Category:Big", cmlimit=500, cmnamespace=0): {
+            "body": json.dumps({"query": {"categorymembers": [{"pageid": 1, "title": "Big page"}]}})
+        },
+        api_url(endpoint, action="parse", pageid=1, prop="text|revid", disableeditsection=1): {
+            "body": json.dumps({"parse": {"title": "Big page", "revid": 7, "text": wiki_html}})
+        },
+        "/dd/champion.json": {
+            "body": json.dumps(
+                {
+                    "version": "1",
+                    "data": {
+                        "Big": {
+                            "id": "Big",
+                            "name": "Big",
+                            "title": "the Large",
+                            "tags": ["Tank"],
+                            "blurb": "blurb " * 2000,
+                        }
+                    },
+                }
+            )
+        },
     }
     (root / "routes.json").write_text(json.dumps(routes), encoding="utf-8")
     with FixtureServer(root) as running:
@@ -57,12 +80,21 @@ def site(tmp_path: Path):
 def project(tmp_path: Path, site: FixtureServer) -> CrawlProject:
     project = CrawlProject(root=tmp_path / "project", db=tmp_path / "project" / "warehouse.duckdb")
     project.root.mkdir()
-    project.configure({"name": "page-size", "crawl": {"max_page_bytes": CAP, "log_level": "INFO"}, "sources": {
-        "coaching": {"start_urls": [f"{site.url}/c/champions/big/build"]},
-        "wiki": {"start_urls": [f"{site.url}/w/api.php"], "categories": [{"name": "Category:Big", "entity_type": "lore"}]},
-        "meraki": {"start_urls": [f"{site.url}/meraki/champions.json"]},
-        "ddragon": {"start_urls": [f"{site.url}/dd/champion.json"]},
-    }})
+    project.configure(
+        {
+            "name": "page-size",
+            "crawl": {"max_page_bytes": CAP, "log_level": "INFO"},
+            "sources": {
+                "coaching": {"start_urls": [f"{site.url}/c/champions/big/build"]},
+                "wiki": {
+                    "start_urls": [f"{site.url}/w/api.php"],
+                    "categories": [{"name": "Category:Big", "entity_type": "lore"}],
+                },
+                "meraki": {"start_urls": [f"{site.url}/meraki/champions.json"]},
+                "ddragon": {"start_urls": [f"{site.url}/dd/champion.json"]},
+            },
+        }
+    )
     return project
 
 
@@ -87,9 +119,16 @@ def test_json_sources_are_read_whole_and_their_documents_capped(project, site):
     assert done.returncode == 0, done.stdout + done.stderr[-3000:]
     # champions.json (96 kB) is not cut (a cut would not parse): every champion lands, no document is cut
     assert project.scalar("SELECT count(DISTINCT champion) FROM raw.facts WHERE source = 'meraki'") == 16
-    assert project.scalar("SELECT count(*) FROM raw.documents WHERE source = 'meraki' AND truncated_from_bytes IS NOT NULL") == 0
+    assert (
+        project.scalar(
+            "SELECT count(*) FROM raw.documents WHERE source = 'meraki' AND truncated_from_bytes IS NOT NULL"
+        )
+        == 0
+    )
     # the wiki page's HTML is cut before it is split: its first parts land, each recording the page's size
-    rows = project.query("SELECT section_path, html, truncated_from_bytes FROM raw.documents WHERE source = 'wiki' ORDER BY url")
+    rows = project.query(
+        "SELECT section_path, html, truncated_from_bytes FROM raw.documents WHERE source = 'wiki' ORDER BY url"
+    )
     assert rows and all(cut_from == site.wiki_bytes for _, _, cut_from in rows)
     assert sum(len(html.encode("utf-8")) for _, html, _ in rows) <= CAP
     assert rows[0][0] == "Part 0" and "Part 29" not in {section for section, _, _ in rows}

@@ -24,15 +24,24 @@ REPO = Path(__file__).resolve().parents[2]
 
 def riftlab(root: Path, *args: str) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if k != "RIFTLAB_DB"}
-    return subprocess.run([sys.executable, "-m", "riftlab.cli", "--project-dir", str(root), *args],
-                          capture_output=True, text=True, cwd=REPO, env={**env, "PYTHONPATH": str(REPO)}, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "riftlab.cli", "--project-dir", str(root), *args],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env={**env, "PYTHONPATH": str(REPO)},
+        timeout=300,
+    )
 
 
 def counts(db: Path) -> dict[str, int]:
     con = duckdb.connect(str(db), read_only=True)
     try:
         tables = ["raw.documents", "raw.facts", "raw.crawl_runs", "main.champions"]
-        present = {f"{s}.{n}" for s, n in con.execute("select table_schema, table_name from information_schema.tables").fetchall()}
+        present = {
+            f"{s}.{n}"
+            for s, n in con.execute("select table_schema, table_name from information_schema.tables").fetchall()
+        }
         return {t: con.execute(f"select count(*) from {t}").fetchone()[0] for t in tables if t in present}
     finally:
         con.close()
@@ -46,8 +55,12 @@ def real_project(tmp_path: Path, snapshot_dir: Path) -> Path:
     sources = {name: {"start_urls": []} for name in ("wiki", "coaching", "forum")}
     sources["meraki"] = {"start_urls": [(snapshot_dir / "meraki" / "champions.json").as_uri()]}
     sources["ddragon"] = {"start_urls": [(snapshot_dir / "ddragon" / "champion.json").as_uri()]}
-    config = {"name": "real", "warehouse": {"path": "data/real.duckdb"}, "sources": sources,
-              "paths": {"transforms": str(REPO / "transforms")}}
+    config = {
+        "name": "real",
+        "warehouse": {"path": "data/real.duckdb"},
+        "sources": sources,
+        "paths": {"transforms": str(REPO / "transforms")},
+    }
     (root / "riftlab.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")
     return root
 

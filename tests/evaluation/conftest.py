@@ -36,22 +36,70 @@ CHAMPIONS = [
 
 # key -> (kit/lore chunk mentioning the name and an ability, ability names)
 KITS = {
-    "Ahri": ("Ahri throws Orb of Deception out and back, then dashes with Spirit Rush to charm mages. Ahri is a nimble fox spirit.", ["Orb of Deception", "Spirit Rush"]),
-    "Lux": ("Lux binds enemies with Light Binding and fires Final Spark, a long laser beam of light across the lane.", ["Light Binding", "Final Spark"]),
-    "Annie": ("Annie is a child who summons her bear Tibbers and sets enemies ablaze with Disintegrate fireballs.", ["Disintegrate", "Summon: Tibbers"]),
-    "Garen": ("Garen spins with Judgment and executes low-health foes with Demacian Justice, a giant sword from the sky.", ["Judgment", "Demacian Justice"]),
-    "Darius": ("Darius swings his axe in a circle with Decimate and dunks enemies with Noxian Guillotine.", ["Decimate", "Noxian Guillotine"]),
-    "Mordekaiser": ("Mordekaiser smashes with his mace Nightfall and drags a foe into the Death Realm to duel alone.", ["Nightfall", "Realm of Death"]),
-    "Jinx": ("Jinx swaps between her minigun and rocket launcher and fires Super Mega Death Rocket across the map.", ["Switcheroo!", "Super Mega Death Rocket!"]),
-    "Caitlyn": ("Caitlyn sets yordle snap traps and snipes from far away with Piltover Peacemaker and Ace in the Hole.", ["Piltover Peacemaker", "Ace in the Hole"]),
-    "MissFortune": ("Miss Fortune is a pirate captain whose Bullet Time rains bullets in a cone from her twin pistols.", ["Double Up", "Bullet Time"]),
-    "Leona": ("Leona is a sun warrior who stuns with Shield of Daybreak and calls down Solar Flare on grouped enemies.", ["Shield of Daybreak", "Solar Flare"]),
-    "Alistar": ("Alistar the minotaur headbutts and pulverizes enemies into the air, then becomes Unbreakable Will.", ["Pulverize", "Unbreakable Will"]),
-    "Braum": ("Braum raises his huge door shield Unbreakable to block projectiles and protect allies in the Freljord.", ["Unbreakable", "Glacial Fissure"]),
-    "Zed": ("Zed casts Living Shadow clones and marks a target for Death Mark, striking from the shadows as an assassin.", ["Living Shadow", "Death Mark"]),
-    "Talon": ("Talon leaps over walls with Assassin's Path and vanishes in Shadow Assault, blades circling around him.", ["Assassin's Path", "Shadow Assault"]),
-    "LeeSin": ("Lee Sin is a blind monk who kicks enemies with Dragon's Rage after landing Sonic Wave and Resonating Strike.", ["Sonic Wave", "Dragon's Rage"]),
-    "Vi": ("Vi punches through walls with giant hextech gauntlets, charging Vault Breaker and Cease and Desist.", ["Vault Breaker", "Cease and Desist"]),
+    "Ahri": (
+        "Ahri throws Orb of Deception out and back, then dashes with Spirit Rush to charm mages. Ahri is a nimble fox spirit.",
+        ["Orb of Deception", "Spirit Rush"],
+    ),
+    "Lux": (
+        "Lux binds enemies with Light Binding and fires Final Spark, a long laser beam of light across the lane.",
+        ["Light Binding", "Final Spark"],
+    ),
+    "Annie": (
+        "Annie is a child who summons her bear Tibbers and sets enemies ablaze with Disintegrate fireballs.",
+        ["Disintegrate", "Summon: Tibbers"],
+    ),
+    "Garen": (
+        "Garen spins with Judgment and executes low-health foes with Demacian Justice, a giant sword from the sky.",
+        ["Judgment", "Demacian Justice"],
+    ),
+    "Darius": (
+        "Darius swings his axe in a circle with Decimate and dunks enemies with Noxian Guillotine.",
+        ["Decimate", "Noxian Guillotine"],
+    ),
+    "Mordekaiser": (
+        "Mordekaiser smashes with his mace Nightfall and drags a foe into the Death Realm to duel alone.",
+        ["Nightfall", "Realm of Death"],
+    ),
+    "Jinx": (
+        "Jinx swaps between her minigun and rocket launcher and fires Super Mega Death Rocket across the map.",
+        ["Switcheroo!", "Super Mega Death Rocket!"],
+    ),
+    "Caitlyn": (
+        "Caitlyn sets yordle snap traps and snipes from far away with Piltover Peacemaker and Ace in the Hole.",
+        ["Piltover Peacemaker", "Ace in the Hole"],
+    ),
+    "MissFortune": (
+        "Miss Fortune is a pirate captain whose Bullet Time rains bullets in a cone from her twin pistols.",
+        ["Double Up", "Bullet Time"],
+    ),
+    "Leona": (
+        "Leona is a sun warrior who stuns with Shield of Daybreak and calls down Solar Flare on grouped enemies.",
+        ["Shield of Daybreak", "Solar Flare"],
+    ),
+    "Alistar": (
+        "Alistar the minotaur headbutts and pulverizes enemies into the air, then becomes Unbreakable Will.",
+        ["Pulverize", "Unbreakable Will"],
+    ),
+    "Braum": (
+        "Braum raises his huge door shield Unbreakable to block projectiles and protect allies in the Freljord.",
+        ["Unbreakable", "Glacial Fissure"],
+    ),
+    "Zed": (
+        "Zed casts Living Shadow clones and marks a target for Death Mark, striking from the shadows as an assassin.",
+        ["Living Shadow", "Death Mark"],
+    ),
+    "Talon": (
+        "Talon leaps over walls with Assassin's Path and vanishes in Shadow Assault, blades circling around him.",
+        ["Assassin's Path", "Shadow Assault"],
+    ),
+    "LeeSin": (
+        "Lee Sin is a blind monk who kicks enemies with Dragon's Rage after landing Sonic Wave and Resonating Strike.",
+        ["Sonic Wave", "Dragon's Rage"],
+    ),
+    "Vi": (
+        "Vi punches through walls with giant hextech gauntlets, charging Vault Breaker and Cease and Desist.",
+        ["Vault Breaker", "Cease and Desist"],
+    ),
 }
 
 # anchor, positive, negative (display names), split
@@ -75,7 +123,9 @@ TEXT_TRIPLETS = [
 ]
 
 
-def fill_warehouse(con: duckdb.DuckDBPyConnection, champions=CHAMPIONS, triplets=TRIPLETS, text_triplets=TEXT_TRIPLETS) -> None:
+def fill_warehouse(
+    con: duckdb.DuckDBPyConnection, champions=CHAMPIONS, triplets=TRIPLETS, text_triplets=TEXT_TRIPLETS
+) -> None:
     """Create the issue-4 tables and fill them with the hand-written rows (batched)."""
     con.execute(
         "CREATE OR REPLACE TABLE main.champions (champion_key VARCHAR, name VARCHAR, title VARCHAR, positions VARCHAR[], "
@@ -92,7 +142,11 @@ def fill_warehouse(con: duckdb.DuckDBPyConnection, champions=CHAMPIONS, triplets
     keys = {c[0] for c in champions}
     con.executemany(
         "INSERT INTO main.corpus_chunks VALUES (?, ?, 'wiki', ?, 'Abilities', ?, ?, 'train')",
-        [[f"chunk-{key}", f"doc-{key}", key, text, len(text.split())] for key, (text, _) in KITS.items() if key in keys],
+        [
+            [f"chunk-{key}", f"doc-{key}", key, text, len(text.split())]
+            for key, (text, _) in KITS.items()
+            if key in keys
+        ],
     )
     con.execute(
         "INSERT INTO main.corpus_chunks VALUES ('chunk-general', 'doc-general', 'wiki', NULL, 'Map', "
@@ -149,7 +203,12 @@ def eval_project(tmp_path: Path) -> Project:
 
 
 def add_training_run(
-    project: Project, run_id: str, output_path: Path | None, status: str = "finished", stage: str = "embed", metrics: str = "{}"
+    project: Project,
+    run_id: str,
+    output_path: Path | None,
+    status: str = "finished",
+    stage: str = "embed",
+    metrics: str = "{}",
 ) -> None:
     """Register a training run in meta.training_runs as the training package does."""
     con = project.connect()
@@ -171,6 +230,8 @@ def evaluated_project(tmp_path_factory) -> Project:
     from riftlab.commands.evaluate import eval_command
 
     project = make_eval_project(tmp_path_factory.mktemp("evaluated") / "project")
-    result = CliRunner().invoke(eval_command, ["--project-dir", str(project.root), "--model", "minilm"], catch_exceptions=False)
+    result = CliRunner().invoke(
+        eval_command, ["--project-dir", str(project.root), "--model", "minilm"], catch_exceptions=False
+    )
     assert result.exit_code == 0, result.output
     return project

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from training.bases import minilm_path
 
-EVIL_CONFIG = '''
+EVIL_CONFIG = """
 from pathlib import Path
 Path({marker!r}).write_text("ran")
 from transformers import BertConfig
@@ -19,9 +19,9 @@ from transformers import BertConfig
 
 class EvilConfig(BertConfig):
     pass
-'''
+"""
 
-EVIL_MODULE = '''
+EVIL_MODULE = """
 from pathlib import Path
 Path({marker!r}).write_text("ran")
 from sentence_transformers.sentence_transformer.modules import Transformer
@@ -29,7 +29,7 @@ from sentence_transformers.sentence_transformer.modules import Transformer
 
 class Evil(Transformer):
     pass
-'''
+"""
 
 
 def minilm_copy(root: Path) -> Path:
@@ -43,7 +43,9 @@ def auto_map_attack(root: Path, marker: Path) -> tuple[Path, str]:
     folder = minilm_copy(root)
     (folder / "configuration_evil.py").write_text(EVIL_CONFIG.format(marker=str(marker)))
     config = json.loads((folder / "config.json").read_text())
-    (folder / "config.json").write_text(json.dumps({**config, "auto_map": {"AutoConfig": "configuration_evil.EvilConfig"}}))
+    (folder / "config.json").write_text(
+        json.dumps({**config, "auto_map": {"AutoConfig": "configuration_evil.EvilConfig"}})
+    )
     return folder, "configuration_evil.py"
 
 

@@ -30,7 +30,11 @@ def test_riftlab_eval_refuses_a_folder_that_ships_code(attack: str, tmp_path: Pa
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_MODULES_CACHE": str(tmp_path / "hf-modules")}
     result = subprocess.run(
         [sys.executable, "-m", "riftlab.cli", "--project-dir", str(project.root), "eval", "--model", str(folder)],
-        check=False, capture_output=True, text=True, env=env, timeout=300,
+        check=False,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
     )
     assert not marker.exists(), "the checkpoint's code ran"
     assert result.returncode != 0, result.stdout + result.stderr

@@ -35,7 +35,9 @@ def test_shipped_tasks_load_and_each_has_a_heldout_variant():
 
 def test_adding_a_task_is_adding_a_file(tmp_path: Path):
     (tmp_path / "sql").mkdir()
-    (tmp_path / "sql" / "names.sql").write_text("SELECT name AS text, classes[1] AS label FROM main.champions WHERE $split = 'all'\n")
+    (tmp_path / "sql" / "names.sql").write_text(
+        "SELECT name AS text, classes[1] AS label FROM main.champions WHERE $split = 'all'\n"
+    )
     (tmp_path / "MyTask.yml").write_text(
         "name: MyTask\nkind: clustering\nsql: sql/names.sql\nsplits: [all]\nmetrics: [v_measure]\n"
     )
@@ -47,13 +49,27 @@ def test_adding_a_task_is_adding_a_file(tmp_path: Path):
 @pytest.mark.parametrize(
     "body, message",
     [
-        ("name: X\nkind: clustering\nsql: sql/names.sql\nsplits: [all]\nmetrics: [v_measure]\nsplit: [all]\n", "unknown key(s) split"),
-        ("name: X\nkind: clusters\nsql: sql/names.sql\nsplits: [all]\nmetrics: [v_measure]\n", "unknown kind 'clusters'"),
-        ("name: X\nkind: clustering\nsql: sql/missing.sql\nsplits: [all]\nmetrics: [v_measure]\n", "sql file sql/missing.sql not found"),
-        ("name: X\nkind: retrieval\nsql: sql/names.sql\nsplits: [all]\nmetrics: [ndcg_at_10]\n", "needs sql part(s) queries, corpus"),
+        (
+            "name: X\nkind: clustering\nsql: sql/names.sql\nsplits: [all]\nmetrics: [v_measure]\nsplit: [all]\n",
+            "unknown key(s) split",
+        ),
+        (
+            "name: X\nkind: clusters\nsql: sql/names.sql\nsplits: [all]\nmetrics: [v_measure]\n",
+            "unknown kind 'clusters'",
+        ),
+        (
+            "name: X\nkind: clustering\nsql: sql/missing.sql\nsplits: [all]\nmetrics: [v_measure]\n",
+            "sql file sql/missing.sql not found",
+        ),
+        (
+            "name: X\nkind: retrieval\nsql: sql/names.sql\nsplits: [all]\nmetrics: [ndcg_at_10]\n",
+            "needs sql part(s) queries, corpus",
+        ),
         ("name: X\nkind: clustering\nsql: sql/names.sql\nsplits: [all]\n", "missing 'metrics'"),
-        ("name: X\nkind: clustering\nsql: sql/names.sql\nsplits: [all]\nmetrics: [v_measure]\ndiagnostic_splits: [al]\n",
-         "diagnostic_splits names split(s) not in splits: al"),
+        (
+            "name: X\nkind: clustering\nsql: sql/names.sql\nsplits: [all]\nmetrics: [v_measure]\ndiagnostic_splits: [al]\n",
+            "diagnostic_splits names split(s) not in splits: al",
+        ),
     ],
 )
 def test_bad_task_files_name_the_problem(tmp_path: Path, body: str, message: str):
@@ -68,7 +84,10 @@ def test_bad_task_files_name_the_problem(tmp_path: Path, body: str, message: str
 
 def test_unknown_task_name_suggests_the_closest():
     specs = definitions.load_specs(definitions.BUILTIN_TASKS_DIR)
-    with pytest.raises(EvaluationError, match=r"unknown task 'ChampionSubclasClustering' \(did you mean 'ChampionSubclassClustering'\?\)"):
+    with pytest.raises(
+        EvaluationError,
+        match=r"unknown task 'ChampionSubclasClustering' \(did you mean 'ChampionSubclassClustering'\?\)",
+    ):
         definitions.select(specs, ["ChampionSubclasClustering"])
 
 

@@ -10,11 +10,10 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from training.bases import minilm_path
 from evaluation import definitions, models, runner
-from riftlab.commands.evaluate import eval_command
 from evaluation.errors import EvaluationError
 from evaluation.mteb_tasks import build_task
+from riftlab.commands.evaluate import eval_command
 from tests.evaluation.conftest import (
     CHAMPIONS,
     KITS,
@@ -23,6 +22,7 @@ from tests.evaluation.conftest import (
     add_training_run,
     make_eval_project,
 )
+from training.bases import minilm_path
 from warehouse.project import Project
 
 TASKS = definitions.load_specs(definitions.BUILTIN_TASKS_DIR)
@@ -41,7 +41,10 @@ def _minilm():
 
 
 def test_every_task_and_split_is_scored_in_the_warehouse_and_in_mteb_json(evaluated_project: Project):
-    rows = _rows(evaluated_project, "SELECT task, split, metric, value, is_main, run_id, data_snapshot_id FROM meta.eval_results WHERE model = 'minilm'")
+    rows = _rows(
+        evaluated_project,
+        "SELECT task, split, metric, value, is_main, run_id, data_snapshot_id FROM meta.eval_results WHERE model = 'minilm'",
+    )
     scored = {(task, split) for task, split, *_ in rows}
     for spec in TASKS.values():
         for split in spec.splits:
@@ -66,7 +69,9 @@ def test_neighbour_rate_is_the_5nn_same_subclass_share_on_heldout_names(evaluate
     embeddings = _minilm().encode([n for n, _ in heldout], normalize_embeddings=True)
     similarity = embeddings @ embeddings.T
     np.fill_diagonal(similarity, -np.inf)
-    hits = [sum(heldout[j][1] == label for j in np.argsort(-similarity[i])[:5]) / 5 for i, (_, label) in enumerate(heldout)]
+    hits = [
+        sum(heldout[j][1] == label for j in np.argsort(-similarity[i])[:5]) / 5 for i, (_, label) in enumerate(heldout)
+    ]
     (stored,) = _rows(
         evaluated_project,
         "SELECT value FROM meta.eval_results WHERE task = 'ChampionSubclassNeighbours' AND split = 'heldout' AND metric = 'same_label_at_5'",
@@ -86,10 +91,12 @@ def test_triplet_accuracy_is_share_of_anchor_closer_to_positive_overall_and_by_k
 
     names = [(a, p, n) for a, p, n, split in TRIPLETS if split == "validation"]
     texts = [(a, KITS[p][0], KITS[n][0]) for a, p, n, split in TEXT_TRIPLETS if split == "validation"]
-    stored = dict(_rows(
-        evaluated_project,
-        "SELECT split, value FROM meta.eval_results WHERE task = 'ChampionTripletAccuracy' AND metric = 'accuracy'",
-    ))
+    stored = dict(
+        _rows(
+            evaluated_project,
+            "SELECT split, value FROM meta.eval_results WHERE task = 'ChampionTripletAccuracy' AND metric = 'accuracy'",
+        )
+    )
     assert stored["validation"] == pytest.approx(accuracy(names + texts))
     assert stored["validation_names"] == pytest.approx(accuracy(names))
     assert stored["validation_texts"] == pytest.approx(accuracy(texts))
@@ -100,8 +107,14 @@ def test_triplet_accuracy_is_share_of_anchor_closer_to_positive_overall_and_by_k
         data = definitions.load_task_data(con, TASKS["ChampionTripletAccuracy"])
     finally:
         con.close()
-    anchors = {split: sorted(row["anchor"] for row in data.splits[split]["rows"]) for split in ("validation_names", "validation_texts")}
-    assert anchors == {"validation_names": sorted(a for a, *_ in names), "validation_texts": sorted(a for a, *_ in texts)}
+    anchors = {
+        split: sorted(row["anchor"] for row in data.splits[split]["rows"])
+        for split in ("validation_names", "validation_texts")
+    }
+    assert anchors == {
+        "validation_names": sorted(a for a, *_ in names),
+        "validation_texts": sorted(a for a, *_ in texts),
+    }
 
 
 def test_a_triplet_table_of_one_kind_skips_the_other_kinds_split(tmp_path: Path):
@@ -118,7 +131,9 @@ def test_a_triplet_table_of_one_kind_skips_the_other_kinds_split(tmp_path: Path)
 def test_retrieval_queries_are_masked_and_heldout_queries_search_all_names(evaluated_project: Project):
     con = evaluated_project.connect(read_only=True)
     try:
-        spec = dataclasses.replace(TASKS["ChampionKitRetrieval"], mask_token=evaluated_project.config["vars"]["mask_token"])
+        spec = dataclasses.replace(
+            TASKS["ChampionKitRetrieval"], mask_token=evaluated_project.config["vars"]["mask_token"]
+        )
         data = definitions.load_task_data(con, spec)
     finally:
         con.close()
@@ -155,7 +170,10 @@ def test_changed_data_is_a_new_snapshot_and_is_evaluated(evaluated_project: Proj
     try:
         summary = runner.evaluate(evaluated_project, ["minilm"], ["ChampionClassClustering"])
         assert summary.evaluated == [("minilm", "ChampionClassClustering")]
-        snapshots = _rows(evaluated_project, "SELECT DISTINCT data_snapshot_id FROM meta.eval_results WHERE task = 'ChampionClassClustering'")
+        snapshots = _rows(
+            evaluated_project,
+            "SELECT DISTINCT data_snapshot_id FROM meta.eval_results WHERE task = 'ChampionClassClustering'",
+        )
         assert len(snapshots) == 2
     finally:
         con = evaluated_project.connect()
@@ -206,7 +224,9 @@ def test_missing_tables_name_the_build_target(tmp_path: Path):
     (root / "riftlab.yaml").write_text("name: bare\n")
     project = Project.load(root)
     project.connect().close()
-    result = CliRunner().invoke(eval_command, ["--project-dir", str(root), "--model", "minilm", "--tasks", "ChampionKitRetrieval"])
+    result = CliRunner().invoke(
+        eval_command, ["--project-dir", str(root), "--model", "minilm", "--tasks", "ChampionKitRetrieval"]
+    )
     assert isinstance(result.exception, EvaluationError)
     assert "needs the table main.champions" in str(result.exception)
     assert "`riftlab build --select champions` makes it" in str(result.exception)
@@ -214,7 +234,9 @@ def test_missing_tables_name_the_build_target(tmp_path: Path):
 
 def test_empty_heldout_set_is_a_clear_error(tmp_path: Path):
     project = make_eval_project(tmp_path / "noheldout", champions=[(*c[:6], "train") for c in CHAMPIONS])
-    result = CliRunner().invoke(eval_command, ["--project-dir", str(project.root), "--model", "minilm", "--tasks", "ChampionSubclassClustering"])
+    result = CliRunner().invoke(
+        eval_command, ["--project-dir", str(project.root), "--model", "minilm", "--tasks", "ChampionSubclassClustering"]
+    )
     assert isinstance(result.exception, EvaluationError)
     message = str(result.exception)
     assert "the 'heldout' split is too small to score" in message and "embedding_split='heldout'" in message
@@ -229,7 +251,9 @@ def test_a_changed_parameter_or_metric_list_is_new_data_so_old_scores_are_not_re
         same = definitions.load_task_data(con, spec).snapshot_id
         assert definitions.load_task_data(con, spec).snapshot_id == same
         fewer_metrics = definitions.load_task_data(con, replace(spec, metrics=("v_measure",))).snapshot_id
-        other_restarts = definitions.load_task_data(con, replace(spec, params={**spec.params, "restarts": 3})).snapshot_id
+        other_restarts = definitions.load_task_data(
+            con, replace(spec, params={**spec.params, "restarts": 3})
+        ).snapshot_id
     finally:
         con.close()
     assert len({same, fewer_metrics, other_restarts}) == 3

@@ -9,9 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from training.bases import minilm_path
 from evaluation import models
 from evaluation.errors import EvaluationError
+from training.bases import minilm_path
 
 
 @pytest.fixture(scope="module")
@@ -22,8 +22,13 @@ def tiny_decoder(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("decoder") / "clm-final"
     tokenizer = AutoTokenizer.from_pretrained(str(minilm_path()))
     config = LlamaConfig(
-        vocab_size=tokenizer.vocab_size, hidden_size=32, intermediate_size=64, num_hidden_layers=2,
-        num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=128,
+        vocab_size=tokenizer.vocab_size,
+        hidden_size=32,
+        intermediate_size=64,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+        max_position_embeddings=128,
     )
     LlamaForCausalLM(config).save_pretrained(folder)
     tokenizer.save_pretrained(folder)

@@ -7,8 +7,8 @@ from datetime import datetime
 import pytest
 from click.testing import CliRunner
 
-from riftlab.commands.evaluate import promote
 from evaluation.errors import EvaluationError
+from riftlab.commands.evaluate import promote
 from tests.evaluation.conftest import add_training_run
 from warehouse.project import Project
 
@@ -17,7 +17,11 @@ OTHER = ("ChampionKitRetrieval", "heldout", "ndcg_at_10")
 
 
 def insert_scores(
-    project: Project, model: str, rows: list[tuple[str, str, str, float]], when: str = "2026-01-01 10:00:00", run_id: str | None = None
+    project: Project,
+    model: str,
+    rows: list[tuple[str, str, str, float]],
+    when: str = "2026-01-01 10:00:00",
+    run_id: str | None = None,
 ) -> None:
     """Main-metric rows (task, split, metric, value) of ``model`` (a training run when ``run_id``) in meta.eval_results."""
     con = project.connect()
@@ -30,7 +34,14 @@ def insert_scores(
         con.close()
 
 
-def score(project: Project, model: str, primary: float, other: float, when: str = "2026-01-01 10:00:00", run_id: str | None = None) -> None:
+def score(
+    project: Project,
+    model: str,
+    primary: float,
+    other: float,
+    when: str = "2026-01-01 10:00:00",
+    run_id: str | None = None,
+) -> None:
     insert_scores(project, model, [(*PRIMARY, primary), (*OTHER, other)], when, run_id)
 
 
@@ -43,7 +54,9 @@ def run(project: Project, *args: str) -> str:
 def decisions(project: Project):
     con = project.connect(read_only=True)
     try:
-        return con.execute("SELECT model, previous_model, promoted, status, reasons FROM meta.promotions ORDER BY decided_at").fetchall()
+        return con.execute(
+            "SELECT model, previous_model, promoted, status, reasons FROM meta.promotions ORDER BY decided_at"
+        ).fetchall()
     finally:
         con.close()
 
@@ -85,19 +98,45 @@ def test_promotion_without_scores_for_the_primary_metric_is_a_clear_error(eval_p
 
 def test_bad_primary_metric_is_a_clear_error(eval_project: Project):
     with pytest.raises(EvaluationError, match=r"must be TASK:SPLIT:METRIC, got 'v_measure'"):
-        CliRunner().invoke(promote, ["--project-dir", str(eval_project.root), "--primary", "v_measure"], catch_exceptions=False)
+        CliRunner().invoke(
+            promote, ["--project-dir", str(eval_project.root), "--primary", "v_measure"], catch_exceptions=False
+        )
 
 
 def test_diagnostic_splits_are_shown_but_are_no_promotion_gate(eval_project: Project):
     triplets = "ChampionTripletAccuracy"
-    insert_scores(eval_project, "minilm", [(*PRIMARY, 0.40), (triplets, "validation", "accuracy", 0.70), (triplets, "validation_texts", "accuracy", 0.93)])
+    insert_scores(
+        eval_project,
+        "minilm",
+        [
+            (*PRIMARY, 0.40),
+            (triplets, "validation", "accuracy", 0.70),
+            (triplets, "validation_texts", "accuracy", 0.93),
+        ],
+    )
     run(eval_project)
     # validation_texts (a part of 'validation' the task declares diagnostic) drops by 0.10: no veto
-    insert_scores(eval_project, "embed-a", [(*PRIMARY, 0.50), (triplets, "validation", "accuracy", 0.80), (triplets, "validation_texts", "accuracy", 0.83)])
+    insert_scores(
+        eval_project,
+        "embed-a",
+        [
+            (*PRIMARY, 0.50),
+            (triplets, "validation", "accuracy", 0.80),
+            (triplets, "validation_texts", "accuracy", 0.83),
+        ],
+    )
     out = run(eval_project)
     assert "embed-a promoted" in out and "validation_texts" not in out
     # the same drop on the gating 'validation' split is a veto
-    insert_scores(eval_project, "embed-b", [(*PRIMARY, 0.60), (triplets, "validation", "accuracy", 0.70), (triplets, "validation_texts", "accuracy", 0.83)])
+    insert_scores(
+        eval_project,
+        "embed-b",
+        [
+            (*PRIMARY, 0.60),
+            (triplets, "validation", "accuracy", 0.70),
+            (triplets, "validation_texts", "accuracy", 0.83),
+        ],
+    )
     out = run(eval_project)
     assert "embed-b not promoted" in out and "ChampionTripletAccuracy:validation:accuracy drops 0.8000 -> 0.7000" in out
 
@@ -107,7 +146,10 @@ def test_a_training_run_whose_row_is_not_finished_is_never_promoted(eval_project
     for run_id, status in (("embed-live", "running"), ("embed-broken", "failed")):
         add_training_run(eval_project, run_id, tmp_path / run_id, status=status)
         score(eval_project, run_id, 0.90, 0.90, run_id=run_id)
-    with pytest.raises(EvaluationError, match=r"not finished: embed-broken \(training run failed\), embed-live \(training run running\)"):
+    with pytest.raises(
+        EvaluationError,
+        match=r"not finished: embed-broken \(training run failed\), embed-live \(training run running\)",
+    ):
         CliRunner().invoke(promote, ["--project-dir", str(eval_project.root)], catch_exceptions=False)
 
     score(eval_project, "minilm", 0.40, 0.50)

@@ -12,27 +12,38 @@ import pytest
 from click.testing import CliRunner
 from rich.console import Console
 
-from training.bases import minilm_path
-from evaluation import models
 from riftlab.commands.reports import report_eval
 from riftlab.stages.evaluate import run_stage
 from tests.evaluation.conftest import add_training_run
+from training.bases import minilm_path
 from warehouse.errors import StageSkipped
 from warehouse.project import Project
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 # 1x1 PNG standing in for training's loss_curves.png
-PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==")
+PNG = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
+)
 
 
 def headless(url: str, tmp_path: Path, *extra: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         [
-            CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--no-first-run", f"--user-data-dir={tmp_path / 'chromium-profile'}",
-            *extra, url,
+            CHROMIUM,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            f"--user-data-dir={tmp_path / 'chromium-profile'}",
+            *extra,
+            url,
         ],
-        capture_output=True, text=True, timeout=120,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
@@ -45,7 +56,9 @@ def trained_copy(tmp_path: Path) -> Path:
     return target
 
 
-def test_stage_evaluates_base_and_latest_embed_run_and_writes_the_report(eval_project: Project, trained_copy: Path, tmp_path: Path):
+def test_stage_evaluates_base_and_latest_embed_run_and_writes_the_report(
+    eval_project: Project, trained_copy: Path, tmp_path: Path
+):
     # evaluation.tasks narrows the stage to two tasks (keeps the test quick)
     (eval_project.root / "riftlab.yaml").write_text(
         "name: evaltest\nevaluation:\n  tasks: [ChampionSubclassClustering, ChampionSubclassNeighbours]\n"
@@ -61,7 +74,12 @@ def test_stage_evaluates_base_and_latest_embed_run_and_writes_the_report(eval_pr
     con = eval_project.connect(read_only=True)
     try:
         models_scored = {row[0] for row in con.execute("SELECT DISTINCT model FROM meta.eval_results").fetchall()}
-        run_ids = {row[0] for row in con.execute("SELECT DISTINCT run_id FROM meta.eval_results WHERE model = 'embed-test'").fetchall()}
+        run_ids = {
+            row[0]
+            for row in con.execute(
+                "SELECT DISTINCT run_id FROM meta.eval_results WHERE model = 'embed-test'"
+            ).fetchall()
+        }
     finally:
         con.close()
     assert models_scored == {"minilm", "embed-test"} and run_ids == {"embed-test"}
@@ -79,7 +97,7 @@ def test_stage_evaluates_base_and_latest_embed_run_and_writes_the_report(eval_pr
     header = re.search(r"<thead><tr>(.*?)</tr></thead>", page, re.S).group(1)
     assert "minilm" in header and "embed-test" in header
     # the copy equals the base, so every delta is +0.000, and nearest neighbours are listed for Ahri
-    assert "(+0.000)" in page and "<td class=\"name\">Ahri</td>" in page
+    assert "(+0.000)" in page and '<td class="name">Ahri</td>' in page
     shot = tmp_path / "report.png"
     result = headless(report.as_uri(), tmp_path, f"--screenshot={shot}", "--window-size=1280,2000")
     assert result.returncode == 0 and shot.stat().st_size > 20_000

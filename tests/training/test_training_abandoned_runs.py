@@ -34,8 +34,19 @@ def test_killed_run_is_reaped_and_live_run_is_not(project, repo_root):
 
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "OMP_NUM_THREADS": "1", "PYTHONPATH": str(repo_root)}
     cmd = [
-        sys.executable, "-m", "riftlab", "train", "embed", "--project-dir", str(project.root),
-        "--set", "epochs=500", "--set", "max_seq_length=32", "--set", "max_validation_triplets=16",
+        sys.executable,
+        "-m",
+        "riftlab",
+        "train",
+        "embed",
+        "--project-dir",
+        str(project.root),
+        "--set",
+        "epochs=500",
+        "--set",
+        "max_seq_length=32",
+        "--set",
+        "max_validation_triplets=16",
     ]
     proc = subprocess.Popen(cmd, cwd=repo_root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     root = output_root(project)

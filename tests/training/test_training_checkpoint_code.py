@@ -37,7 +37,9 @@ def test_decoder_loaders_refuse_an_auto_map(tiny_decoder: Path, tmp_path: Path):
     folder = tmp_path / "decoder"
     shutil.copytree(tiny_decoder, folder)
     config = json.loads((folder / "config.json").read_text())
-    (folder / "config.json").write_text(json.dumps({**config, "auto_map": {"AutoModelForCausalLM": "other/repo--modeling_x.X"}}))
+    (folder / "config.json").write_text(
+        json.dumps({**config, "auto_map": {"AutoModelForCausalLM": "other/repo--modeling_x.X"}})
+    )
     for load in (load_causal_lm, load_tokenizer):
         with pytest.raises(UntrustedModelError, match=r"config\.json has an auto_map"):
             load(folder)

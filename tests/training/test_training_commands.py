@@ -6,7 +6,16 @@ import json
 
 from click.testing import CliRunner
 
-FAST = ["--set", "epochs=1", "--set", "batch_size=32", "--set", "max_seq_length=32", "--set", "max_validation_triplets=16"]
+FAST = [
+    "--set",
+    "epochs=1",
+    "--set",
+    "batch_size=32",
+    "--set",
+    "max_seq_length=32",
+    "--set",
+    "max_validation_triplets=16",
+]
 
 
 def test_train_and_runs_commands_and_stage(project):
@@ -33,7 +42,9 @@ def test_train_and_runs_commands_and_stage(project):
         "name: test\nwarehouse:\n  path: data/test.duckdb\ntraining:\n  num_threads: 1\n  presets:\n    embed: tests_fast.yaml\n",
         encoding="utf-8",
     )
-    (project.root / "tests_fast.yaml").write_text("stage: embed\nepochs: 1\nmax_seq_length: 32\nmax_validation_triplets: 16\n")
+    (project.root / "tests_fast.yaml").write_text(
+        "stage: embed\nepochs: 1\nmax_seq_length: 32\nmax_validation_triplets: 16\n"
+    )
     from warehouse.project import Project
 
     summary = run_stage(Project.load(project.root), Console(quiet=True))

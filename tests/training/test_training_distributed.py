@@ -13,10 +13,30 @@ import duckdb
 def test_torchrun_two_processes_gloo(project, tiny_decoder, repo_root):
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "OMP_NUM_THREADS": "1", "PYTHONPATH": str(repo_root)}
     cmd = [
-        sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
-        "-m", "riftlab", "train", "clm", "--project-dir", str(project.root), "--base", str(tiny_decoder),
-        "--set", "max_seq_length=64", "--set", "batch_size=2", "--set", "epochs=1", "--set", "logging_steps=1",
-        "--set", "lora_preset=light",
+        sys.executable,
+        "-m",
+        "torch.distributed.run",
+        "--standalone",
+        "--nproc_per_node",
+        "2",
+        "-m",
+        "riftlab",
+        "train",
+        "clm",
+        "--project-dir",
+        str(project.root),
+        "--base",
+        str(tiny_decoder),
+        "--set",
+        "max_seq_length=64",
+        "--set",
+        "batch_size=2",
+        "--set",
+        "epochs=1",
+        "--set",
+        "logging_steps=1",
+        "--set",
+        "lora_preset=light",
     ]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300, cwd=repo_root, env=env)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]

@@ -8,17 +8,33 @@ import pyarrow as pa
 import pytest
 import training_fixture_data as fixture_data
 
-SETTINGS = {"head_steps": 150, "head_learning_rate": 1e-2, "head_weight": 2.0, "batch_size": 8, "seed": 0, "logging_steps": 10, "adapt_batch_size": 16}
+SETTINGS = {
+    "head_steps": 150,
+    "head_learning_rate": 1e-2,
+    "head_weight": 2.0,
+    "batch_size": 8,
+    "seed": 0,
+    "logging_steps": 10,
+    "adapt_batch_size": 16,
+}
 
 # Two groups the map must learn from a few members and carry to members it never saw.  The
 # encoder reads them by topic (food, weather), not by the grouping the triplets teach.
 GROUP_A = [
-    "the soup was served cold", "it rained all afternoon", "a loaf of bread on the table",
-    "snow fell on the hills", "she cooked rice with garlic", "thunder rolled across the valley",
+    "the soup was served cold",
+    "it rained all afternoon",
+    "a loaf of bread on the table",
+    "snow fell on the hills",
+    "she cooked rice with garlic",
+    "thunder rolled across the valley",
 ]
 GROUP_B = [
-    "the train left at noon", "he painted the fence green", "a cyclist climbed the pass",
-    "they repainted the old barn", "the bus was late again", "a mural covered the wall",
+    "the train left at noon",
+    "he painted the fence green",
+    "a cyclist climbed the pass",
+    "they repainted the old barn",
+    "the bus was late again",
+    "a mural covered the wall",
 ]
 # held back from the triplets: the head has never seen these
 UNSEEN_A = ["pasta boiled in salted water", "fog covered the harbour"]
@@ -38,7 +54,10 @@ def _triplets() -> pa.Table:
 def _within_minus_across(model, a: list[str], b: list[str]) -> float:
     va = model.encode(a, convert_to_tensor=True, normalize_embeddings=True)
     vb = model.encode(b, convert_to_tensor=True, normalize_embeddings=True)
-    within = (float((va @ va.T).fill_diagonal_(0).sum()) / (len(a) * (len(a) - 1)) + float((vb @ vb.T).fill_diagonal_(0).sum()) / (len(b) * (len(b) - 1))) / 2
+    within = (
+        float((va @ va.T).fill_diagonal_(0).sum()) / (len(a) * (len(a) - 1))
+        + float((vb @ vb.T).fill_diagonal_(0).sum()) / (len(b) * (len(b) - 1))
+    ) / 2
     return within - float((va @ vb.T).mean())
 
 
@@ -90,7 +109,19 @@ def test_embed_default_preset_inverts_fits_the_head_alone_and_records_it(project
     from training.bases import load_sentence_transformer
     from training.runner import train
 
-    result = train(project, "embed", "embed_default", overrides=["head_steps=40", "batch_size=16", "max_seq_length=48", "invert_min_chunks=1", "invert_steps=20", "logging_steps=5"])
+    result = train(
+        project,
+        "embed",
+        "embed_default",
+        overrides=[
+            "head_steps=40",
+            "batch_size=16",
+            "max_seq_length=48",
+            "invert_min_chunks=1",
+            "invert_steps=20",
+            "logging_steps=5",
+        ],
+    )
 
     m = result.metrics
     assert m["head_loss_after"] < m["head_loss_before"] and m["head_steps"] == 40
@@ -108,7 +139,9 @@ def test_embed_default_preset_inverts_fits_the_head_alone_and_records_it(project
     assert reloaded.tokenizer.tokenize("Jinx") == ["jinx"]  # the inverted name token is kept
 
 
-@pytest.mark.parametrize(("override", "message"), [("head_weight=0", "head_weight must be above 0"), ("epochs=-1", "epochs must be 0")])
+@pytest.mark.parametrize(
+    ("override", "message"), [("head_weight=0", "head_weight must be above 0"), ("epochs=-1", "epochs must be 0")]
+)
 def test_bad_head_settings_name_the_key(project, override, message):
     from training.errors import PresetError
     from training.runner import train

@@ -57,7 +57,9 @@ def test_names_move_to_their_descriptions_and_nothing_else_changes():
     assert torch.equal(table[: base_rows.shape[0]], base_rows)
     zenthal = model.tokenizer.convert_tokens_to_ids("zenthal")
     assert torch.allclose(table[zenthal], base_rows[zenthal_pieces].mean(0))
-    assert all(p.requires_grad for p in model.parameters() if p is not model[0].auto_model.get_input_embeddings().weight)
+    assert all(
+        p.requires_grad for p in model.parameters() if p is not model[0].auto_model.get_input_embeddings().weight
+    )
 
 
 def test_embed_with_inversion_fits_the_names_before_the_triplets_and_saves_them(project):
@@ -67,7 +69,9 @@ def test_embed_with_inversion_fits_the_names_before_the_triplets_and_saves_them(
 
     champions = fixture_data.champion_rows()
     result = train(
-        project, "embed", "embed_inverted",
+        project,
+        "embed",
+        "embed_inverted",
         overrides=["epochs=1", "batch_size=16", "max_seq_length=48", "invert_min_chunks=1", "invert_steps=20"],
     )
     m = result.metrics
@@ -79,8 +83,17 @@ def test_embed_with_inversion_fits_the_names_before_the_triplets_and_saves_them(
 
     # after the triplets instead: the trained model reads the descriptions, and the saved names are the fitted ones
     after = train(
-        project, "embed", "embed_inverted",
-        overrides=["epochs=1", "batch_size=16", "max_seq_length=48", "invert_min_chunks=1", "invert_steps=20", "invert_phase=after"],
+        project,
+        "embed",
+        "embed_inverted",
+        overrides=[
+            "epochs=1",
+            "batch_size=16",
+            "max_seq_length=48",
+            "invert_min_chunks=1",
+            "invert_steps=20",
+            "invert_phase=after",
+        ],
     )
     assert after.metrics["invert_cosine_after"] > after.metrics["invert_cosine_before"]
     import torch
@@ -88,16 +101,25 @@ def test_embed_with_inversion_fits_the_names_before_the_triplets_and_saves_them(
     from training.inversion import description_targets
 
     reloaded = SentenceTransformer(str(after.output_path))
-    described = [c for c in champions if any(r["champion"] == c["champion_key"] and r["split"] == "train" for r in fixture_data.chunk_rows())]
+    described = [
+        c
+        for c in champions
+        if any(r["champion"] == c["champion_key"] and r["split"] == "train" for r in fixture_data.chunk_rows())
+    ]
     descriptions = [
-        [mask_terms(r["text"], [c["name"], c["champion_key"]], "this champion") for r in fixture_data.chunk_rows()
-         if r["champion"] == c["champion_key"] and r["split"] == "train"]
+        [
+            mask_terms(r["text"], [c["name"], c["champion_key"]], "this champion")
+            for r in fixture_data.chunk_rows()
+            if r["champion"] == c["champion_key"] and r["split"] == "train"
+        ]
         for c in described
     ]
     targets = torch.from_numpy(description_targets(reloaded, descriptions, 8))
     names = reloaded.encode([c["name"] for c in described], convert_to_tensor=True, normalize_embeddings=True)
     cosine = float(torch.nn.functional.cosine_similarity(names, targets, dim=-1).mean())
-    assert cosine == pytest.approx(after.metrics["invert_cosine_after"], abs=2e-3)  # the checkpoint holds the fitted names
+    assert cosine == pytest.approx(
+        after.metrics["invert_cosine_after"], abs=2e-3
+    )  # the checkpoint holds the fitted names
 
 
 def test_descriptions_are_each_champions_chunks_with_its_name_masked():
@@ -108,10 +130,12 @@ def test_descriptions_are_each_champions_chunks_with_its_name_masked():
 
     champions = pa.Table.from_pylist(fixture_data.champion_rows())
     chunks = pa.Table.from_pylist(fixture_data.chunk_rows())
-    terms = pa.table({
-        "champion": champions["champion_key"].to_pylist(),
-        "mask_terms": [[row["name"], row["champion_key"]] for row in champions.to_pylist()],
-    })
+    terms = pa.table(
+        {
+            "champion": champions["champion_key"].to_pylist(),
+            "mask_terms": [[row["name"], row["champion_key"]] for row in champions.to_pylist()],
+        }
+    )
     descriptions = masked_descriptions(champions, chunks, terms, MASK_TOKEN)
     assert len(descriptions) == champions.num_rows
     for row, texts in zip(champions.to_pylist(), descriptions):

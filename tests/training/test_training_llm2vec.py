@@ -5,9 +5,17 @@ from __future__ import annotations
 import pytest
 
 FAST = [
-    "epochs=1", "batch_size=16", "max_seq_length=32", "learning_rate=1e-3", "max_validation_triplets=16",
-    "adapt_mntp_steps=12", "adapt_simcse_steps=4", "adapt_batch_size=8", "adapt_max_seq_length=48",
-    "adapt_learning_rate=2e-3", "lora_preset=light",
+    "epochs=1",
+    "batch_size=16",
+    "max_seq_length=32",
+    "learning_rate=1e-3",
+    "max_validation_triplets=16",
+    "adapt_mntp_steps=12",
+    "adapt_simcse_steps=4",
+    "adapt_batch_size=8",
+    "adapt_max_seq_length=48",
+    "adapt_learning_rate=2e-3",
+    "lora_preset=light",
 ]
 
 
@@ -46,7 +54,9 @@ def test_llm2vec_adapts_a_decoder_and_the_checkpoint_reloads_bidirectional(proje
         validation = cap_rows(split_rows(read_triplets(con, ["champion", "text"]), "validation"), 16, 42)
     finally:
         con.close()
-    evaluator = TripletEvaluator(*(validation[c].to_pylist() for c in ("anchor", "positive", "negative")), batch_size=64)
+    evaluator = TripletEvaluator(
+        *(validation[c].to_pylist() for c in ("anchor", "positive", "negative")), batch_size=64
+    )
     assert round(float(evaluator(reloaded)[evaluator.primary_metric]), 4) == m["validation_accuracy"]
     # Bidirectional: the first token's state depends on the tokens after it (a causal decoder's cannot).
     a, b = _first_token_vectors(reloaded, ["Jinx fires rockets", "Jinx heals allies"])

@@ -61,8 +61,18 @@ class LockHolder:
         self.held, self.release = folder / "held", folder / "release"
         runs = project.root / project.config["training"]["output_dir"]
         self.process = subprocess.Popen(
-            [sys.executable, "-c", HOLDER, str(project.db_path), str(runs), str(self.held), str(self.release), str(hold_seconds)],
-            stderr=subprocess.PIPE, text=True,
+            [
+                sys.executable,
+                "-c",
+                HOLDER,
+                str(project.db_path),
+                str(runs),
+                str(self.held),
+                str(self.release),
+                str(hold_seconds),
+            ],
+            stderr=subprocess.PIPE,
+            text=True,
         )
 
     def stop(self) -> None:
@@ -154,7 +164,9 @@ def test_a_run_interrupted_under_a_held_lock_is_closed_as_failed_by_runs(project
     try:
         with pytest.raises(KeyboardInterrupt):
             try:
-                run_training(project, out, "embed", "embed_plain", overrides=["epochs=50", "batch_size=8", "max_seq_length=32"])
+                run_training(
+                    project, out, "embed", "embed_plain", overrides=["epochs=50", "batch_size=8", "max_seq_length=32"]
+                )
             finally:
                 trained.set()
     finally:

@@ -16,7 +16,9 @@ def test_clm_sft_embed_end_to_end(project, tiny_decoder):
 
     from training.runner import train
 
-    clm = train(project, "clm", base=str(tiny_decoder), overrides=[*TINY, "epochs=2", "merge=true", "lora_preset=light"])
+    clm = train(
+        project, "clm", base=str(tiny_decoder), overrides=[*TINY, "epochs=2", "merge=true", "lora_preset=light"]
+    )
     m = clm.metrics
     assert m["eval_loss"] < m["eval_loss_before"] and m["eval_perplexity"] < m["eval_perplexity_before"], m
     assert m["precision"] == "fp32" and m["train_tokens"] > 0
@@ -30,7 +32,9 @@ def test_clm_sft_embed_end_to_end(project, tiny_decoder):
     assert sft.metrics["added_tokens"] == 2 and sft.metrics["eval_loss"] < sft.metrics["eval_loss_before"], sft.metrics
     merged = sft.output_path / "merged"
     tokenizer = AutoTokenizer.from_pretrained(merged)
-    prompt = tokenizer.apply_chat_template([{"role": "user", "content": "What does Jinx do?"}], tokenize=False, add_generation_prompt=True)
+    prompt = tokenizer.apply_chat_template(
+        [{"role": "user", "content": "What does Jinx do?"}], tokenize=False, add_generation_prompt=True
+    )
     assert prompt.startswith("<|im_start|>user") and prompt.endswith("<|im_start|>assistant\n")
     model = AutoModelForCausalLM.from_pretrained(merged)
     ids = tokenizer(prompt, return_tensors="pt")
@@ -39,7 +43,11 @@ def test_clm_sft_embed_end_to_end(project, tiny_decoder):
     assert out.shape[1] > ids["input_ids"].shape[1]
 
     embed = train(
-        project, "embed", "embed_decoder", base=str(sft.output_path), overrides=["epochs=1", "batch_size=16", "max_seq_length=48", "learning_rate=1e-3"]
+        project,
+        "embed",
+        "embed_decoder",
+        base=str(sft.output_path),
+        overrides=["epochs=1", "batch_size=16", "max_seq_length=48", "learning_rate=1e-3"],
     )
     assert embed.metrics["train_rows"] > 0 and "validation_accuracy" in embed.metrics
     # the LoRA adapter (peft's own injection) is folded in: the checkpoint holds full weights, no adapter

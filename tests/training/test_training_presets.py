@@ -18,7 +18,9 @@ from training.presets import CONFIGS_DIR, load_preset, lora_preset
 REPO = Path(__file__).resolve().parents[2]
 
 
-@pytest.mark.parametrize("path", sorted(p for p in CONFIGS_DIR.glob("*.yaml") if not p.stem.startswith("lora_")), ids=lambda p: p.stem)
+@pytest.mark.parametrize(
+    "path", sorted(p for p in CONFIGS_DIR.glob("*.yaml") if not p.stem.startswith("lora_")), ids=lambda p: p.stem
+)
 def test_every_shipped_preset_loads(path):
     stage = path.stem.split("_")[0]
     settings, name = load_preset(stage, path.stem)
@@ -39,8 +41,11 @@ def test_every_preset_key_has_a_type_and_every_number_a_range(stage):
     leaves = dict(setting_leaves(schema, schema, ""))
     assert {"learning_rate", "seed", "lora.r", "lora.target_modules[]"} <= set(leaves)
     untyped = [path for path, node in leaves.items() if not ({"type", "enum", "const"} & set(node))]
-    unbounded = [path for path, node in leaves.items() if node.get("type") in ("integer", "number")
-                 and not ({"minimum", "exclusiveMinimum"} & set(node))]
+    unbounded = [
+        path
+        for path, node in leaves.items()
+        if node.get("type") in ("integer", "number") and not ({"minimum", "exclusiveMinimum"} & set(node))
+    ]
     assert untyped == [] and unbounded == []
     assert len(leaves) >= {"embed": 46, "clm": 25, "sft": 29}[stage]  # 42 / 21 / 25 keys, lora counted key by key
 
@@ -51,9 +56,17 @@ def test_every_preset_key_has_a_type_and_every_number_a_range(stage):
         ("clm", "batch_size: 0\n", "batch_size must be 1 or more, got 0"),
         ("clm", "precision: fp8\n", "precision 'fp8' is not one of auto, bf16, fp16, fp32"),
         ("clm", "lora:\n  dropout: 1.5\n", "lora.dropout must be 0 or more and below 1, got 1.5"),
-        ("clm", "lora:\n  rank: 4\n", "unknown key 'lora.rank'; known keys here: alpha, bias, dropout, r, target_modules"),
+        (
+            "clm",
+            "lora:\n  rank: 4\n",
+            "unknown key 'lora.rank'; known keys here: alpha, bias, dropout, r, target_modules",
+        ),
         ("clm", "lerning_rate: 0.1\n", "unknown key 'lerning_rate' (did you mean 'learning_rate'?)"),
-        ("clm", "gradient_checkpointing: sometimes\n", "'gradient_checkpointing' must be true or false or null, got 'sometimes'"),
+        (
+            "clm",
+            "gradient_checkpointing: sometimes\n",
+            "'gradient_checkpointing' must be true or false or null, got 'sometimes'",
+        ),
         ("clm", "learning_rate: '2e-4'\n", "'learning_rate' must be a number (above 0), got '2e-4'"),
         ("sft", "lora_preset: heavy\n", "lora_preset 'heavy' is not one of light, balanced, full-coverage, or null"),
         ("embed", "kinds: [champion, txt]\n", "kinds[1] 'txt' is not one of champion, text (did you mean 'text'?)"),
@@ -93,8 +106,24 @@ def test_set_overrides_go_through_the_same_checks(stage, override, message):
 def test_a_bad_override_stops_train_before_anything_runs(tmp_path):
     (tmp_path / "riftlab.yaml").write_text("name: t\n", encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if k != "RIFTLAB_DB"}
-    done = subprocess.run([sys.executable, "-m", "riftlab.cli", "--project-dir", str(tmp_path), "train", "embed",
-                           "--set", "batch_size=0"], capture_output=True, text=True, cwd=REPO, env=env, timeout=300)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "riftlab.cli",
+            "--project-dir",
+            str(tmp_path),
+            "train",
+            "embed",
+            "--set",
+            "batch_size=0",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env=env,
+        timeout=300,
+    )
     assert done.returncode == 1
     assert done.stderr.strip() == "error: --set batch_size=0: batch_size must be 1 or more, got 0"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["riftlab.yaml"]  # no warehouse, no run folder
@@ -102,10 +131,21 @@ def test_a_bad_override_stops_train_before_anything_runs(tmp_path):
 
 def test_seed_and_default_clm_presets():
     seed, _ = load_preset("clm", "clm_seed")
-    assert seed["lora"] == {"r": 8, "alpha": 16, "dropout": 0.05, "bias": "none",
-                            "target_modules": ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]}
-    assert (seed["learning_rate"], seed["epochs"], seed["weight_decay"], seed["batch_size"], seed["grad_accum"], seed["precision"]) == (
-        1e-5, 3, 0.01, 2, 4, "fp16")
+    assert seed["lora"] == {
+        "r": 8,
+        "alpha": 16,
+        "dropout": 0.05,
+        "bias": "none",
+        "target_modules": ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"],
+    }
+    assert (
+        seed["learning_rate"],
+        seed["epochs"],
+        seed["weight_decay"],
+        seed["batch_size"],
+        seed["grad_accum"],
+        seed["precision"],
+    ) == (1e-5, 3, 0.01, 2, 4, "fp16")
     default, _ = load_preset("clm", "clm_default")
     assert default["packing"] and default["precision"] == "auto" and default["attn_implementation"] == "sdpa"
     assert default["batch_size"] * default["grad_accum"] >= 8 and default["gradient_checkpointing"] is None
@@ -128,10 +168,12 @@ def test_corpus_pairs_mask_names_use_no_labels_and_keep_unseen_champions_out_unl
 
     champions = pa.Table.from_pylist(data.champion_rows())
     chunks = pa.Table.from_pylist(data.chunk_rows())
-    terms = pa.table({
-        "champion": [row["champion_key"] for row in data.champion_rows()],
-        "mask_terms": [[row["name"], row["champion_key"]] for row in data.champion_rows()],
-    })
+    terms = pa.table(
+        {
+            "champion": [row["champion_key"] for row in data.champion_rows()],
+            "mask_terms": [[row["name"], row["champion_key"]] for row in data.champion_rows()],
+        }
+    )
     splits = {row["name"]: row["embedding_split"] for row in data.champion_rows()}
     descriptions = masked_descriptions(champions, chunks, terms, MASK_TOKEN)
     strict = corpus_pairs(champions, descriptions, 2, "train", seed=1)

@@ -7,7 +7,14 @@ import training_fixture_data as fixture_data
 
 from training.errors import PresetError
 
-SETTINGS = {"seed": 7, "adapt_min_mentions": 3, "adapt_mask_ratio": 0.15, "adapt_ridge": 1.0, "adapt_batch_size": 8, "adapt_max_seq_length": 64}
+SETTINGS = {
+    "seed": 7,
+    "adapt_min_mentions": 3,
+    "adapt_mask_ratio": 0.15,
+    "adapt_ridge": 1.0,
+    "adapt_batch_size": 8,
+    "adapt_max_seq_length": 64,
+}
 
 # Made-up names, so that nothing but these texts can tell the encoder what they are.
 ASSASSIN = [
@@ -76,7 +83,12 @@ def test_embed_with_adaptation_freezes_tokens_and_saves_the_new_vocabulary(proje
     from training.bases import minilm_path
     from training.runner import train
 
-    result = train(project, "embed", "embed_adapted", overrides=["epochs=1", "batch_size=16", "max_seq_length=48", "adapt_min_mentions=1"])
+    result = train(
+        project,
+        "embed",
+        "embed_adapted",
+        overrides=["epochs=1", "batch_size=16", "max_seq_length=48", "adapt_min_mentions=1"],
+    )
     m = result.metrics
     assert m["adapt_names"] == len(fixture_data.champion_rows()) >= m["adapt_added_tokens"] > 0
     assert m["adapt_mentions"] > 0 and "heldout_subclass_5nn_adapted" in m
@@ -89,7 +101,9 @@ def test_embed_with_adaptation_freezes_tokens_and_saves_the_new_vocabulary(proje
     name_ids = reloaded.tokenizer.convert_tokens_to_ids([row["name"].lower() for row in fixture_data.champion_rows()])
     ordinary = torch.ones(base_rows.shape[0], dtype=torch.bool)
     ordinary[[i for i in name_ids if i < base_rows.shape[0]]] = False  # names already in the vocabulary were re-learned
-    assert torch.equal(trained_rows[: base_rows.shape[0]][ordinary], base_rows[ordinary])  # frozen through triplet training
+    assert torch.equal(
+        trained_rows[: base_rows.shape[0]][ordinary], base_rows[ordinary]
+    )  # frozen through triplet training
     trained_layer = reloaded[0].auto_model.encoder.layer[0].attention.self.query.weight
     assert not torch.equal(trained_layer, base[0].auto_model.encoder.layer[0].attention.self.query.weight)
 

@@ -24,8 +24,9 @@ def built_copy(project_copy):
 
 
 def _riftlab(project, *args):
-    return subprocess.run([sys.executable, "-m", "riftlab.cli", "--project-dir", str(project.root), *args],
-                          capture_output=True, text=True)
+    return subprocess.run(
+        [sys.executable, "-m", "riftlab.cli", "--project-dir", str(project.root), *args], capture_output=True, text=True
+    )
 
 
 def _count(project, table):
@@ -41,12 +42,24 @@ def _count(project, table):
 @pytest.mark.parametrize(
     "file, old, new, message",
     [
-        ("triplets.yml", "positive_shares: [position]", "positive_shares: [lane]",
-         "transforms/rules/triplets.yml: rule 2 ('same_position') 'positive_shares' has unknown value(s) lane"),
-        ("patch_independence.yml", r"pattern: '[+-]?\d+(\.\d+)?\s*%?(\s*/", r"pattern: '[+-?\d+(\.\d+)?\s*%?(\s*/",
-         "transforms/rules/patch_independence.yml: rule 9 ('per_rank_values') 'pattern' is not a valid regular expression"),
-        ("patch_independence.yml", "action: mask", "action: erase",
-         "'action' is 'erase'; expected one of drop_section, drop_sentence, mask"),
+        (
+            "triplets.yml",
+            "positive_shares: [position]",
+            "positive_shares: [lane]",
+            "transforms/rules/triplets.yml: rule 2 ('same_position') 'positive_shares' has unknown value(s) lane",
+        ),
+        (
+            "patch_independence.yml",
+            r"pattern: '[+-]?\d+(\.\d+)?\s*%?(\s*/",
+            r"pattern: '[+-?\d+(\.\d+)?\s*%?(\s*/",
+            "transforms/rules/patch_independence.yml: rule 9 ('per_rank_values') 'pattern' is not a valid regular expression",
+        ),
+        (
+            "patch_independence.yml",
+            "action: mask",
+            "action: erase",
+            "'action' is 'erase'; expected one of drop_section, drop_sentence, mask",
+        ),
     ],
 )
 def test_broken_rule_file_is_named_and_tables_survive(built_copy, file, old, new, message):

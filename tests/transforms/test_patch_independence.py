@@ -22,13 +22,20 @@ def _rules(repo_root):
 def test_every_rule_matches_its_own_example(repo_root):
     for rule in _rules(repo_root):
         subject = rule["example"]
-        assert duckdb.connect().execute("select regexp_matches(?, ?)", [subject, rule["pattern"]]).fetchone()[0], rule["name"]
+        assert duckdb.connect().execute("select regexp_matches(?, ?)", [subject, rule["pattern"]]).fetchone()[0], rule[
+            "name"
+        ]
 
 
 def test_masks_remove_what_they_match_and_keep_mechanics(repo_root):
     for rule in (r for r in _rules(repo_root) if r["action"] == "mask"):
-        masked = duckdb.connect().execute("select regexp_replace(?, ?, ?, 'g')",
-                                [rule["example"], rule["pattern"], rule.get("replacement") or ""]).fetchone()[0]
+        masked = (
+            duckdb.connect()
+            .execute(
+                "select regexp_replace(?, ?, ?, 'g')", [rule["example"], rule["pattern"], rule.get("replacement") or ""]
+            )
+            .fetchone()[0]
+        )
         assert not re.search(r"\d", masked.replace("%", "")), (rule["name"], masked)
         assert re.search(r"[a-z]{4,}", masked), (rule["name"], masked)
 
@@ -48,7 +55,9 @@ def test_chunks_have_no_patch_numbers_and_keep_mechanics(built):
 
 def test_patch_history_passages_are_dropped(built):
     _, con = built
-    assert con.execute("select count(*) from main.corpus_documents where section_path ilike '%patch history%'").fetchone() == (0,)
+    assert con.execute(
+        "select count(*) from main.corpus_documents where section_path ilike '%patch history%'"
+    ).fetchone() == (0,)
     hits = con.execute(
         "select count(*) from main.corpus_rule_hits where rule = 'patch_history_section' and action = 'drop_section'"
     ).fetchone()[0]
@@ -71,7 +80,8 @@ def test_patch_history_passages_are_dropped(built):
 def test_every_removal_is_logged(built, rule, matched):
     _, con = built
     rows = con.execute(
-        "select count(*) from main.corpus_rule_hits where rule = ? and starts_with(trim(matched_text), ?)", [rule, matched]
+        "select count(*) from main.corpus_rule_hits where rule = ? and starts_with(trim(matched_text), ?)",
+        [rule, matched],
     ).fetchone()[0]
     assert rows >= 1
 
@@ -99,10 +109,12 @@ def test_a_mask_without_replacement_removes_its_match(project_copy):
     con = duckdb.connect(str(project.db_path), read_only=True)
     try:
         (masked,) = con.execute(
-            "select sentence from main.int_sentences_masked where original like '%(+ 60% AP) magic damage%'").fetchone()
+            "select sentence from main.int_sentences_masked where original like '%(+ 60% AP) magic damage%'"
+        ).fetchone()
         hits = con.execute("select count(*) from main.corpus_rule_hits where rule = 'scaling_ratio'").fetchone()[0]
         nulls = con.execute(
-            "select count(*) from main.rules_patch_independence where action = 'mask' and replacement is null").fetchone()[0]
+            "select count(*) from main.rules_patch_independence where action = 'mask' and replacement is null"
+        ).fetchone()[0]
     finally:
         con.close()
     assert masked == "magic damage."

@@ -17,8 +17,12 @@ from crawlers.fixtures.server import FixtureServer
 
 
 def _riftlab(root: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "riftlab.cli", "--project-dir", str(root), *args],
-                          capture_output=True, text=True, timeout=900)
+    return subprocess.run(
+        [sys.executable, "-m", "riftlab.cli", "--project-dir", str(root), *args],
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -54,7 +58,8 @@ def test_champions_match_the_snapshot(snapshot_project, snapshot_dir):
     rows = dict(con.execute("select champion_key, positions from main.champions").fetchall())
     assert len(rows) == 171
     assert {k: sorted(v) for k, v in rows.items()} == {
-        k: sorted(canonical[p] for p in entry["positions"]) for k, entry in source.items()}
+        k: sorted(canonical[p] for p in entry["positions"]) for k, entry in source.items()
+    }
     subclasses = dict(con.execute("select champion_key, subclasses from main.champions").fetchall())
     assert all(sorted(s.upper() for s in subclasses[k]) == sorted(e["roles"]) for k, e in source.items())
 
@@ -72,14 +77,19 @@ def test_no_chunk_has_per_rank_values_or_patch_references(snapshot_project):
 def test_every_triplet_obeys_its_rule_and_spares_heldout(snapshot_project):
     _, _, check, con = snapshot_project
     assert "triplets" in check.stdout
-    heldout = [k for (k,) in con.execute("select champion_key from main.champions where embedding_split = 'heldout'").fetchall()]
+    heldout = [
+        k
+        for (k,) in con.execute("select champion_key from main.champions where embedding_split = 'heldout'").fetchall()
+    ]
     assert 20 <= len(heldout) <= 50
     leaked = con.execute(
         "select count(*) from main.triplets where anchor_champion in ? or positive_champion in ? or negative_champion in ?",
-        [heldout, heldout, heldout]).fetchone()[0]
+        [heldout, heldout, heldout],
+    ).fetchone()[0]
     assert leaked == 0
     failing = con.execute(
-        "select count(*) from meta.check_results where table_name = 'triplets' and not success").fetchone()[0]
+        "select count(*) from meta.check_results where table_name = 'triplets' and not success"
+    ).fetchone()[0]
     assert failing == 0
 
 
@@ -91,9 +101,23 @@ def test_data_docs_render_in_a_browser(snapshot_project, tmp_path):
     if chromium is None:
         pytest.skip("chromium is not installed: the Data Docs file exists but was not rendered")
     dom = subprocess.run(
-        [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run", f"--user-data-dir={tmp_path}",
-         "--virtual-time-budget=5000", "--dump-dom", index.as_uri()],
-        capture_output=True, text=True, timeout=120)
+        [
+            chromium,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            f"--user-data-dir={tmp_path}",
+            "--virtual-time-budget=5000",
+            "--dump-dom",
+            index.as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert dom.returncode == 0, dom.stderr[-2000:]
     assert "champions" in dom.stdout and "corpus_chunks" in dom.stdout

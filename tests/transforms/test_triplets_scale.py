@@ -21,8 +21,18 @@ import polars as pl
 import pytest
 
 POSITIONS = ["TOP", "JUNGLE", "MIDDLE", "BOTTOM", "SUPPORT"]
-SUBCLASSES = ["Juggernaut", "Diver", "Burst", "Battlemage", "Marksman", "Assassin", "Skirmisher",
-              "Vanguard", "Warden", "Enchanter"]
+SUBCLASSES = [
+    "Juggernaut",
+    "Diver",
+    "Burst",
+    "Battlemage",
+    "Marksman",
+    "Assassin",
+    "Skirmisher",
+    "Vanguard",
+    "Warden",
+    "Enchanter",
+]
 SYLLABLES = ["ka", "ri", "mo", "ven", "tal", "or", "shi", "lu", "dra", "gen", "qua", "bel", "nix", "so"]
 FETCHED = datetime(2025, 10, 1)
 POOL = 8  # candidate_pool for the test: far below the groups of either warehouse
@@ -40,16 +50,42 @@ def _landing(count: int) -> tuple[list[dict], list[dict]]:
         key, name = f"Synth{index:04d}", f"Synth {index:04d}"
         values = [("name", name), ("position", POSITIONS[index % 5]), ("subclass", SUBCLASSES[(index // 5) % 10])]
         for fact_type, value in values:
-            facts.append(dict(champion=key, fact_type=fact_type, value=value, source="meraki", url=None,
-                              content_hash=_md5(key), fetched_at=FETCHED, crawl_run_id="synthetic"))
+            facts.append(
+                dict(
+                    champion=key,
+                    fact_type=fact_type,
+                    value=value,
+                    source="meraki",
+                    url=None,
+                    content_hash=_md5(key),
+                    fetched_at=FETCHED,
+                    crawl_run_id="synthetic",
+                )
+            )
         for slot in "QWE":
             words = [rng.choice(SYLLABLES) + rng.choice(SYLLABLES) for _ in range(40)]
             text = f"{name} " + " ".join(words[:20]) + ". " + " ".join(words[20:]) + "."
             url = f"http://127.0.0.1/meraki/{key}/{slot}"
-            documents.append(dict(document_version_id=_md5(url + text), source="meraki", url=url, champion=key,
-                                  entity=name, entity_type="ability", title=name, section_path=f"Abilities > {slot}",
-                                  text=text, html=None, language="en", revision_id=None, etag=None,
-                                  content_hash=_md5(text), fetched_at=FETCHED, crawl_run_id="synthetic"))
+            documents.append(
+                dict(
+                    document_version_id=_md5(url + text),
+                    source="meraki",
+                    url=url,
+                    champion=key,
+                    entity=name,
+                    entity_type="ability",
+                    title=name,
+                    section_path=f"Abilities > {slot}",
+                    text=text,
+                    html=None,
+                    language="en",
+                    revision_id=None,
+                    etag=None,
+                    content_hash=_md5(text),
+                    fetched_at=FETCHED,
+                    crawl_run_id="synthetic",
+                )
+            )
     return documents, facts
 
 
@@ -61,7 +97,8 @@ def _project(repo_root: Path, root: Path, champions: int):
     rules = root / "transforms" / "rules" / "triplets.yml"
     rules.write_text(re.sub(r"(?m)^candidate_pool:.*\n", "", rules.read_text()) + f"candidate_pool: {POOL}\n")
     (root / "riftlab.yaml").write_text(
-        "warehouse:\n  path: data/wh.duckdb\nvars:\n  chunk_tokenizer: whitespace\n  heldout_ratio: 0.2\n")
+        "warehouse:\n  path: data/wh.duckdb\nvars:\n  chunk_tokenizer: whitespace\n  heldout_ratio: 0.2\n"
+    )
     project = Project.load(root)
     documents, facts = _landing(champions)
     con = project.connect()
@@ -114,4 +151,3 @@ def test_triplets_work_grows_linearly_with_champions(work):
     assert small["output"] > 0
     for measure in ("output", "widest", "total"):
         assert large[measure] <= 2.5 * small[measure], (measure, small, large)
-

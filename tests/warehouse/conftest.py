@@ -33,7 +33,10 @@ class TempProject:
         env = {k: v for k, v in os.environ.items() if k != "RIFTLAB_DB"}
         result = subprocess.run(
             [sys.executable, "-m", "riftlab.cli", "--project-dir", str(self.root), *args],
-            capture_output=True, text=True, env=env, cwd=self.root,
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=self.root,
         )
         if check and result.returncode != 0:
             raise AssertionError(f"riftlab {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")

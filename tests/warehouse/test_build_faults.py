@@ -40,9 +40,12 @@ def _env() -> dict[str, str]:
 
 def test_ctrl_c_stops_the_build_with_one_line_and_keeps_the_interrupted_table(project):
     _built_at_v1(project)
-    project.model("b_middle", "select 'v2' as version, count(*) as n from range(1000000000000) t(i) where md5(i::varchar) = 'x'")
-    process = subprocess.Popen(_command(project), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                               env=_env(), cwd=project.root)
+    project.model(
+        "b_middle", "select 'v2' as version, count(*) as n from range(1000000000000) t(i) where md5(i::varchar) = 'x'"
+    )
+    process = subprocess.Popen(
+        _command(project), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env(), cwd=project.root
+    )
     try:
         first = process.stdout.readline()  # a_first is built; b_middle starts
         assert "a_first" in first, first
@@ -57,8 +60,9 @@ def test_ctrl_c_stops_the_build_with_one_line_and_keeps_the_interrupted_table(pr
     assert "interrupted" in lines[0] and "b_middle" in lines[0], lines[0]
     assert "c_last" not in stdout
     assert _versions(project) == {"a_first": ["v2"], "b_middle": ["v1"], "c_last": ["v1"]}
-    assert project.rows("select status, error from meta.model_runs where model = 'b_middle' order by started_at desc limit 1") \
-        == [("error", "interrupted")]
+    assert project.rows(
+        "select status, error from meta.model_runs where model = 'b_middle' order by started_at desc limit 1"
+    ) == [("error", "interrupted")]
 
 
 @pytest.mark.parametrize("rows, repeat", [(100_000, 4), (1_000_000, 1)], ids=["fails-at-commit", "fails-while-writing"])
@@ -70,12 +74,21 @@ def test_a_full_disk_stops_the_build_with_one_line_and_keeps_every_unbuilt_table
     def cap_file_size():  # Python ignores SIGXFSZ, so a write past the cap fails with 'File too large'
         resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
 
-    result = subprocess.run(_command(project), capture_output=True, text=True, env=_env(), cwd=project.root,
-                            preexec_fn=cap_file_size, timeout=120)
+    result = subprocess.run(
+        _command(project),
+        capture_output=True,
+        text=True,
+        env=_env(),
+        cwd=project.root,
+        preexec_fn=cap_file_size,
+        timeout=120,
+    )
     assert result.returncode == 1, result.stdout + result.stderr
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "Traceback" not in result.stderr, result.stderr
-    assert "cannot write the warehouse" in lines[0] and "b_middle" in lines[0] and "File too large" in lines[0], lines[0]
+    assert "cannot write the warehouse" in lines[0] and "b_middle" in lines[0] and "File too large" in lines[0], lines[
+        0
+    ]
     assert "c_last" not in result.stdout
     assert _versions(project) == {"a_first": ["v2"], "b_middle": ["v1"], "c_last": ["v1"]}
     project.riftlab("build", check=True)  # with room again, the same warehouse builds

@@ -50,7 +50,9 @@ def test_missing_warehouse_and_project(project, tmp_path):
     project.model("base", "select 1")
     result = project.riftlab("query", "select 1")
     assert result.returncode == 1 and "No warehouse at" in result.stderr and "riftlab build" in result.stderr
-    elsewhere = subprocess.run([sys.executable, "-m", "riftlab.cli", "ls"], cwd=tmp_path, capture_output=True, text=True)
+    elsewhere = subprocess.run(
+        [sys.executable, "-m", "riftlab.cli", "ls"], cwd=tmp_path, capture_output=True, text=True
+    )
     assert elsewhere.returncode == 1 and "no riftlab.yaml here" in elsewhere.stderr
 
 
@@ -58,13 +60,18 @@ def test_locked_warehouse_is_reported_plainly(project):
     project.model("base", "select 1 as id")
     project.riftlab("build", check=True)
     holder = subprocess.Popen(
-        [sys.executable, "-c", textwrap.dedent(f"""
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent(f"""
             import duckdb, sys, time
             con = duckdb.connect({str(project.db)!r})
             print('locked', flush=True)
             time.sleep(30)
-        """)],
-        stdout=subprocess.PIPE, text=True,
+        """),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         assert holder.stdout.readline().strip() == "locked"

@@ -17,8 +17,9 @@ REPO = Path(__file__).resolve().parents[2]
 def _riftlab(cwd: Path, *args: str) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if k != "RIFTLAB_DB"}
     env["PYTHONPATH"] = str(REPO)
-    return subprocess.run([sys.executable, "-m", "riftlab.cli", *args], capture_output=True, text=True, cwd=cwd, env=env,
-                          timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "riftlab.cli", *args], capture_output=True, text=True, cwd=cwd, env=env, timeout=120
+    )
 
 
 def test_schema_is_printed_without_a_project_and_describes_every_section(tmp_path):
@@ -58,4 +59,5 @@ def test_config_prints_the_new_keys_and_a_bad_value_is_one_line(project):
     assert done.returncode == 1 and done.stdout == ""
     assert done.stderr.strip() == (
         f"error: {project.root / 'riftlab.yaml'}: unknown key 'vars.split_sed' (did you mean 'split_seed'?); "
-        "a var of your own needs a name that is not a near-miss of a built-in var")
+        "a var of your own needs a name that is not a near-miss of a built-in var"
+    )

@@ -65,10 +65,18 @@ def setting_leaves(schema: dict, node: dict, path: str):
 def test_every_key_has_a_type_and_every_number_a_range():
     schema = json_schema()
     leaves = dict(setting_leaves(schema, schema, ""))
-    assert {"crawl.concurrent_requests", "vars.validation_ratio", "augment.prices.*.input", "crawl.after_crawl[]"} <= set(leaves)
+    assert {
+        "crawl.concurrent_requests",
+        "vars.validation_ratio",
+        "augment.prices.*.input",
+        "crawl.after_crawl[]",
+    } <= set(leaves)
     untyped = [path for path, node in leaves.items() if not ({"type", "enum", "const"} & set(node))]
-    unbounded = [path for path, node in leaves.items() if node.get("type") in ("integer", "number")
-                 and not ({"minimum", "exclusiveMinimum"} & set(node))]
+    unbounded = [
+        path
+        for path, node in leaves.items()
+        if node.get("type") in ("integer", "number") and not ({"minimum", "exclusiveMinimum"} & set(node))
+    ]
     assert untyped == [] and unbounded == []
 
 
@@ -93,9 +101,11 @@ def test_numeric_crawl_settings_are_bounded(tmp_path, key, value, allowed):
 
 def test_a_fractional_or_textual_count_is_refused(tmp_path):
     assert _refusal(tmp_path, "crawl:\n  concurrent_requests: 2.5\n") == (
-        "'crawl.concurrent_requests' must be a number (integer, 1 or more), got 2.5")
+        "'crawl.concurrent_requests' must be a number (integer, 1 or more), got 2.5"
+    )
     assert _refusal(tmp_path, "crawl:\n  concurrent_requests: '16'\n") == (
-        "'crawl.concurrent_requests' must be a number (integer, 1 or more), got '16'")
+        "'crawl.concurrent_requests' must be a number (integer, 1 or more), got '16'"
+    )
 
 
 def test_row9_negative_concurrency_stops_the_crawl_before_it_starts(tmp_path):
@@ -103,34 +113,65 @@ def test_row9_negative_concurrency_stops_the_crawl_before_it_starts(tmp_path):
     (tmp_path / "riftlab.yaml").write_text("name: t\ncrawl:\n  concurrent_requests: -1\n", encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if k != "RIFTLAB_DB"}
     done = subprocess.run(
-        [sys.executable, "-m", "riftlab.cli", "--project-dir", str(tmp_path), "crawl", "meraki", "--url", "http://127.0.0.1:9/x.json"],
-        capture_output=True, text=True, timeout=120, cwd=REPO, env=env,
+        [
+            sys.executable,
+            "-m",
+            "riftlab.cli",
+            "--project-dir",
+            str(tmp_path),
+            "crawl",
+            "meraki",
+            "--url",
+            "http://127.0.0.1:9/x.json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=REPO,
+        env=env,
     )
     assert done.returncode == 1
-    assert done.stderr.strip() == f"error: {tmp_path / 'riftlab.yaml'}: crawl.concurrent_requests must be 1 or more, got -1"
+    assert (
+        done.stderr.strip()
+        == f"error: {tmp_path / 'riftlab.yaml'}: crawl.concurrent_requests must be 1 or more, got -1"
+    )
     assert not (tmp_path / "data").exists()  # no warehouse, no landing
 
 
 def test_cron_expressions_are_checked_and_empty_means_never(tmp_path):
     allowed = "a cron expression such as '0 3 * * 1' (minute hour day month weekday), or '' / null for never"
-    assert _refusal(tmp_path, "schedules:\n  wiki: '61 * * * *'\n") == f"schedules.wiki must be {allowed}, got '61 * * * *'"
-    assert _refusal(tmp_path, "schedules:\n  forum: every day\n") == f"schedules.forum must be {allowed}, got 'every day'"
+    assert (
+        _refusal(tmp_path, "schedules:\n  wiki: '61 * * * *'\n")
+        == f"schedules.wiki must be {allowed}, got '61 * * * *'"
+    )
+    assert (
+        _refusal(tmp_path, "schedules:\n  forum: every day\n") == f"schedules.forum must be {allowed}, got 'every day'"
+    )
     schedules = _loaded(tmp_path, "schedules:\n  wiki: ''\n  forum: null\n  meraki: '*/30 * * * *'\n")["schedules"]
     assert (schedules["wiki"], schedules["forum"], schedules["meraki"]) == ("", None, "*/30 * * * *")
-    assert _refusal(tmp_path, "schedules:\n  lolwiki: '0 3 * * *'\n") == "unknown key 'schedules.lolwiki' (did you mean 'wiki'?)"
+    assert (
+        _refusal(tmp_path, "schedules:\n  lolwiki: '0 3 * * *'\n")
+        == "unknown key 'schedules.lolwiki' (did you mean 'wiki'?)"
+    )
 
 
 def test_crawl_sets(tmp_path):
     levels = "CRITICAL, ERROR, WARNING, INFO, DEBUG"
     assert _refusal(tmp_path, "crawl:\n  log_level: LOUD\n") == f"crawl.log_level 'LOUD' is not one of {levels}"
     assert _refusal(tmp_path, "crawl:\n  log_level: warning\n") == (
-        f"crawl.log_level 'warning' is not one of {levels} (did you mean 'WARNING'?)")
+        f"crawl.log_level 'warning' is not one of {levels} (did you mean 'WARNING'?)"
+    )
     assert _refusal(tmp_path, "crawl:\n  sink: s3\n") == "crawl.sink 's3' is not one of duckdb, parquet"
     assert _refusal(tmp_path, "crawl:\n  after_crawl: [build, chek]\n") == (
-        "crawl.after_crawl[1] 'chek' is not one of build, check (did you mean 'check'?)")
-    assert _refusal(tmp_path, "crawl:\n  obey_robots_txt: 'yes'\n") == "'crawl.obey_robots_txt' must be true or false, got 'yes'"
+        "crawl.after_crawl[1] 'chek' is not one of build, check (did you mean 'check'?)"
+    )
+    assert (
+        _refusal(tmp_path, "crawl:\n  obey_robots_txt: 'yes'\n")
+        == "'crawl.obey_robots_txt' must be true or false, got 'yes'"
+    )
     assert _refusal(tmp_path, "sources:\n  meraki:\n    start_urls: ['ftp://host/x.json']\n") == (
-        "sources.meraki.start_urls[0] must be an http://, https:// or file:// URL, got 'ftp://host/x.json'")
+        "sources.meraki.start_urls[0] must be an http://, https:// or file:// URL, got 'ftp://host/x.json'"
+    )
 
 
 def test_the_two_new_keys_have_defaults_and_bounds(tmp_path):
@@ -149,18 +190,36 @@ def test_the_two_new_keys_have_defaults_and_bounds(tmp_path):
         ("vars:\n  validation_ratio: 5\n", "vars.validation_ratio must be above 0 and below 1, got 5"),
         ("vars:\n  validation_ratio: -0.5\n", "vars.validation_ratio must be above 0 and below 1, got -0.5"),
         ("vars:\n  validation_ratio: 0\n", "vars.validation_ratio must be above 0 and below 1, got 0"),
-        ("vars:\n  validation_ratio: tokens\n", "'vars.validation_ratio' must be a number (above 0 and below 1), got 'tokens'"),
-        ("vars:\n  validation_ratio: '0.2'\n", "'vars.validation_ratio' must be a number (above 0 and below 1), got '0.2'"),
+        (
+            "vars:\n  validation_ratio: tokens\n",
+            "'vars.validation_ratio' must be a number (above 0 and below 1), got 'tokens'",
+        ),
+        (
+            "vars:\n  validation_ratio: '0.2'\n",
+            "'vars.validation_ratio' must be a number (above 0 and below 1), got '0.2'",
+        ),
         ("vars:\n  chunk_max_tokens: 0\n", "vars.chunk_max_tokens must be 1 or more, got 0"),
-        ("vars:\n  chunk_overlap_tokens: 200\n", "vars.chunk_overlap_tokens must be below chunk_max_tokens (200), got 200"),
+        (
+            "vars:\n  chunk_overlap_tokens: 200\n",
+            "vars.chunk_overlap_tokens must be below chunk_max_tokens (200), got 200",
+        ),
         ("vars:\n  chunk_max_tokens: 30\n", "vars.chunk_overlap_tokens must be below chunk_max_tokens (30), got 32"),
         ("vars:\n  chunk_min_tokens: 300\n", "vars.chunk_min_tokens must be chunk_max_tokens (200) or less, got 300"),
         ("warehouse:\n  batch_rows: 0\n", "warehouse.batch_rows must be 1 or more, got 0"),
         ("vars:\n  heldout_ratio: 1\n", "vars.heldout_ratio must be 0 or more and below 1, got 1"),
         ("vars:\n  heldout_ratio: -0.1\n", "vars.heldout_ratio must be 0 or more and below 1, got -0.1"),
-        ("vars:\n  near_duplicate_threshold: 0\n", "vars.near_duplicate_threshold must be above 0 and 1 or less, got 0"),
-        ("vars:\n  near_duplicate_threshold: 1.5\n", "vars.near_duplicate_threshold must be above 0 and 1 or less, got 1.5"),
-        ("vars:\n  heldout_champions: Annie\n", "'vars.heldout_champions' must be a list (each item non-empty text), got 'Annie'"),
+        (
+            "vars:\n  near_duplicate_threshold: 0\n",
+            "vars.near_duplicate_threshold must be above 0 and 1 or less, got 0",
+        ),
+        (
+            "vars:\n  near_duplicate_threshold: 1.5\n",
+            "vars.near_duplicate_threshold must be above 0 and 1 or less, got 1.5",
+        ),
+        (
+            "vars:\n  heldout_champions: Annie\n",
+            "'vars.heldout_champions' must be a list (each item non-empty text), got 'Annie'",
+        ),
     ],
 )
 def test_row10_bad_vars_are_refused(tmp_path, given, message):
@@ -168,17 +227,24 @@ def test_row10_bad_vars_are_refused(tmp_path, given, message):
 
 
 def test_the_edges_of_the_ranges_are_allowed(tmp_path):
-    config = _loaded(tmp_path, "vars:\n  heldout_ratio: 0\n  near_duplicate_threshold: 1\n  chunk_max_tokens: 1\n"
-                               "  chunk_overlap_tokens: 0\n  chunk_min_tokens: 1\n  validation_ratio: 0.999\n")
+    config = _loaded(
+        tmp_path,
+        "vars:\n  heldout_ratio: 0\n  near_duplicate_threshold: 1\n  chunk_max_tokens: 1\n"
+        "  chunk_overlap_tokens: 0\n  chunk_min_tokens: 1\n  validation_ratio: 0.999\n",
+    )
     assert config["vars"]["heldout_ratio"] == 0 and config["vars"]["near_duplicate_threshold"] == 1
     assert config["vars"]["validation_ratio"] == 0.999 and config["vars"]["chunk_max_tokens"] == 1
 
 
 def test_a_typo_of_a_builtin_var_is_an_error_but_vars_of_your_own_pass_through(tmp_path):
     rule = "a var of your own needs a name that is not a near-miss of a built-in var"
-    assert _refusal(tmp_path, "vars:\n  split_sed: 7\n") == f"unknown key 'vars.split_sed' (did you mean 'split_seed'?); {rule}"
+    assert (
+        _refusal(tmp_path, "vars:\n  split_sed: 7\n")
+        == f"unknown key 'vars.split_sed' (did you mean 'split_seed'?); {rule}"
+    )
     assert _refusal(tmp_path, "vars:\n  validation_ration: 0.3\n") == (
-        f"unknown key 'vars.validation_ration' (did you mean 'validation_ratio'?); {rule}")
+        f"unknown key 'vars.validation_ration' (did you mean 'validation_ratio'?); {rule}"
+    )
     mine = _loaded(tmp_path, "vars:\n  greeting: hello\n  boss_weight: [1, 'x']\n  split_seed: 7\n")["vars"]
     assert mine["greeting"] == "hello" and mine["boss_weight"] == [1, "x"] and mine["split_seed"] == 7
     assert mine["validation_ratio"] == 0.2  # the defaults stay beside the user's vars
@@ -191,7 +257,8 @@ def test_row10_a_bad_ratio_builds_nothing(project):
     done = project.riftlab("build")
     assert done.returncode == 1
     assert done.stderr.strip() == (
-        f"error: {project.root / 'riftlab.yaml'}: vars.validation_ratio must be above 0 and below 1, got 5")
+        f"error: {project.root / 'riftlab.yaml'}: vars.validation_ratio must be above 0 and below 1, got 5"
+    )
     assert not project.db.exists()
 
 
@@ -199,40 +266,58 @@ def test_row10_a_bad_ratio_builds_nothing(project):
 def test_unknown_keys_suggest_the_closest_or_list_the_known(tmp_path):
     assert _refusal(tmp_path, "wareouse:\n  path: x.duckdb\n") == "unknown key 'wareouse' (did you mean 'warehouse'?)"
     assert _refusal(tmp_path, "crawl:\n  concurent_requests: 4\n") == (
-        "unknown key 'crawl.concurent_requests' (did you mean 'concurrent_requests'?)")
+        "unknown key 'crawl.concurent_requests' (did you mean 'concurrent_requests'?)"
+    )
     assert _refusal(tmp_path, "sources:\n  wiki:\n    categories: [{name: X, kind: champion}]\n") == (
-        "unknown key 'sources.wiki.categories[0].kind'; known keys here: entity_type, name")
+        "unknown key 'sources.wiki.categories[0].kind'; known keys here: entity_type, name"
+    )
     assert _refusal(tmp_path, "vars:\n  2024: x\n") == "key 2024 under vars must be text (quote it)"
     assert _refusal(tmp_path, "augment:\n  prices:\n    yes: {input: 1, output: 1}\n") == (
-        "key True under augment.prices must be text (quote it)")
+        "key True under augment.prices must be text (quote it)"
+    )
 
 
 def test_a_null_section_means_its_defaults(tmp_path):
     config = _loaded(tmp_path, "checks:\nvars:\naugment:\n  self_instruct:\n")
     assert config["checks"] == defaults()["checks"] and config["vars"] == defaults()["vars"]
     assert config["augment"]["self_instruct"] == defaults()["augment"]["self_instruct"]
-    assert _refusal(tmp_path, "crawl:\n  download_delay:\n") == "'crawl.download_delay' must be a number (0 or more), got None"
+    assert (
+        _refusal(tmp_path, "crawl:\n  download_delay:\n")
+        == "'crawl.download_delay' must be a number (0 or more), got None"
+    )
 
 
 def test_augment_training_and_evaluation_values(tmp_path):
     priced = _loaded(tmp_path, "augment:\n  model: mine\n  prices:\n    mine: {input: 1, output: 2}\n")["augment"]
     assert priced["prices"]["mine"] == {"input": 1.0, "output": 2.0} and "claude-sonnet-4-5" in priced["prices"]
-    assert _refusal(tmp_path, "augment:\n  model: gpt-4\n").startswith("augment.model must be a model priced under augment.prices (")
+    assert _refusal(tmp_path, "augment:\n  model: gpt-4\n").startswith(
+        "augment.model must be a model priced under augment.prices ("
+    )
     assert _refusal(tmp_path, "augment:\n  prices:\n    mine: {input: 1}\n") == (
-        "'augment.prices.mine.output' is missing; it must be a number (0 or more)")
+        "'augment.prices.mine.output' is missing; it must be a number (0 or more)"
+    )
     assert _refusal(tmp_path, "augment:\n  run_tasks: [parafrase]\n").startswith(
-        "augment.run_tasks[0] 'parafrase' is not one of paraphrase, champion-cards,")
-    assert _refusal(tmp_path, "augment:\n  self_instruct:\n    chunk_tokens:\n      wiki: {mean: 9, sd: 1, min: 5, max: 2}\n") == (
-        "augment.self_instruct.chunk_tokens.wiki.min must be max (2) or less, got 5")
+        "augment.run_tasks[0] 'parafrase' is not one of paraphrase, champion-cards,"
+    )
+    assert _refusal(
+        tmp_path, "augment:\n  self_instruct:\n    chunk_tokens:\n      wiki: {mean: 9, sd: 1, min: 5, max: 2}\n"
+    ) == ("augment.self_instruct.chunk_tokens.wiki.min must be max (2) or less, got 5")
     assert _refusal(tmp_path, "training:\n  presets:\n    embed: embed_fast\n").startswith(
-        "training.presets.embed must be one of embed_adapted, embed_cached,")
-    assert _loaded(tmp_path, "training:\n  presets:\n    embed: my/preset.yaml\n")["training"]["presets"]["embed"] == "my/preset.yaml"
+        "training.presets.embed must be one of embed_adapted, embed_cached,"
+    )
+    assert (
+        _loaded(tmp_path, "training:\n  presets:\n    embed: my/preset.yaml\n")["training"]["presets"]["embed"]
+        == "my/preset.yaml"
+    )
     assert _refusal(tmp_path, "training:\n  run_stages: [embedd]\n") == (
-        "training.run_stages[0] 'embedd' is not one of embed, clm, sft (did you mean 'embed'?)")
+        "training.run_stages[0] 'embedd' is not one of embed, clm, sft (did you mean 'embed'?)"
+    )
     assert _refusal(tmp_path, "evaluation:\n  primary_metric: v_measure\n") == (
-        "evaluation.primary_metric must be TASK:SPLIT:METRIC, e.g. ChampionSubclassClustering:heldout:v_measure, got 'v_measure'")
+        "evaluation.primary_metric must be TASK:SPLIT:METRIC, e.g. ChampionSubclassClustering:heldout:v_measure, got 'v_measure'"
+    )
     assert _refusal(tmp_path, "evaluation:\n  decoder_pooling: first\n") == (
-        "evaluation.decoder_pooling 'first' is not one of lasttoken, mean, cls, max, weightedmean")
+        "evaluation.decoder_pooling 'first' is not one of lasttoken, mean, cls, max, weightedmean"
+    )
 
 
 def test_augment_task_names_match_the_tasks():

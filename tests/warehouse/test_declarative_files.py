@@ -41,15 +41,24 @@ def test_rules_become_tables_and_jinja_variables(project):
     [
         ("- just a list", "must be a mapping"),
         ("rules: {a: 1}", "'rules' must be a list of mappings"),
-        ("columns: {pattern: regex}\nrules:\n  - {pattern: '(unclosed'}", r"rule 1 'pattern' is not a valid regular expression"),
+        (
+            "columns: {pattern: regex}\nrules:\n  - {pattern: '(unclosed'}",
+            r"rule 1 'pattern' is not a valid regular expression",
+        ),
         ("columns: {pattern: regex}\nrules:\n  - {pattern: '(?<=x)y'}", "not a valid RE2 regular expression"),
-        ("columns: {name: text, action: [mask]}\nrules:\n  - {name: a, action: explode}", r"rule 1 \('a'\) 'action' is 'explode'"),
+        (
+            "columns: {name: text, action: [mask]}\nrules:\n  - {name: a, action: explode}",
+            r"rule 1 \('a'\) 'action' is 'explode'",
+        ),
         ("columns: {name: text}\nrules:\n  - {name: a, extra: 1}", r"unknown key\(s\) extra"),
         ("columns: {name: text}\nrules:\n  - {}", "is missing 'name'"),
         ("rules: [\n", "invalid YAML"),
         ("defaults: [1]\nrules: []", "'defaults' must map column names to values"),
         ("columns: {name: text}\ndefaults: {nme: x}\nrules: []", r"'defaults' names undeclared column\(s\) nme"),
-        ("columns:\n  weight: number?\ndefaults: {weight: heavy}\nrules: []", "'defaults' 'weight' must be a number, got 'heavy'"),
+        (
+            "columns:\n  weight: number?\ndefaults: {weight: heavy}\nrules: []",
+            "'defaults' 'weight' must be a number, got 'heavy'",
+        ),
     ],
 )
 def test_rule_file_of_the_wrong_shape(project, body, message):
@@ -90,9 +99,13 @@ def test_rule_defaults_fill_what_a_rule_leaves_out(project):
     results = build(project.load())
     assert [r.status for r in results] == ["success", "success"], [r.error for r in results]
     assert project.rows("select name, unweighted, text from main.masked order by name") == [
-        ("hashes", True, "cooldown 14 hash"), ("numbers", True, "cooldown  #")]
+        ("hashes", True, "cooldown 14 hash"),
+        ("numbers", True, "cooldown  #"),
+    ]
     assert project.rows("select name, replacement, weight from main.rules_masks order by name") == [
-        ("hashes", "hash", None), ("numbers", "", None)]
+        ("hashes", "hash", None),
+        ("numbers", "", None),
+    ]
 
 
 def test_ragged_seed_row_is_named(project):

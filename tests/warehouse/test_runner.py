@@ -40,7 +40,9 @@ def test_failing_model_keeps_previous_versions_and_skips_descendants(project):
     assert project.rows("select answer from main.other") == [(43,)]
     assert not project.rows("select * from information_schema.tables where table_name like '__riftlab_tmp_%'")
 
-    logged = project.rows("select model, status, error is not null, rows from meta.model_runs order by started_at, model")
+    logged = project.rows(
+        "select model, status, error is not null, rows from meta.model_runs order by started_at, model"
+    )
     assert ("derived", "error", True, None) in logged
     assert ("leaf", "skipped", True, None) in logged
     assert len(logged) == 8
@@ -51,7 +53,10 @@ def test_build_twice_gives_the_same_tables(project):
     project.write("transforms/seeds/colours.csv", "name,rank\nred,1\nblue,2\n")
     project.model("ranked", "select name from {{ ref('colours') }} order by rank")
     build(project.load())
-    before = {t: project.rows(f"select * from main.{t} order by all") for t in ("base", "derived", "leaf", "colours", "ranked")}
+    before = {
+        t: project.rows(f"select * from main.{t} order by all")
+        for t in ("base", "derived", "leaf", "colours", "ranked")
+    }
     build(project.load())
     after = {t: project.rows(f"select * from main.{t} order by all") for t in before}
     assert before == after
@@ -96,7 +101,9 @@ def test_view_and_incremental_materializations(project):
         """,
     )
     build(project.load())
-    assert project.rows("select table_type from information_schema.tables where table_name = 'events_view'") == [("VIEW",)]
+    assert project.rows("select table_type from information_schema.tables where table_name = 'events_view'") == [
+        ("VIEW",)
+    ]
     assert project.rows("select * from main.events_inc order by id") == [(1, "a"), (2, "b")]
     project.write("transforms/seeds/events.csv", "id,value\n1,a\n2,B\n3,c\n")
     build(project.load())
@@ -120,5 +127,8 @@ def test_a_python_error_in_a_template_names_the_model_and_changes_nothing(projec
     project.model("broken", "select 1 as x,\n  {{ 1/0 }} as y")
     result = project.riftlab("build")
     assert result.returncode == 1
-    assert result.stderr.strip() == "error: transforms/models/broken.sql:2: Jinja error: ZeroDivisionError: division by zero"
+    assert (
+        result.stderr.strip()
+        == "error: transforms/models/broken.sql:2: Jinja error: ZeroDivisionError: division by zero"
+    )
     assert project.rows("select x from main.good") == [(1,)]

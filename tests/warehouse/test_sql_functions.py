@@ -39,10 +39,14 @@ def test_sql_functions_in_duckdb():
     assert con.execute("select split_sentences(?)", ["One. Two!\nThree"]).fetchone()[0] == ["One.", "Two!", "Three"]
     similar = con.execute(
         "select minhash_similarity(minhash(?), minhash(?))",
-        ["the quick brown fox jumps over the lazy dog near the river bank today",
-         "the quick brown fox jumps over the lazy dog near the river bank tonight"]).fetchone()[0]
+        [
+            "the quick brown fox jumps over the lazy dog near the river bank today",
+            "the quick brown fox jumps over the lazy dog near the river bank tonight",
+        ],
+    ).fetchone()[0]
     different = con.execute(
-        "select minhash_similarity(minhash('garen spins to win'), minhash('lux binds a target with light'))").fetchone()[0]
+        "select minhash_similarity(minhash('garen spins to win'), minhash('lux binds a target with light'))"
+    ).fetchone()[0]
     assert similar > 0.6 and different < 0.2
     chunks = con.execute("select chunk_text('One two three. Four five.', 4, 0)").fetchone()[0]
     assert [c["text"] for c in chunks] == ["One two three.", "Four five."]
@@ -71,7 +75,9 @@ def test_simple_markup_fast_path_matches_the_parser(html):
 def test_structural_markup_goes_through_the_parser():
     from warehouse.sql_functions.text import html_text
 
-    html = "<div>Garen spins.<nav>menu</nav><sup class='reference'>[1]</sup><table><tr><td>stats</td></tr></table></div>"
+    html = (
+        "<div>Garen spins.<nav>menu</nav><sup class='reference'>[1]</sup><table><tr><td>stats</td></tr></table></div>"
+    )
     assert html_text(html) == "Garen spins.\nstats"
 
 

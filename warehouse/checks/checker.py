@@ -57,7 +57,7 @@ class CheckRun:
 
 
 def new_check_run_id() -> str:
-    return dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
+    return dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
 
 
 def relation_of(table: str) -> str:
@@ -114,7 +114,9 @@ class Checker:
                 query = f"SELECT {columns} FROM {relation}"
             elif unnested not in existing:
                 for e in expectations:
-                    outcomes[e.name] = Outcome(suite, e, success=False, error=f"{relation} has no column '{unnested}' ({suite.display})")
+                    outcomes[e.name] = Outcome(
+                        suite, e, success=False, error=f"{relation} has no column '{unnested}' ({suite.display})"
+                    )
                 continue
             else:
                 query = f"SELECT unnest({quote_identifier(unnested)}) AS {quote_identifier(unnested)} FROM {relation}"
@@ -129,7 +131,9 @@ class Checker:
                     error=result.error,
                 )
                 if not result.success and result.error is None:
-                    outcome.failing_sample = self._failing_sample(result.expectation, relation, result.partial_unexpected)
+                    outcome.failing_sample = self._failing_sample(
+                        result.expectation, relation, result.partial_unexpected
+                    )
                 outcomes[result.expectation.name] = outcome
         for expectation in suite.expectations:
             if expectation.is_sql:
@@ -177,8 +181,10 @@ def write_summary_page(project: Project, run: CheckRun) -> Path:
 
     target = project.reports_dir / "checks.html"
     docs = run.docs_index.relative_to(target.parent).as_posix() if run.docs_index else None
-    generated = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    return render_page("checks.html.j2", target, run=run, docs_index=docs, generated_at=generated, warehouse=project.db_path)
+    generated = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return render_page(
+        "checks.html.j2", target, run=run, docs_index=docs, generated_at=generated, warehouse=project.db_path
+    )
 
 
 def run_checks(
@@ -191,7 +197,9 @@ def run_checks(
     settings = checks_settings(project.config)
     suites = load_suites(project.transforms_dir, project.root, select)
     if not suites:
-        raise RiftlabError(f"no expectation suites in {project.transforms_dir / 'expectations'} (one <table>.yml per published table)")
+        raise RiftlabError(
+            f"no expectation suites in {project.transforms_dir / 'expectations'} (one <table>.yml per published table)"
+        )
     con = project.connect()
     try:
         missing = [s for s in suites if not db.table_exists(con, "main", s.table)]

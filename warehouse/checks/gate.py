@@ -10,7 +10,6 @@ expectation type that has no DuckDB form, which GX then validates on a DataFrame
 
 from __future__ import annotations
 
-
 import duckdb
 
 from warehouse.checks import native
@@ -32,7 +31,9 @@ def suites_by_table(project: Project) -> dict[str, Suite]:
     return _CACHE[key]
 
 
-def _with_gx(con: duckdb.DuckDBPyConnection, suite: Suite, expectations: list[Expectation], relation: str) -> list[Outcome]:
+def _with_gx(
+    con: duckdb.DuckDBPyConnection, suite: Suite, expectations: list[Expectation], relation: str
+) -> list[Outcome]:
     """Blocking expectations with no DuckDB form: validate the relation with GX."""
     from warehouse.checks.gx_validation import GXSession
 
@@ -47,13 +48,22 @@ def _with_gx(con: duckdb.DuckDBPyConnection, suite: Suite, expectations: list[Ex
             source = frame[[expectation.column]].explode(expectation.column)
         (result,) = session.validate(suite, f"gate.{suite.table}.{expectation.name}", source, [expectation])
         outcomes.append(
-            Outcome(suite, expectation, result.success, result.observed, result.unexpected_count,
-                    [{"value": v} for v in result.partial_unexpected[:5]], result.error)
+            Outcome(
+                suite,
+                expectation,
+                result.success,
+                result.observed,
+                result.unexpected_count,
+                [{"value": v} for v in result.partial_unexpected[:5]],
+                result.error,
+            )
         )
     return outcomes
 
 
-def blocking_outcomes(con: duckdb.DuckDBPyConnection, project: Project, table_name: str, relation: str) -> list[Outcome]:
+def blocking_outcomes(
+    con: duckdb.DuckDBPyConnection, project: Project, table_name: str, relation: str
+) -> list[Outcome]:
     """Every blocking expectation of ``table_name``'s suite, evaluated against ``relation``."""
     suite = suites_by_table(project).get(table_name)
     if suite is None or not suite.blocking:

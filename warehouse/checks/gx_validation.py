@@ -54,7 +54,9 @@ def gx_expectation(suite: Suite, expectation: Expectation):
     except Exception as exc:  # pydantic validation of kwargs
         first = str(exc).strip().splitlines()
         detail = "; ".join(line.strip() for line in first[1:3]) or first[0]
-        raise ConfigError(f"{suite.display}: expectation '{expectation.name}' has bad kwargs for {expectation.type}: {detail}") from None
+        raise ConfigError(
+            f"{suite.display}: expectation '{expectation.name}' has bad kwargs for {expectation.type}: {detail}"
+        ) from None
 
 
 @dataclass
@@ -106,7 +108,9 @@ class GXSession:
         by_name = {e.name: e for e in expectations}
         for expectation in expectations:
             gx_suite.add_expectation(gx_expectation(suite, expectation))
-        definition = self.context.validation_definitions.add(gx.ValidationDefinition(name=batch_name, data=batch, suite=gx_suite))
+        definition = self.context.validation_definitions.add(
+            gx.ValidationDefinition(name=batch_name, data=batch, suite=gx_suite)
+        )
         validation = definition.run(batch_parameters={"dataframe": frame}, result_format={"result_format": "SUMMARY"})
         results = []
         for item in validation.results:
@@ -114,7 +118,9 @@ class GXSession:
             info = item.exception_info or {}
             error = None
             if info.get("raised_exception"):
-                message = str(info.get("exception_message") or "unknown error").strip().splitlines() or ["unknown error"]
+                message = str(info.get("exception_message") or "unknown error").strip().splitlines() or [
+                    "unknown error"
+                ]
                 error = f"GX could not evaluate it: {message[0]}"
             result = item.result or {}
             observed, count = _observed(result)

@@ -213,7 +213,14 @@ def evaluate(
             query = render_sql(suite, expectation, relation, variables, rules)
             count = con.execute(f"SELECT count(*) FROM ({query})").fetchall()[0][0]
             sample = fetch_sample(con, query, sample_rows, max_chars) if count else []
-            return Outcome(suite, expectation, success=count == 0, observed=f"{count} failing row(s)", failing_count=count, failing_sample=sample)
+            return Outcome(
+                suite,
+                expectation,
+                success=count == 0,
+                observed=f"{count} failing row(s)",
+                failing_count=count,
+                failing_sample=sample,
+            )
         translation = translate(expectation, relation)
         if translation is None:
             return None
@@ -228,8 +235,18 @@ def evaluate(
         else:
             success = count == 0
         sample = fetch_sample(con, translation.failing, sample_rows, max_chars) if count else []
-        return Outcome(suite, expectation, success=success, observed=f"{count} unexpected", failing_count=count, failing_sample=sample)
+        return Outcome(
+            suite,
+            expectation,
+            success=success,
+            observed=f"{count} unexpected",
+            failing_count=count,
+            failing_sample=sample,
+        )
     except duckdb.Error as exc:
         return Outcome(
-            suite, expectation, success=False, error=f"cannot run against {relation}: {_first_line(exc)} ({suite.display})"
+            suite,
+            expectation,
+            success=False,
+            error=f"cannot run against {relation}: {_first_line(exc)} ({suite.display})",
         )

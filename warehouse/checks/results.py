@@ -78,7 +78,7 @@ def store_outcomes(con: duckdb.DuckDBPyConnection, check_run_id: str, outcomes: 
         return
     import pyarrow as pa
 
-    now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     batch = pa.table(
         {
             "check_run_id": [check_run_id] * len(outcomes),

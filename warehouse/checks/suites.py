@@ -109,7 +109,9 @@ def _parse_expectation(entry: Any, index: int, display: str) -> Expectation:
     if "sql" in entry:
         unknown = sorted(set(entry) - _SQL_KEYS)
         if unknown:
-            raise ConfigError(f"{display}: {label} has unknown key(s) {', '.join(unknown)}; a SQL expectation takes {', '.join(sorted(_SQL_KEYS))}")
+            raise ConfigError(
+                f"{display}: {label} has unknown key(s) {', '.join(unknown)}; a SQL expectation takes {', '.join(sorted(_SQL_KEYS))}"
+            )
         name, sql = entry.get("name"), entry["sql"]
         if not isinstance(name, str) or not _NAME.match(name):
             raise ConfigError(f"{display}: {label}: a SQL expectation needs a 'name' (letters, digits, _)")
@@ -117,10 +119,14 @@ def _parse_expectation(entry: Any, index: int, display: str) -> Expectation:
             raise ConfigError(f"{display}: {label}: 'sql' must be a query returning the failing rows")
         return Expectation(name=name, type=SQL_TYPE, sql=sql, blocking=blocking, description=description.strip())
     if "type" not in entry:
-        raise ConfigError(f"{display}: {label} needs either 'type' (a GX expectation) or 'sql' (a query of failing rows)")
+        raise ConfigError(
+            f"{display}: {label} needs either 'type' (a GX expectation) or 'sql' (a query of failing rows)"
+        )
     unknown = sorted(set(entry) - _GX_KEYS)
     if unknown:
-        raise ConfigError(f"{display}: {label} has unknown key(s) {', '.join(unknown)}; allowed: {', '.join(sorted(_GX_KEYS))}")
+        raise ConfigError(
+            f"{display}: {label} has unknown key(s) {', '.join(unknown)}; allowed: {', '.join(sorted(_GX_KEYS))}"
+        )
     type_ = entry["type"]
     if not isinstance(type_, str) or not _GX_TYPE.match(type_):
         raise ConfigError(f"{display}: {label} type {type_!r} is not a GX expectation type (expect_...)")
@@ -187,13 +193,17 @@ def suite_files(transforms_dir: Path) -> list[Path]:
     return sorted([*folder.glob("*.yml"), *folder.glob("*.yaml")])
 
 
-def load_suites(transforms_dir: Path, root: Path | None = None, select: tuple[str, ...] | list[str] = ()) -> list[Suite]:
+def load_suites(
+    transforms_dir: Path, root: Path | None = None, select: tuple[str, ...] | list[str] = ()
+) -> list[Suite]:
     """Every suite (or those of the ``select``\\ed tables), in table order; unknown selections are an error."""
     suites: dict[str, Suite] = {}
     for path in suite_files(transforms_dir):
         suite = load_suite(path, root)
         if suite.table in suites:
-            raise ConfigError(f"{suite.display} and {suites[suite.table].display} both declare the suite of table '{suite.table}'")
+            raise ConfigError(
+                f"{suite.display} and {suites[suite.table].display} both declare the suite of table '{suite.table}'"
+            )
         suites[suite.table] = suite
     if select:
         unknown = [name for name in select if name not in suites]

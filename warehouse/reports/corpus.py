@@ -71,4 +71,6 @@ def compute_corpus(con: duckdb.DuckDBPyConnection) -> CorpusReport:
             """
         )
     )
-    return CorpusReport(totals={k: int(v or 0) for k, v in totals.items()}, by_source=by_source, by_champion=by_champion)
+    return CorpusReport(
+        totals={k: int(v or 0) for k, v in totals.items()}, by_source=by_source, by_champion=by_champion
+    )

@@ -72,8 +72,7 @@ class DriftReport:
 
 def _known_runs(con: duckdb.DuckDBPyConnection) -> list[str]:
     rows = con.execute(
-        "SELECT crawl_run_id FROM raw.crawl_seen GROUP BY crawl_run_id "
-        "ORDER BY min(crawl_run_id) DESC LIMIT 8"
+        "SELECT crawl_run_id FROM raw.crawl_seen GROUP BY crawl_run_id ORDER BY min(crawl_run_id) DESC LIMIT 8"
     ).fetchall()
     return [r[0] for r in rows]
 
@@ -101,7 +100,12 @@ def default_runs(con: duckdb.DuckDBPyConnection) -> tuple[list[str], list[str]]:
 def _check_runs(con: duckdb.DuckDBPyConnection, runs: list[str], option: str) -> None:
     if not runs:
         raise DriftError(f"{option} needs at least one crawl run id")
-    found = {r[0] for r in con.execute("SELECT DISTINCT crawl_run_id FROM raw.crawl_seen WHERE list_contains(?, crawl_run_id)", [runs]).fetchall()}
+    found = {
+        r[0]
+        for r in con.execute(
+            "SELECT DISTINCT crawl_run_id FROM raw.crawl_seen WHERE list_contains(?, crawl_run_id)", [runs]
+        ).fetchall()
+    }
     missing = [r for r in runs if r not in found]
     if missing:
         known = ", ".join(_known_runs(con)) or "(none)"
@@ -177,7 +181,9 @@ WHERE source IN (SELECT source FROM __drift_words WHERE side = 'from')
 """
 
 
-def compute_drift(con: duckdb.DuckDBPyConnection, from_runs: list[str], to_runs: list[str], top_words: int = 10) -> DriftReport:
+def compute_drift(
+    con: duckdb.DuckDBPyConnection, from_runs: list[str], to_runs: list[str], top_words: int = 10
+) -> DriftReport:
     """Compare the crawls ``from_runs`` and ``to_runs`` source by source."""
     db.require_table(con, "raw", "crawl_seen", "`riftlab crawl SPIDER`")
     _check_runs(con, from_runs, "--from")
@@ -188,7 +194,9 @@ def compute_drift(con: duckdb.DuckDBPyConnection, from_runs: list[str], to_runs:
     try:
         tokens = {
             (side, source): int(total)
-            for side, source, total in con.execute("SELECT side, source, sum(n) FROM __drift_words GROUP BY ALL").fetchall()
+            for side, source, total in con.execute(
+                "SELECT side, source, sum(n) FROM __drift_words GROUP BY ALL"
+            ).fetchall()
         }
         contributions = con.execute(_PSI).fetchall()
     finally:

@@ -10,9 +10,10 @@ import os
 import re
 import shutil
 import uuid
+from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import jinja2
 
@@ -25,8 +26,10 @@ class ReportWriteError(RiftlabError):
 
 def _write_error(what: str, target: Path, exc: OSError) -> ReportWriteError:
     reason = exc.strerror or str(exc)
-    return ReportWriteError(f"cannot write {what} to {target} ({reason}); the previous version stays: "
-                            "free disk space (or fix the folder's permissions) and run the command again")
+    return ReportWriteError(
+        f"cannot write {what} to {target} ({reason}); the previous version stays: "
+        "free disk space (or fix the folder's permissions) and run the command again"
+    )
 
 
 def _sibling(target: Path, tag: str) -> Path:

@@ -13,7 +13,7 @@ import importlib.util
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import duckdb
 
@@ -41,7 +41,10 @@ class NodeResult:
 
 def _gate(con: duckdb.DuckDBPyConnection, project: Project) -> materialize.Gate | None:
     """Blocking expectations, when the checks package is installed."""
-    if importlib.util.find_spec("warehouse.checks") is None or importlib.util.find_spec("warehouse.checks.gate") is None:
+    if (
+        importlib.util.find_spec("warehouse.checks") is None
+        or importlib.util.find_spec("warehouse.checks.gate") is None
+    ):
         return None
     from warehouse.checks.gate import blocking_failures
 
@@ -102,12 +105,24 @@ def _hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
-def _log(con: duckdb.DuckDBPyConnection, run_id: str, node: Node, started: datetime, result: NodeResult, sql_hash: str | None) -> None:
+def _log(
+    con: duckdb.DuckDBPyConnection, run_id: str, node: Node, started: datetime, result: NodeResult, sql_hash: str | None
+) -> None:
     try:
         con.execute(
             "INSERT INTO meta.model_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [run_id, node.name, node.kind, node.materialized if node.kind == "model" else "table", started,
-             int(result.seconds * 1000), result.rows, result.status, result.error, sql_hash],
+            [
+                run_id,
+                node.name,
+                node.kind,
+                node.materialized if node.kind == "model" else "table",
+                started,
+                int(result.seconds * 1000),
+                result.rows,
+                result.status,
+                result.error,
+                sql_hash,
+            ],
         )
     except duckdb.Error as exc:
         raise materialize.duckdb_error(exc, f"the log of {node.name} (meta.model_runs)") from None
@@ -123,27 +138,41 @@ def _run_node(
 ) -> tuple[NodeResult, str | None]:
     """Build one node, or skip it below a failed ``upstream``; its result and SQL hash."""
     if upstream is not None:
-        return NodeResult(node.name, node.kind, node.materialized, "skipped", None, 0.0,
-                          f"skipped: upstream '{upstream}' failed"), None
+        return NodeResult(
+            node.name, node.kind, node.materialized, "skipped", None, 0.0, f"skipped: upstream '{upstream}' failed"
+        ), None
     clock = time.perf_counter()
     try:
         rows, sql_hash = _build_node(con, manifest, node, gate, full_refresh)
     except materialize.WarehouseWriteError:
         raise
     except RiftlabError as exc:
-        return NodeResult(node.name, node.kind, node.materialized, "error", None, time.perf_counter() - clock, str(exc)), None
+        return NodeResult(
+            node.name, node.kind, node.materialized, "error", None, time.perf_counter() - clock, str(exc)
+        ), None
     return NodeResult(node.name, node.kind, node.materialized, "success", rows, time.perf_counter() - clock), sql_hash
 
 
-def _interrupted(con: duckdb.DuckDBPyConnection, run_id: str, node: Node | None, published: bool, left: int) -> BuildInterrupted:
+def _interrupted(
+    con: duckdb.DuckDBPyConnection, run_id: str, node: Node | None, published: bool, left: int
+) -> BuildInterrupted:
     """Log the node Ctrl-C stopped and say, in one line, what keeps its previous version."""
     if node is None:
         return BuildInterrupted("build interrupted before any node was built; every table keeps its previous version")
     if published:
-        return BuildInterrupted(f"build interrupted after '{node.name}'; the {left} node(s) after it keep their previous versions")
-    now = datetime.now(timezone.utc).replace(tzinfo=None)
+        return BuildInterrupted(
+            f"build interrupted after '{node.name}'; the {left} node(s) after it keep their previous versions"
+        )
+    now = datetime.now(UTC).replace(tzinfo=None)
     try:
-        _log(con, run_id, node, now, NodeResult(node.name, node.kind, node.materialized, "error", None, 0.0, "interrupted"), None)
+        _log(
+            con,
+            run_id,
+            node,
+            now,
+            NodeResult(node.name, node.kind, node.materialized, "error", None, 0.0, "interrupted"),
+            None,
+        )
     except RiftlabError:
         pass  # the person asked to stop; a missing log row must not replace that answer
     return BuildInterrupted(
@@ -181,7 +210,12 @@ def build(
 
 
 def _build_selected(
-    con: duckdb.DuckDBPyConnection, project: Project, manifest: Manifest, selected: list[str], full_refresh: bool, on_result
+    con: duckdb.DuckDBPyConnection,
+    project: Project,
+    manifest: Manifest,
+    selected: list[str],
+    full_refresh: bool,
+    on_result,
 ) -> list[NodeResult]:
     """Build ``selected`` in order on ``con``, logging each node; Ctrl-C stops after the node it interrupts."""
     _register_functions(con, project)
@@ -194,7 +228,7 @@ def _build_selected(
         try:
             for index, name in enumerate(selected, start=1):
                 node, published, left = manifest.nodes[name], False, len(selected) - index
-                started = datetime.now(timezone.utc).replace(tzinfo=None)
+                started = datetime.now(UTC).replace(tzinfo=None)
                 upstream = next((broken[p] for p in node.refs if p in broken), None)
                 result, sql_hash = _run_node(con, manifest, node, gate, full_refresh, upstream)
                 published = result.status == "success"

@@ -42,7 +42,7 @@ class InterruptGuard:
             self.requested = True
             raise KeyboardInterrupt
 
-    def __enter__(self) -> "InterruptGuard":
+    def __enter__(self) -> InterruptGuard:
         if threading.current_thread() is threading.main_thread():
             self._previous = signal.signal(signal.SIGINT, self._handle)
         return self

@@ -68,7 +68,9 @@ class Manifest:
             upstream, downstream = selector.startswith("+"), selector.endswith("+")
             name = selector.strip("+")
             if name not in self.nodes:
-                raise ModelError(f"--select {selector}: no model, seed or rule table named '{name}'{_near(name, self.nodes)}")
+                raise ModelError(
+                    f"--select {selector}: no model, seed or rule table named '{name}'{_near(name, self.nodes)}"
+                )
             chosen.add(name)
             if upstream:
                 chosen |= self.ancestors(name)
@@ -130,8 +132,17 @@ def load_manifest(transforms_dir: Path, variables: dict[str, Any]) -> Manifest:
         document = load_rule_file(path, _display(path, root))
         rules[path.stem] = document
         if document.get("rules") is not None:
-            _add(nodes, Node(RULE_TABLE_PREFIX + path.stem, "rules", path, payload=document,
-                             description=str(document.get("description", "")).strip()), root)
+            _add(
+                nodes,
+                Node(
+                    RULE_TABLE_PREFIX + path.stem,
+                    "rules",
+                    path,
+                    payload=document,
+                    description=str(document.get("description", "")).strip(),
+                ),
+                root,
+            )
     for path in sorted((transforms_dir / "seeds").glob("*.csv")):
         validate_seed(path, _display(path, root))
         _add(nodes, Node(path.stem, "seed", path), root)

@@ -10,7 +10,7 @@ write the warehouse file itself (a full disk, a file size limit) is a
 from __future__ import annotations
 
 import re
-from typing import Callable
+from collections.abc import Callable
 
 import duckdb
 
@@ -23,7 +23,9 @@ TMP_PREFIX = "__riftlab_tmp_"
 Gate = Callable[[str, str], list[str]]
 
 _LINE = re.compile(r"LINE (\d+):")
-_WRITE_FAILURE = re.compile(r"could not write|no space left|file too large|disk quota|failed to commit|invalidated", re.I)
+_WRITE_FAILURE = re.compile(
+    r"could not write|no space left|file too large|disk quota|failed to commit|invalidated", re.I
+)
 
 
 class WarehouseWriteError(WarehouseError):
@@ -154,11 +156,15 @@ def publish_incremental(
         if gate is not None:
             failures = gate(node.name, staged)
             if failures:
-                raise ModelError(f"{where}: new rows not published, blocking expectations failed:\n  " + "\n  ".join(failures))
+                raise ModelError(
+                    f"{where}: new rows not published, blocking expectations failed:\n  " + "\n  ".join(failures)
+                )
         try:
             if keys:
                 match = " AND ".join(f'target."{k}" = staged."{k}"' for k in keys)
-                con.execute(f"DELETE FROM {node.relation} AS target WHERE EXISTS (SELECT 1 FROM {staged} AS staged WHERE {match})")
+                con.execute(
+                    f"DELETE FROM {node.relation} AS target WHERE EXISTS (SELECT 1 FROM {staged} AS staged WHERE {match})"
+                )
             con.execute(f"INSERT INTO {node.relation} BY NAME SELECT * FROM {staged}")
         except duckdb.Error as exc:
             raise write_failure(exc, where) or ModelError(

@@ -7,9 +7,10 @@ of the rendered SQL points at line N of the model file.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import jinja2
 
@@ -80,7 +81,9 @@ def render(
             return variables[name]
         if default is _MISSING:
             line = line_of(template, rf"var\(\s*['\"]{re.escape(name)}['\"]")
-            raise ModelError(f"{where}:{line or '?'}: var('{name}') is not set in riftlab.yaml 'vars' and has no default")
+            raise ModelError(
+                f"{where}:{line or '?'}: var('{name}') is not set in riftlab.yaml 'vars' and has no default"
+            )
         return default
 
     def config(**kwargs: Any) -> str:

@@ -44,7 +44,9 @@ def load_rule_file(path: Path, display: str) -> dict[str, Any]:
     except ConfigError as exc:
         raise ConfigError(str(exc).replace(str(path), display)) from None
     if not isinstance(document, dict):
-        raise ConfigError(f"{display}: a rule file must be a mapping (with a 'rules' list), got {type(document).__name__}")
+        raise ConfigError(
+            f"{display}: a rule file must be a mapping (with a 'rules' list), got {type(document).__name__}"
+        )
     rules = document.get("rules")
     if rules is not None:
         if not isinstance(rules, list) or not all(isinstance(r, dict) for r in rules):
@@ -74,7 +76,9 @@ def _parse_defaults(defaults: Any, spec: dict[str, tuple[Any, bool]], display: s
     if spec:
         unknown = sorted(str(name) for name in defaults if name not in spec)
         if unknown:
-            raise ConfigError(f"{display}: 'defaults' names undeclared column(s) {', '.join(unknown)}; declared: {', '.join(spec)}")
+            raise ConfigError(
+                f"{display}: 'defaults' names undeclared column(s) {', '.join(unknown)}; declared: {', '.join(spec)}"
+            )
     for name, value in defaults.items():
         if name in spec and value is not None:
             _check_value(value, spec[name][0], f"{display}: 'defaults' '{name}'")
@@ -83,14 +87,18 @@ def _parse_defaults(defaults: Any, spec: dict[str, tuple[Any, bool]], display: s
 
 def _parse_columns(columns: Any, display: str) -> dict[str, tuple[Any, bool]]:
     if not isinstance(columns, dict):
-        raise ConfigError(f"{display}: 'columns' must map column names to types ({', '.join(TYPES)} or a list of allowed values)")
+        raise ConfigError(
+            f"{display}: 'columns' must map column names to types ({', '.join(TYPES)} or a list of allowed values)"
+        )
     spec: dict[str, tuple[Any, bool]] = {}
     for name, kind in columns.items():
         optional = isinstance(kind, str) and kind.endswith("?")
         base = kind[:-1] if optional else kind
         if isinstance(base, dict):
             if set(base) != {"list_of"} or not isinstance(base["list_of"], list):
-                raise ConfigError(f"{display}: column '{name}' type must be {{list_of: [allowed values]}}, got {kind!r}")
+                raise ConfigError(
+                    f"{display}: column '{name}' type must be {{list_of: [allowed values]}}, got {kind!r}"
+                )
         elif not isinstance(base, list) and base not in TYPES:
             raise ConfigError(f"{display}: column '{name}' has unknown type {kind!r}; use {', '.join(TYPES)} or a list")
         spec[str(name)] = (base, optional)
@@ -122,7 +130,9 @@ def _check_value(value: Any, kind: Any, where: str) -> None:
             raise ConfigError(f"{where} must be a list of {', '.join(map(str, allowed))}, got {value!r}")
         unknown = [v for v in value if v not in allowed]
         if unknown:
-            raise ConfigError(f"{where} has unknown value(s) {', '.join(map(str, unknown))}; allowed: {', '.join(map(str, allowed))}")
+            raise ConfigError(
+                f"{where} has unknown value(s) {', '.join(map(str, unknown))}; allowed: {', '.join(map(str, allowed))}"
+            )
     elif isinstance(kind, list):
         if value not in kind:
             raise ConfigError(f"{where} is {value!r}; expected one of {', '.join(map(str, kind))}")
@@ -155,7 +165,9 @@ def check_regex(pattern: str, where: str) -> None:
     try:
         _regex_probe().execute("SELECT regexp_matches('', ?)", [pattern]).fetchall()
     except duckdb.Error as exc:
-        raise ConfigError(f"{where} is not a valid RE2 regular expression (DuckDB): {str(exc).splitlines()[0]}") from None
+        raise ConfigError(
+            f"{where} is not a valid RE2 regular expression (DuckDB): {str(exc).splitlines()[0]}"
+        ) from None
 
 
 def rules_table(document: dict[str, Any]):

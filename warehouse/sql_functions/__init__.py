@@ -80,11 +80,19 @@ def register(con: duckdb.DuckDBPyConnection, project: Any) -> None:
         ("clean_text", lambda a: _map(clean, a, pa.string()), [VARCHAR], VARCHAR),
         ("split_sentences", lambda a: _map(sentences, a, pa.list_(pa.string())), [VARCHAR], duckdb.list_type(VARCHAR)),
         ("minhash", lambda a: pa.array(signatures(a.to_pylist()), type=pa.list_(pa.uint64())), [VARCHAR], SIG),
-        ("minhash_similarity",
-         lambda a, b: pa.array([similarity(x, y) for x, y in zip(a.to_pylist(), b.to_pylist())], type=pa.float64()),
-         [SIG, SIG], DOUBLE),
+        (
+            "minhash_similarity",
+            lambda a, b: pa.array([similarity(x, y) for x, y in zip(a.to_pylist(), b.to_pylist())], type=pa.float64()),
+            [SIG, SIG],
+            DOUBLE,
+        ),
         ("chunk_text", chunk_text, [VARCHAR, INTEGER, INTEGER], CHUNK),
-        ("pack_sentences", pack_sentences, [duckdb.list_type(VARCHAR), duckdb.list_type(INTEGER), INTEGER, INTEGER], CHUNK),
+        (
+            "pack_sentences",
+            pack_sentences,
+            [duckdb.list_type(VARCHAR), duckdb.list_type(INTEGER), INTEGER, INTEGER],
+            CHUNK,
+        ),
         ("count_tokens", count_tokens, [VARCHAR], INTEGER),
     ]
     # A hash in [0, 1) that is stable across DuckDB versions (md5), for deterministic sampling and splits.
@@ -96,4 +104,6 @@ def register(con: duckdb.DuckDBPyConnection, project: Any) -> None:
             con.remove_function(name)
         except duckdb.Error:
             pass
-        con.create_function(name, function, parameters, returns, type="arrow", null_handling="special", side_effects=False)
+        con.create_function(
+            name, function, parameters, returns, type="arrow", null_handling="special", side_effects=False
+        )

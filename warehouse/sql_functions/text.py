@@ -90,5 +90,7 @@ def mask_terms(text: str, terms: list[str], token: str) -> str:
     words = sorted({t.strip() for t in terms or [] if t and t.strip()}, key=len, reverse=True)
     if not words:
         return text
-    pattern = re.compile(r"(?<!\w)(?:" + "|".join(re.escape(w) for w in words) + r")(?:s|es|d|ed|ing)?(?!\w)", re.IGNORECASE)
+    pattern = re.compile(
+        r"(?<!\w)(?:" + "|".join(re.escape(w) for w in words) + r")(?:s|es|d|ed|ing)?(?!\w)", re.IGNORECASE
+    )
     return pattern.sub(token, text)

