@@ -17,8 +17,6 @@ from __future__ import annotations
 import os
 import socket
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -242,19 +240,6 @@ class Sink(Protocol):
     def close(self) -> None: ...
 
 
-@contextmanager
-def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
-    """BEGIN ... COMMIT; on an error roll back (a COMMIT that failed has ended the transaction already)."""
-    con.begin()
-    try:
-        yield
-        con.commit()
-    except BaseException:
-        with suppress(duckdb.Error):
-            con.rollback()
-        raise
-
-
 class DuckDBSink:
     """Append batches to ``raw.*`` in one transaction each; keep ``raw.crawl_runs`` current."""
 
@@ -272,7 +257,7 @@ class DuckDBSink:
 
     def start_run(self, run: CrawlRun) -> None:
         """Refuse mixed origins, close abandoned runs, then record ``run`` as running: one transaction."""
-        with transaction(self.con):
+        with db.transaction(self.con):
             refuse_mixed_origins(self.target, held_origins(self.con), run.origin, self.elsewhere)
             reap_abandoned(self.con)
             row = asdict(run)
@@ -293,7 +278,7 @@ class DuckDBSink:
 
     def write(self, batch: Batch, run: CrawlRun) -> None:
         frames = batch.frames()
-        with transaction(self.con):
+        with db.transaction(self.con):
             for table, frame in frames.items():
                 name = f"_landing_{table}"
                 self.con.register(name, frame.to_arrow())
@@ -401,7 +386,7 @@ def import_parquet(con, folder: Path, target: str = "the warehouse") -> dict[str
     if runs.is_empty():
         return {}
     counts: dict[str, int] = {}
-    with transaction(con):
+    with db.transaction(con):
         known = [r[0] for r in con.execute("SELECT crawl_run_id FROM raw.crawl_runs").fetchall()]
         new = runs.filter(~pl.col("crawl_run_id").is_in(known))
         origins = sorted(set(new["origin"]))

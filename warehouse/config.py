@@ -13,7 +13,6 @@ of every setting (defaults filled in), so readers index it as before.
 from __future__ import annotations
 
 import copy
-import difflib
 import functools
 import importlib
 from pathlib import Path
@@ -23,7 +22,7 @@ import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, create_model, model_validator
 from pydantic_core import PydanticCustomError
 
-from warehouse.errors import ConfigError
+from warehouse.errors import ConfigError, did_you_mean
 
 CONFIG_FILE = "riftlab.yaml"
 
@@ -96,18 +95,6 @@ def over_defaults(defaults: dict[str, Any]) -> BeforeValidator:
         return {**copy.deepcopy(defaults), **value} if isinstance(value, dict) else value
 
     return BeforeValidator(merge)
-
-
-def closest(word: Any, choices: list[Any], cutoff: float = 0.6) -> str | None:
-    """The choice nearest ``word`` (case-insensitive), or None when none is close."""
-    by_folded = {str(choice).lower(): str(choice) for choice in choices}
-    close = difflib.get_close_matches(str(word).lower(), list(by_folded), n=1, cutoff=cutoff)
-    return by_folded[close[0]] if close else None
-
-
-def _suggest(word: Any, choices: list[Any]) -> str:
-    close = closest(word, choices)
-    return f" (did you mean '{close}'?)" if close else ""
 
 
 # -- turning a ValidationError into one line ---------------------------------------------------------
@@ -225,7 +212,7 @@ def explain(error: dict[str, Any], model: type[BaseModel], source: Path | str) -
         loc.append(ctx["key"])
     if kind == "extra_forbidden":
         known = list(schema.at(loc[:-1]).get("properties", {}))
-        hint = _suggest(loc[-1], known) or f"; known keys here: {', '.join(sorted(known))}"
+        hint = did_you_mean(loc[-1], known) or f"; known keys here: {', '.join(sorted(known))}"
         return f"{source}: unknown key '{_dotted(loc)}'{hint}"
     if kind == "unknown_key":
         hint = f" (did you mean '{ctx['suggestion']}'?)" if ctx.get("suggestion") else ""
@@ -244,7 +231,7 @@ def _bad_value(schema: _Schema, kind: str, ctx: dict[str, Any], loc: list[Any], 
         return f"'{dotted}' is missing; it must be {schema.describe(node)}"
     if choices and kind in ("literal_error", "enum"):
         listed = ", ".join(map(str, choices)) + (", or null" if schema.nullable(node) else "")
-        return f"{dotted} {value} is not one of {listed}{_suggest(error.get('input'), choices)}"
+        return f"{dotted} {value} is not one of {listed}{did_you_mean(error.get('input'), choices)}"
     if kind in _RANGE_ERRORS and schema.bounds(node):
         return f"{dotted} must be {schema.bounds(node)}, got {value}"
     if kind in _LENGTH_ERRORS:

@@ -13,6 +13,9 @@ package adds its tables without touching this module.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 
@@ -100,3 +103,24 @@ def require_table(con: duckdb.DuckDBPyConnection, schema: str, name: str, made_b
     """Fail with the command that makes ``schema.name`` when it is missing."""
     if not table_exists(con, schema, name):
         raise WarehouseError(f"The warehouse has no table {schema}.{name}: {made_by} makes it.")
+
+
+def utcnow() -> datetime:
+    """Now in UTC, naive: what every TIMESTAMP column of the warehouse holds."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """BEGIN ... COMMIT; on any error (Ctrl-C included) roll back and re-raise.
+
+    A COMMIT that failed has ended the transaction already, so the rollback's own error is ignored.
+    """
+    con.begin()
+    try:
+        yield
+        con.commit()
+    except BaseException:
+        with suppress(duckdb.Error):
+            con.rollback()
+        raise

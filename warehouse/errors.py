@@ -5,6 +5,21 @@ input data) derives from :class:`RiftlabError`; the CLI prints its message and
 exits non-zero.  Anything else is a bug and keeps its traceback.
 """
 
+import difflib
+
+
+def closest(word: object, choices: list, cutoff: float = 0.6) -> str | None:
+    """The choice nearest ``word`` (case-insensitive), or None when none is close."""
+    by_folded = {str(choice).lower(): str(choice) for choice in choices}
+    close = difflib.get_close_matches(str(word).lower(), list(by_folded), n=1, cutoff=cutoff)
+    return by_folded[close[0]] if close else None
+
+
+def did_you_mean(word: object, choices: list, cutoff: float = 0.6) -> str:
+    """`` (did you mean 'x'?)`` for the choice nearest ``word``, or '' when none is close."""
+    close = closest(word, choices, cutoff)
+    return f" (did you mean '{close}'?)" if close else ""
+
 
 class RiftlabError(Exception):
     """An error whose message is meant for the user."""

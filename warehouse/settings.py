@@ -6,7 +6,8 @@ from typing import Any
 
 from pydantic import ConfigDict, Field, model_validator
 
-from warehouse.config import Seed, Settings, Text, closest, refusal, unknown_key
+from warehouse.config import Seed, Settings, Text, refusal, unknown_key
+from warehouse.errors import closest
 
 NAME = (Text, "riftlab")
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from warehouse.config import read_yaml
-from warehouse.errors import ConfigError, ModelError
+from warehouse.errors import ConfigError, ModelError, did_you_mean
 from warehouse.runner.nodes import Node
 from warehouse.runner.rendering import line_of, render
 from warehouse.runner.rules import load_rule_file
@@ -69,7 +69,7 @@ class Manifest:
             name = selector.strip("+")
             if name not in self.nodes:
                 raise ModelError(
-                    f"--select {selector}: no model, seed or rule table named '{name}'{_near(name, self.nodes)}"
+                    f"--select {selector}: no model, seed or rule table named '{name}'{did_you_mean(name, self.nodes)}"
                 )
             chosen.add(name)
             if upstream:
@@ -77,13 +77,6 @@ class Manifest:
             if downstream:
                 chosen |= self.descendants(name)
         return [name for name in self.order if name in chosen]
-
-
-def _near(name: str, known: dict[str, Any]) -> str:
-    import difflib
-
-    close = difflib.get_close_matches(name, list(known), n=1)
-    return f" (did you mean '{close[0]}'?)" if close else ""
 
 
 def _display(path: Path, root: Path) -> str:
@@ -173,7 +166,7 @@ def load_manifest(transforms_dir: Path, variables: dict[str, Any]) -> Manifest:
             if ref not in nodes:
                 line = line_of(node.template, rf"ref\(\s*['\"]{re.escape(ref)}['\"]\s*\)")
                 raise ModelError(
-                    f"{_display(node.path, root)}:{line or '?'}: ref('{ref}') names no model, seed or rule table{_near(ref, nodes)}"
+                    f"{_display(node.path, root)}:{line or '?'}: ref('{ref}') names no model, seed or rule table{did_you_mean(ref, nodes)}"
                 )
     return Manifest(root, nodes, _order(nodes), rules, variables)
 
