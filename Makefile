@@ -17,7 +17,7 @@ $(STAMP): $(LOCK) pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q "$$(grep -m1 '^pip==' $(LOCK))"
 	$(BIN)/pip install -q --no-deps -r $(LOCK)
 	$(BIN)/pip install -q --no-deps -e .
-	$(BIN)/pip check
+	bash .ci/pip-check $(BIN)/python
 	touch $(STAMP)
 
 install: $(STAMP)
