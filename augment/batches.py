@@ -172,9 +172,10 @@ class BatchSender:
                 break
             if time.monotonic() >= deadline:
                 counts = batch.request_counts
+                done = counts.succeeded + counts.errored
                 raise BatchStillRunning(
                     f"message batch {batch_id} is still {batch.processing_status} "
-                    f"({counts.succeeded + counts.errored} of {counts.processing + counts.succeeded + counts.errored} done) "
+                    f"({done} of {counts.processing + done} done) "
                     f"after {self.wait_s:g}s; run the same command again to resume polling it"
                 )
             time.sleep(self.poll_interval_s)

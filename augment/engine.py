@@ -170,7 +170,7 @@ class Engine:
         self.land(failed)
         if repairs:
             repaired = self.complete([r for _, r in repairs], shape, validate, repair=False)
-            for (index, _), outcome in zip(repairs, repaired):
+            for (index, _), outcome in zip(repairs, repaired, strict=True):
                 if outcome.ok:
                     self.stats.repaired += 1
                     outcomes[index] = Outcome(outcomes[index].request, outcome.payload, outcome.call)

@@ -79,6 +79,7 @@ class PromptLibrary:
         missing = {"system", "user"} - set(template.blocks)
         if missing:
             raise ConfigError(
-                f"{path}: a prompt template needs the blocks 'system' and 'user' (missing: {', '.join(sorted(missing))})"
+                f"{path}: a prompt template needs the blocks 'system' and 'user' "
+                f"(missing: {', '.join(sorted(missing))})"
             )
         return Prompt(name=name, version=digest.hexdigest()[:12], path=path, template=template)

@@ -37,7 +37,8 @@ class TaskReport:
             )
         landed = ", ".join(f"{n} {status}" for status, n in sorted(s.landed.items())) or "nothing"
         return (
-            f"{self.task}: {s.planned} requests ({s.cached} cached, {s.sent} sent, {s.failed} failed, {s.malformed} malformed, "
+            f"{self.task}: {s.planned} requests ({s.cached} cached, {s.sent} sent, {s.failed} failed, "
+            f"{s.malformed} malformed, "
             f"{s.repaired} repaired); landed {landed}; ${s.spent_usd:.4f} "
             f"({s.input_tokens:,} in / {s.output_tokens:,} out / {s.cache_read_tokens:,} cache-read tokens)"
         )

@@ -5,8 +5,9 @@ warehouse, once per preset, each in a fresh process so peak GPU memory is its ow
 The model is Llama-3.2-1B-shaped, initialised from its config (no hub needed);
 the tokenizer is a byte-level BPE trained on the corpus text.
 
-Reports, per preset: non-padding tokens/s (steps after the first two, evaluation excluded), peak GPU memory, MFU (model FLOPs
-6N + 12*L*d*s per token over the GPU's dense bf16 peak), and the ratio default/seed.
+Reports, per preset: non-padding tokens/s (steps after the first two, evaluation excluded), peak GPU
+memory, MFU (model FLOPs 6N + 12*L*d*s per token over the GPU's dense bf16 peak), and the ratio
+default/seed.
 Results go to ``benchmarks/results/clm_throughput_<device>.{json,md}``.
 
     python benchmarks/clm_throughput.py                # CUDA: 1B shape, 40 steps per preset
@@ -72,7 +73,10 @@ def corpus_texts(snapshot: Path | None, n_synthetic: int = 4000) -> list[str]:
                         texts.append(re.sub(r"<[^>]+>", " ", effect.get("description") or ""))
         return [t for t in texts if len(t) > 40]
     rng = random.Random(0)
-    words = "champion dashes knocks up heals shields slows stuns enemy ally lane jungle tower dragon baron damage magic physical".split()
+    words = (
+        "champion dashes knocks up heals shields slows stuns enemy ally lane jungle tower dragon baron "
+        "damage magic physical"
+    ).split()
     return [" ".join(rng.choice(words) for _ in range(rng.randint(40, 160))) for _ in range(n_synthetic)]
 
 
@@ -219,7 +223,7 @@ def main() -> None:
             ]
             print(f"== {preset}: {' '.join(cmd[1:3])} ...", flush=True)
             proc = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO)
-            line = next((l for l in proc.stdout.splitlines() if l.startswith("RESULT ")), None)
+            line = next((out for out in proc.stdout.splitlines() if out.startswith("RESULT ")), None)
             if proc.returncode or line is None:
                 sys.stderr.write(proc.stdout[-4000:] + proc.stderr[-4000:])
                 raise SystemExit(f"{preset} failed (exit {proc.returncode})")
@@ -244,9 +248,10 @@ def main() -> None:
     ]
     for r in results:
         mfu = f"{r['mfu']:.1%}" if r["mfu"] is not None else "n/a"
+        peak_gib = r["peak_gpu_memory_gib"] if r["peak_gpu_memory_gib"] is not None else "n/a"
         lines.append(
             f"| {r['preset']} | {r['precision']} | {r['gradient_checkpointing']} | {r['tokens_per_second']:.0f} | "
-            f"{r['peak_gpu_memory_gib'] if r['peak_gpu_memory_gib'] is not None else 'n/a'} | {mfu} | {r['speedup_vs_first']}x |"
+            f"{peak_gib} | {mfu} | {r['speedup_vs_first']}x |"
         )
     (RESULTS / f"clm_throughput_{slug}_{shape}.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
     print("\n".join(lines))

@@ -61,7 +61,8 @@ def generate_site(root: Path, pages: int) -> None:
         page = index / f"c{i}" / "build"
         page.mkdir(parents=True)
         (page / "index.html").write_text(
-            f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>Champion {i}</title></head><body><div id="__next"></div>'
+            f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>Champion {i}</title></head>'
+            f'<body><div id="__next"></div>'
             f'<script id="__NEXT_DATA__" type="application/json">{json.dumps(state)}</script></body></html>'
         )
 
@@ -110,7 +111,7 @@ def main() -> int:
         con.close()
 
     best = {}
-    for spec, result in zip(specs[1:], results):
+    for spec, result in zip(specs[1:], results, strict=False):
         name = "duckdb" if spec.pipeline == "landing" else "discard"
         rate = result.pages / result.seconds
         print(

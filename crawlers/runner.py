@@ -321,7 +321,10 @@ def summarize(results: list[CrawlResult]) -> str:
 def crawl_sources(
     project, names: list[str], urls: list[str] | None = None, offline: bool = False, sink: str | None = None
 ) -> list[CrawlResult]:
-    """Crawl ``names``: from their sources (or ``urls``), or, ``offline``, from the bundled fixture sites, landed as such."""
+    """Crawl ``names`` from their sources (or ``urls``), or, ``offline``, from the bundled fixture sites.
+
+    Offline crawls land as fixture data, never mixed with live rows.
+    """
     if not offline:
         return run_crawls(project, [spec_for(project, n, urls or None) for n in names], sink=sink)
     from crawlers.fixtures import OFFLINE_BASE, OFFLINE_START, SITES

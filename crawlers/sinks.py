@@ -30,7 +30,8 @@ from warehouse.errors import RiftlabError, WarehouseError
 
 TABLES = ("documents", "facts", "crawl_seen", "crawl_errors")
 
-#: ``raw.crawl_runs.origin``: rows from the bundled fixture sites (``crawl --offline``, the demo), or from anywhere else.
+#: ``raw.crawl_runs.origin``: rows from the bundled fixture sites (``crawl --offline``, the demo),
+#: or from anywhere else.
 FIXTURE, LIVE = "fixture", "live"
 
 #: Column types of the batches, matching warehouse/ddl/raw_*.sql.
@@ -183,7 +184,8 @@ def reap_abandoned(con) -> list[str]:
     """
     host = socket.gethostname()
     running = con.execute(
-        "SELECT crawl_run_id, pid, pid_started FROM raw.crawl_runs WHERE status = 'running' AND host = ? AND pid IS NOT NULL",
+        "SELECT crawl_run_id, pid, pid_started FROM raw.crawl_runs"
+        " WHERE status = 'running' AND host = ? AND pid IS NOT NULL",
         [host],
     ).fetchall()
     reaped = []
@@ -346,7 +348,7 @@ class ParquetSink:
                 .agg(pl.col("content_hash").sort_by("fetched_at").last())
                 .collect()
             )
-            return dict(zip(frame[key].to_list(), frame["content_hash"].to_list()))
+            return dict(zip(frame[key].to_list(), frame["content_hash"].to_list(), strict=True))
 
         return latest("documents", "url"), latest("facts", "champion")
 

@@ -1,19 +1,19 @@
 """Declarative task definitions: one YAML file per task, naming the SQL that feeds it.
 
-A task file says what kind of mteb task it is, which SQL file(s) produce its rows, which
-splits it has (each split runs the SQL with ``$split`` bound to its name), its metrics (the
-first is the task's main metric) and which warehouse tables it needs (with the command that
-builds them).  ``allow_empty`` splits are skipped when their SQL returns nothing;
-``diagnostic_splits`` are scored and shown but are no gate for ``riftlab promote`` (a split that
-is a part of another, say).  Adding a task is adding a file: see ``evaluation/tasks/*.yml``.
+A task file says what kind of mteb task it is, which SQL file(s) produce its rows, its splits,
+its metrics (the first is the main one) and its ``params``.  The SQL is a Jinja template rendered
+by the runner's renderer, as models are: ``{{ ref('champions') }}`` reads a table the runner
+builds, and ``var()`` reads the task's ``params`` and ``split`` (the split being read).  The
+tables a task needs, and the command that builds each, follow from its refs.  ``allow_empty``
+splits are skipped when their SQL returns nothing; ``diagnostic_splits`` are scored and shown
+but are no gate for ``riftlab promote``.  Adding a task is adding a file (``tasks/*.yml``).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,8 @@ import duckdb
 from evaluation.errors import EvaluationError
 from warehouse.config import read_yaml
 from warehouse.db import table_exists
+from warehouse.errors import RiftlabError, did_you_mean
+from warehouse.runner.rendering import RenderCapture, render
 
 BUILTIN_TASKS_DIR = Path(__file__).resolve().parent / "tasks"
 
@@ -44,11 +46,8 @@ _KEYS = {
     "diagnostic_splits",
     "metrics",
     "params",
-    "needs",
     "mask_token",
 }
-_PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
-_COMMENT = re.compile(r"--[^\n]*")
 
 
 @dataclass(frozen=True)
@@ -62,7 +61,7 @@ class TaskSpec:
     splits: tuple[str, ...]
     metrics: tuple[str, ...]
     params: dict[str, Any] = field(default_factory=dict)
-    needs: dict[str, str] = field(default_factory=dict)  # "schema.table" -> command that builds it
+    needs: dict[str, str] = field(default_factory=dict)  # "main.table" its SQL refs -> command that builds it
     allow_empty: tuple[str, ...] = ()
     diagnostic_splits: tuple[str, ...] = ()  # scored and shown, not a promotion gate (e.g. parts of another split)
     mask_token: str | None = None  # None: the project's vars.mask_token (set by the runner)
@@ -105,40 +104,58 @@ def load_spec(path: Path) -> TaskSpec:
     kind = raw["kind"]
     if kind not in KINDS:
         raise _fail(path, f"unknown kind '{kind}'; kinds: {', '.join(sorted(KINDS))}")
-    parts = raw["sql"] if isinstance(raw["sql"], dict) else {"rows": raw["sql"]}
-    if set(parts) != set(KINDS[kind]):
-        raise _fail(path, f"kind '{kind}' needs sql part(s) {', '.join(KINDS[kind])}, got {', '.join(parts)}")
-    sql: dict[str, Path] = {}
-    for part, relative in parts.items():
-        sql_path = (path.parent / str(relative)).resolve()
-        if not sql_path.is_file():
-            raise _fail(path, f"sql file {relative} not found (looked at {sql_path})")
-        sql[part] = sql_path
     splits = tuple(str(s) for s in raw["splits"])
-    allow_empty = tuple(str(s) for s in raw.get("allow_empty") or ())
-    if set(allow_empty) - set(splits):
-        raise _fail(
-            path, f"allow_empty names split(s) not in splits: {', '.join(sorted(set(allow_empty) - set(splits)))}"
-        )
-    diagnostic = tuple(str(s) for s in raw.get("diagnostic_splits") or ())
-    if set(diagnostic) - set(splits):
-        raise _fail(
-            path, f"diagnostic_splits names split(s) not in splits: {', '.join(sorted(set(diagnostic) - set(splits)))}"
-        )
-    return TaskSpec(
+    spec = TaskSpec(
         name=str(raw["name"]),
         kind=kind,
         description=str(raw.get("description") or raw["name"]),
-        sql=sql,
+        sql=_sql_files(path, kind, raw["sql"]),
         splits=splits,
         metrics=tuple(str(m) for m in raw["metrics"]),
         params=dict(raw.get("params") or {}),
-        needs={str(k): str(v) for k, v in (raw.get("needs") or {}).items()},
-        allow_empty=allow_empty,
-        diagnostic_splits=diagnostic,
+        allow_empty=_some_splits(path, raw, "allow_empty", splits),
+        diagnostic_splits=_some_splits(path, raw, "diagnostic_splits", splits),
         mask_token=str(raw["mask_token"]) if raw.get("mask_token") else None,
         source=path,
     )
+    return replace(spec, needs=_needs(spec))
+
+
+def _sql_files(path: Path, kind: str, declared: str | dict[str, str]) -> dict[str, Path]:
+    """Each SQL part the kind needs -> its file, found beside the task file."""
+    parts = declared if isinstance(declared, dict) else {"rows": declared}
+    if set(parts) != set(KINDS[kind]):
+        raise _fail(path, f"kind '{kind}' needs sql part(s) {', '.join(KINDS[kind])}, got {', '.join(parts)}")
+    files: dict[str, Path] = {}
+    for part, relative in parts.items():
+        files[part] = (path.parent / str(relative)).resolve()
+        if not files[part].is_file():
+            raise _fail(path, f"sql file {relative} not found (looked at {files[part]})")
+    return files
+
+
+def _some_splits(path: Path, raw: dict[str, Any], key: str, splits: tuple[str, ...]) -> tuple[str, ...]:
+    """The splits listed under ``key``, each of which must be one of ``splits``."""
+    named = tuple(str(s) for s in raw.get(key) or ())
+    unknown = sorted(set(named) - set(splits))
+    if unknown:
+        raise _fail(path, f"{key} names split(s) not in splits: {', '.join(unknown)}")
+    return named
+
+
+def render_sql(spec: TaskSpec, part: str, split: str) -> tuple[str, RenderCapture]:
+    """The SQL of one part for one split, rendered by the runner with ``var()`` reading params and split."""
+    path = spec.sql[part]
+    try:
+        return render(path, path.read_text(encoding="utf-8"), variables={**spec.params, "split": split}, rules={})
+    except RiftlabError as exc:
+        raise EvaluationError(f"task {spec.name}: {exc}") from None
+
+
+def _needs(spec: TaskSpec) -> dict[str, str]:
+    """Each table the task's SQL refs (every part, every split) with the command that builds it, first ref first."""
+    refs = [ref for part in spec.sql for split in spec.splits for ref in render_sql(spec, part, split)[1].refs]
+    return {f"main.{ref}": f"riftlab build --select {ref}" for ref in dict.fromkeys(refs)}
 
 
 def tasks_dir(config: dict[str, Any], root: Path) -> Path:
@@ -163,16 +180,12 @@ def select(specs: dict[str, TaskSpec], names: list[str] | tuple[str, ...]) -> li
     """The tasks named (all when none are), failing on a name no file declares."""
     if not names:
         return list(specs.values())
-    import difflib
-
-    chosen = []
     for name in names:
         if name not in specs:
-            close = difflib.get_close_matches(name, list(specs), n=1)
-            hint = f" (did you mean '{close[0]}'?)" if close else ""
-            raise EvaluationError(f"unknown task '{name}'{hint}; tasks: {', '.join(sorted(specs))}")
-        chosen.append(specs[name])
-    return chosen
+            raise EvaluationError(
+                f"unknown task '{name}'{did_you_mean(name, list(specs))}; tasks: {', '.join(sorted(specs))}"
+            )
+    return [specs[name] for name in names]
 
 
 def check_tables(con: duckdb.DuckDBPyConnection, spec: TaskSpec) -> None:
@@ -187,16 +200,11 @@ def check_tables(con: duckdb.DuckDBPyConnection, spec: TaskSpec) -> None:
 
 def _query(con: duckdb.DuckDBPyConnection, spec: TaskSpec, part: str, split: str) -> list[dict[str, Any]]:
     path = spec.sql[part]
-    sql = path.read_text(encoding="utf-8")
-    values = {"split": split, **spec.params}
-    wanted = set(_PARAM.findall(_COMMENT.sub("", sql)))
-    missing = sorted(wanted - set(values))
-    if missing:
-        raise EvaluationError(f"{path}: uses ${', $'.join(missing)}, which task {spec.name} does not set under params")
+    sql, _ = render_sql(spec, part, split)
     try:
-        cursor = con.execute(sql, {name: values[name] for name in wanted})
+        cursor = con.execute(sql)
         columns = [d[0] for d in cursor.description]
-        rows = [dict(zip(columns, row)) for row in cursor.fetchall()]
+        rows = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
     except duckdb.Error as exc:
         first = str(exc).strip().splitlines()[0]
         raise EvaluationError(f"task {spec.name}, split {split}: {path.name} failed: {first}") from None

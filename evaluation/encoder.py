@@ -10,8 +10,26 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from mteb._create_dataloaders import _create_dataloader_from_texts
-from mteb.models.sentence_transformer_wrapper import SentenceTransformerEncoderWrapper, _resolve_prompt
+from datasets import Dataset
+from mteb.models import SentenceTransformerEncoderWrapper
+from torch.utils.data import DataLoader
+
+_TEXT_KEYS = {"text", "id", "title", "instruction"}
+
+
+def text_loader(texts: list[str], batch_size: int) -> DataLoader:
+    """Batches of ``{"text": [...]}``: the input mteb hands an encoder for plain texts, in order."""
+    return DataLoader(Dataset.from_dict({"text": texts}), batch_size=batch_size)
+
+
+def _plain_texts(inputs) -> list[str] | None:
+    """Every text of ``inputs`` in order, or None when a batch holds more than text (no caching then)."""
+    texts: list[str] = []
+    for batch in inputs:
+        if not isinstance(batch, dict) or "text" not in batch or set(batch) - _TEXT_KEYS:
+            return None
+        texts.extend(batch["text"])
+    return texts
 
 
 class DedupEncoder(SentenceTransformerEncoderWrapper):
@@ -23,41 +41,16 @@ class DedupEncoder(SentenceTransformerEncoderWrapper):
         self._cache: dict[tuple[str | None, str], np.ndarray] = {}
 
     def encode(self, inputs, *, task_metadata, hf_split, hf_subset, prompt_type=None, **kwargs):
-        texts: list[str] | None = []
-        for batch in inputs:
-            if (
-                not isinstance(batch, dict)
-                or "text" not in batch
-                or set(batch) - {"text", "id", "title", "instruction"}
-            ):
-                texts = None
-                break
-            texts.extend(batch["text"])
-        if texts is None:  # not plain text: no caching
-            return super().encode(
-                inputs,
-                task_metadata=task_metadata,
-                hf_split=hf_split,
-                hf_subset=hf_subset,
-                prompt_type=prompt_type,
-                **kwargs,
-            )
-        prompt = _resolve_prompt(self.model_prompts, task_metadata, prompt_type)
+        context = {"task_metadata": task_metadata, "hf_split": hf_split, "hf_subset": hf_subset}
+        texts = _plain_texts(inputs)
+        if texts is None:
+            return super().encode(inputs, prompt_type=prompt_type, **context, **kwargs)
+        prompt = self.get_prompt_name(task_metadata, prompt_type)  # the prompt's key in model_prompts
         missing = list(dict.fromkeys(t for t in texts if (prompt, t) not in self._cache))
         if missing:
-            loader = _create_dataloader_from_texts(missing, batch_size=int(kwargs.get("batch_size", 32)))
-            vectors = np.asarray(
-                super().encode(
-                    loader,
-                    task_metadata=task_metadata,
-                    hf_split=hf_split,
-                    hf_subset=hf_subset,
-                    prompt_type=prompt_type,
-                    **kwargs,
-                )
-            )
-            for text, vector in zip(missing, vectors):
-                self._cache[(prompt, text)] = vector
+            loader = text_loader(missing, batch_size=int(kwargs.get("batch_size", 32)))
+            vectors = np.asarray(super().encode(loader, prompt_type=prompt_type, **context, **kwargs))
+            self._cache.update({(prompt, text): vector for text, vector in zip(missing, vectors, strict=True)})
         if not texts:
             return np.zeros((0, self.mteb_model_meta.embed_dim or 0), dtype=np.float32)
         return np.stack([self._cache[(prompt, t)] for t in texts])

@@ -61,7 +61,7 @@ def training_runs(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
         "FROM meta.training_runs ORDER BY coalesce(finished_at, started_at) DESC NULLS LAST, run_id DESC"
     )
     columns = [d[0] for d in cursor.description]
-    return [dict(zip(columns, row)) for row in cursor.fetchall()]
+    return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
 
 
 def latest_embed_run(con: duckdb.DuckDBPyConnection) -> dict[str, Any] | None:
@@ -93,7 +93,8 @@ def _resolve(reference: str, con: duckdb.DuckDBPyConnection | None) -> ModelRef:
         path = path.resolve()
         if not path.is_dir() or not _is_model_dir(path):
             raise EvaluationError(
-                f"{path} is not a model: expected a folder with modules.json (sentence-transformers) or config.json (transformers)"
+                f"{path} is not a model: expected a folder with modules.json (sentence-transformers) "
+                "or config.json (transformers)"
             )
         run_id = None
         if con is not None:
@@ -105,8 +106,8 @@ def _resolve(reference: str, con: duckdb.DuckDBPyConnection | None) -> ModelRef:
     runs = training_runs(con) if con is not None else []
     if con is not None and not table_exists(con, "meta", "training_runs"):
         raise EvaluationError(
-            f"--model {reference}: no such folder, and the warehouse has no meta.training_runs to look it up as a run id "
-            f"({TRAINING_RUNS_MADE_BY} makes it); use 'minilm' or a checkpoint folder"
+            f"--model {reference}: no such folder, and the warehouse has no meta.training_runs to look it up as a "
+            f"run id ({TRAINING_RUNS_MADE_BY} makes it); use 'minilm' or a checkpoint folder"
         )
     for run in runs:
         if run["run_id"] == reference:
@@ -124,7 +125,7 @@ def _resolve(reference: str, con: duckdb.DuckDBPyConnection | None) -> ModelRef:
 
 
 def _decoder_pooling(path: Path, default: str) -> str:
-    """The pooling named by the checkpoint (``1_Pooling/config.json`` or config.json's ``pooling``), else ``default``."""
+    """The pooling the checkpoint names (``1_Pooling/config.json``, or config.json's ``pooling``), else ``default``."""
     mode = None
     pooling_config = path / "1_Pooling" / "config.json"
     if pooling_config.is_file():

@@ -4,13 +4,12 @@ Each :class:`~evaluation.definitions.TaskData` becomes an ``AbsTask`` subclass w
 names the task, its splits and main score, and whose dataset ``revision`` is the data snapshot
 id, so mteb's own result JSON records which rows were scored.
 
-* clustering -> ``AbsTaskClusteringLegacy``: one cluster set of all names (k-means, V-measure).
+* clustering, neighbours -> one set of labelled names, scored here: k-means V-measure over seeded
+  restarts, or the k-nearest-neighbour same-label rate.
 * retrieval -> ``AbsTaskRetrieval``: masked kit/lore queries against champion names.
 * pair_classification -> ``AbsTaskPairClassification``.
-* triplets -> ``AbsTaskRetrieval`` of type Reranking: each triplet is a query (the anchor) with two
-  candidates (positive relevant, negative not); recall@1 (mteb's ``accuracy``) is the share of
-  triplets with d(anchor, positive) < d(anchor, negative).
-* neighbours -> a clustering-shaped task scoring the k-nearest-neighbour same-label rate.
+* triplets -> ``AbsTaskRetrieval`` of type Reranking: the anchor is the query, its positive and negative
+  the candidates; recall@1 (mteb's ``accuracy``) is the share with d(anchor, positive) < d(anchor, negative).
 """
 
 from __future__ import annotations
@@ -19,13 +18,11 @@ from typing import Any
 
 import numpy as np
 from datasets import Dataset, DatasetDict
-from mteb._create_dataloaders import create_dataloader
-from mteb.abstasks.clustering_legacy import AbsTaskClusteringLegacy
-from mteb.abstasks.pair_classification import AbsTaskPairClassification
-from mteb.abstasks.retrieval import AbsTaskRetrieval
-from mteb.abstasks.task_metadata import TaskMetadata
+from mteb import TaskMetadata
+from mteb.abstasks import AbsTaskClusteringLegacy, AbsTaskPairClassification, AbsTaskRetrieval
 
 from evaluation.definitions import TaskData, TaskSpec
+from evaluation.encoder import text_loader
 from warehouse.sql_functions.text import mask_terms
 
 _MTEB_TYPES = {
@@ -129,40 +126,39 @@ def _retrieval_dataset(data: TaskData) -> dict[str, dict[str, Any]]:
     return {"default": splits}
 
 
+def _triplet_split(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """One split of triplets: each anchor a query whose candidates are its positive (relevant) and negative."""
+    ids: dict[str, str] = {}  # text -> document id
+    queries, relevant, top_ranked = [], {}, {}
+    for index, row in enumerate(rows):
+        positive = ids.setdefault(row["positive"], f"d{len(ids)}")
+        negative = ids.setdefault(row["negative"], f"d{len(ids)}")
+        if positive == negative:
+            continue  # undecidable: the same text on both sides
+        qid = f"t{index}"
+        queries.append({"id": qid, "text": row["anchor"]})
+        relevant[qid] = {positive: 1}
+        top_ranked[qid] = [positive, negative]
+    return {
+        "queries": Dataset.from_list(queries),
+        "corpus": Dataset.from_list([{"id": i, "text": t, "title": ""} for t, i in ids.items()]),
+        "relevant_docs": relevant,
+        "top_ranked": top_ranked,
+    }
+
+
 def _triplet_dataset(data: TaskData) -> dict[str, dict[str, Any]]:
-    splits = {}
-    for split, parts in data.splits.items():
-        texts: dict[str, str] = {}
-
-        def doc_id(text: str) -> str:
-            return texts.setdefault(text, f"d{len(texts)}")
-
-        queries, relevant, top_ranked = [], {}, {}
-        for index, row in enumerate(parts["rows"]):
-            positive, negative = doc_id(row["positive"]), doc_id(row["negative"])
-            if positive == negative:
-                continue  # undecidable: the same text on both sides
-            qid = f"t{index}"
-            queries.append({"id": qid, "text": row["anchor"]})
-            relevant[qid] = {positive: 1}
-            top_ranked[qid] = [positive, negative]
-        splits[split] = {
-            "queries": Dataset.from_list(queries),
-            "corpus": Dataset.from_list([{"id": i, "text": t, "title": ""} for t, i in texts.items()]),
-            "relevant_docs": relevant,
-            "top_ranked": top_ranked,
-        }
-    return {"default": splits}
+    return {"default": {split: _triplet_split(parts["rows"]) for split, parts in data.splits.items()}}
 
 
 class _NameLabelTask(AbsTaskClusteringLegacy):
     """A task scored on the embeddings of one set of labelled names (``score`` gives the scores)."""
 
     def _evaluate_subset(self, model, data_split, *, encode_kwargs, hf_split, hf_subset, timer=None, **kwargs):
+        """mteb's hook for scoring one split: encode the names, then :meth:`score` them."""
         row = data_split[0]
-        dataset = Dataset.from_dict({"sentences": row["sentences"]})
         embeddings = model.encode(
-            create_dataloader(dataset, task_metadata=self.metadata, input_column="sentences", **encode_kwargs),
+            text_loader(row["sentences"], batch_size=int(encode_kwargs.get("batch_size", 32))),
             task_metadata=self.metadata,
             hf_subset=hf_subset,
             hf_split=hf_split,

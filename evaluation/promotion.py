@@ -14,14 +14,13 @@ from __future__ import annotations
 import math
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 import duckdb
 
 from evaluation import results
 from evaluation.errors import EvaluationError
-from warehouse.db import table_exists
+from warehouse.db import table_exists, transaction, utcnow
 
 
 @dataclass
@@ -81,7 +80,10 @@ def decide(
     models: list[str] | None = None,
     ungated: frozenset[tuple[str, str]] = frozenset(),
 ) -> Decision:
-    """Pick the candidate and judge it against the current model (no writes); ``ungated`` (task, split) pairs are no gate."""
+    """Pick the candidate and judge it against the current model (no writes).
+
+    ``ungated`` (task, split) pairs may drop without vetoing the candidate.
+    """
     task, split, metric = parse_primary(primary)
     records = results.latest(con)  # every model: the current one is judged even when --model leaves it out
     by_model: dict[str, dict[tuple[str, str, str], float]] = {}
@@ -144,11 +146,11 @@ def decide(
 
 
 def record(con: duckdb.DuckDBPyConnection, decision: Decision) -> None:
-    con.execute("BEGIN TRANSACTION")
-    try:
+    """Append the decision to ``meta.promotions``."""
+    with transaction(con):
         con.execute(
-            "INSERT INTO meta.promotions (promotion_id, model, run_id, previous_model, primary_metric, value, previous_value, "
-            "promoted, status, reasons, decided_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO meta.promotions (promotion_id, model, run_id, previous_model, primary_metric, value, "
+            "previous_value, promoted, status, reasons, decided_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 uuid.uuid4().hex[:12],
                 decision.candidate,
@@ -160,13 +162,9 @@ def record(con: duckdb.DuckDBPyConnection, decision: Decision) -> None:
                 decision.promoted,
                 decision.status,
                 "; ".join(decision.reasons),
-                datetime.now(UTC).replace(tzinfo=None),
+                utcnow(),
             ],
         )
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
 
 
 def promote(

@@ -44,10 +44,11 @@ def _champions(con) -> list[dict[str, Any]]:
     if not table_exists(con, "main", "champions"):
         raise EvaluationError("the warehouse has no main.champions: `riftlab build --select champions` makes it")
     cursor = con.execute(
-        "SELECT champion_key, name, classes[1] AS class, positions[1] AS position, embedding_split FROM main.champions ORDER BY champion_key"
+        "SELECT champion_key, name, classes[1] AS class, positions[1] AS position, embedding_split "
+        "FROM main.champions ORDER BY champion_key"
     )
     columns = [d[0] for d in cursor.description]
-    return [dict(zip(columns, row)) for row in cursor.fetchall()]
+    return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
 
 
 def pca_2d(embeddings: np.ndarray) -> np.ndarray:

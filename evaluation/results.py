@@ -5,13 +5,12 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 import duckdb
 
 from evaluation.errors import EvaluationError
-from warehouse.db import table_exists
+from warehouse.db import table_exists, transaction, utcnow
 
 MADE_BY = "`riftlab eval` (its first run creates meta.eval_results)"
 
@@ -43,26 +42,21 @@ def store(con: duckdb.DuckDBPyConnection, scores: list[Score]) -> int:
     """Replace the rows of the same (model, task, split, snapshot) with ``scores``, in one transaction."""
     if not scores:
         return 0
-    now = datetime.now(UTC).replace(tzinfo=None)
+    now = utcnow()
     keys = sorted({(s.model, s.task, s.split, s.data_snapshot_id) for s in scores})
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         con.executemany(
             "DELETE FROM meta.eval_results WHERE model = ? AND task = ? AND split = ? AND data_snapshot_id = ?",
             [list(k) for k in keys],
         )
         con.executemany(
-            "INSERT INTO meta.eval_results (model, run_id, task, split, metric, value, is_main, evaluated_at, data_snapshot_id) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO meta.eval_results (model, run_id, task, split, metric, value, is_main, evaluated_at, "
+            "data_snapshot_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 [s.model, s.run_id, s.task, s.split, s.metric, s.value, s.is_main, now, s.data_snapshot_id]
                 for s in scores
             ],
         )
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
     return len(scores)
 
 
@@ -92,7 +86,7 @@ def latest(
         params,
     )
     columns = [d[0] for d in cursor.description]
-    return [dict(zip(columns, row)) for row in cursor.fetchall()]
+    return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
 
 
 #: scores shown beside each task's main metric: chance levels, and the chance-corrected clustering score

@@ -32,7 +32,10 @@ class EvalSummary:
 
     def line(self) -> str:
         names = ", ".join(m.label for m in self.models)
-        text = f"{len(self.evaluated)} evaluation(s) run, {len(self.skipped)} already done, on {len(self.tasks)} task(s) for {names}"
+        text = (
+            f"{len(self.evaluated)} evaluation(s) run, {len(self.skipped)} already done, "
+            f"on {len(self.tasks)} task(s) for {names}"
+        )
         if self.empty_splits:
             text += "; empty splits skipped: " + ", ".join(f"{t}/{s}" for t, s in self.empty_splits)
         return text
@@ -82,7 +85,8 @@ def _scores(ref: models.ModelRef, data: TaskData, task_result) -> list[Score]:
             if metric not in values:
                 known = ", ".join(sorted(k for k, v in values.items() if isinstance(v, (int, float))))
                 raise EvaluationError(
-                    f"{data.spec.source}: metric '{metric}' is not produced by a {data.spec.kind} task; available: {known}"
+                    f"{data.spec.source}: metric '{metric}' is not produced by a {data.spec.kind} task; "
+                    f"available: {known}"
                 )
             value = float(values[metric])
             out.append(

@@ -9,7 +9,10 @@ NODE_STATUS = {"success": ("OK", "green"), "error": ("ERROR", "red"), "skipped":
 
 
 def node_line(index: int, total: int, result: NodeResult) -> tuple[str, str, str, str]:
-    """dbt-style, in parts: '  3 of 12 ', 'OK   ', ' table  champions ....... 171 rows in 0.12s', and the label's colour."""
+    """A node's line, dbt-style, in parts, and the label's colour.
+
+    The parts: '  3 of 12 ', 'OK   ', ' table  champions ....... 171 rows in 0.12s'.
+    """
     label, colour = NODE_STATUS[result.status]
     kind = result.materialized if result.kind == "model" else result.kind
     detail = f"{result.rows} rows in {result.seconds:.2f}s" if result.status == "success" else ""

@@ -195,8 +195,8 @@ def fit(settings: dict[str, Any], data: ClmData, folder: Path, console) -> FitRe
     checkpointing = precisions.needs_gradient_checkpointing(
         settings["gradient_checkpointing"], model.config, int(settings["batch_size"]), max_len
     )
-    check_targets(model, settings)
-    model = get_peft_model(model, lora_config(settings))
+    check_targets(model, settings["lora"])
+    model = get_peft_model(model, lora_config(settings["lora"]))
     if checkpointing:
         model.enable_input_require_grads()
     train = tokenize(data.train, tokenizer, max_len, bool(settings["packing"]), "tokenizing train")

@@ -9,18 +9,19 @@ file, the key, the value and what is allowed.  The models import no torch, so
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
-from warehouse.config import Seed, Settings, Text
+from training.steps import STEPS, StepEntry
+from training.steps.triplets import Triplets
+from warehouse.config import Seed, Settings, Text, refusal, unknown_key
+from warehouse.errors import closest
 
 #: Named LoRA presets: training/configs/lora_<name>.yaml.
 LoraPresetName = Literal["light", "balanced", "full-coverage"]
-#: Embedding losses, poolings and adaptations (training/embed.py).
-LOSSES = ("mnrl", "triplet", "cached_mnrl")
+#: How a decoder's token states become one vector (training/embed.py; encoders keep their own).
 POOLING = ("lasttoken", "mean")
-ADAPTATIONS = ("none", "vocabulary", "inversion", "llm2vec")
 
 
 class Lora(Settings):
@@ -95,19 +96,13 @@ class Sft(Loop):
 
 
 class Embed(Settings):
-    """Embedding model training on the triplets with sentence-transformers."""
+    """Embedding model training with sentence-transformers: a base, the rows it reads, and its steps in order."""
 
     base: Text | None = "minilm"
     """minilm, a sentence-transformers folder, or a decoder checkpoint."""
     pooling: Literal[POOLING] = "mean"  # type: ignore[valid-type]
     """For decoders: lasttoken or mean (encoders keep their own pooling)."""
     max_seq_length: int = Field(128, ge=1)
-    loss: Literal[LOSSES] = "mnrl"  # type: ignore[valid-type]
-    """mnrl (with the hard negatives), triplet, cached_mnrl."""
-    cached_mini_batch_size: int = Field(32, ge=1)
-    """cached_mnrl: rows per forward pass."""
-    triplet_margin: float = Field(5.0, gt=0)
-    """Triplet loss margin (euclidean)."""
     kinds: list[Literal["champion", "text"]] = Field(["champion", "text"], min_length=1)
     """Triplet kinds mixed into training."""
     max_train_triplets: int = Field(0, ge=0)
@@ -118,55 +113,50 @@ class Embed(Settings):
     """Whose chunks feed those rows: train (champions of embedding_split 'train') or all (no label of theirs is used)."""
     max_validation_triplets: int = Field(1000, ge=0)
     """Cap on validation rows (0 = all)."""
-    epochs: float = Field(1.0, ge=0)
-    """Epochs of triplet training (0: the encoder is not trained on the triplets)."""
-    batch_size: int = Field(32, ge=1)
-    learning_rate: float = Field(5e-5, gt=0)
-    warmup_ratio: float = Field(0.1, ge=0, le=1)
-    weight_decay: float = Field(0.01, ge=0)
-    eval_steps: int = Field(0, ge=0)
-    """0 = evaluate half-way and at the end."""
-    logging_steps: int = Field(5, ge=1)
     seed: Seed = 42
-    use_lora: bool = False
-    """Decoders: train a LoRA adapter instead of all weights."""
+    """The run's seed: every step's sampling and initialisation."""
     lora_preset: LoraPresetName | None = None
     lora: Lora = Lora()
-    adaptation: Literal[ADAPTATIONS] = "none"  # type: ignore[valid-type]
-    """Before the triplets, from corpus text only: vocabulary or inversion (encoders: each champion name gets its own
-    token; training/vocabulary.py, training/inversion.py), or llm2vec (decoders; training/llm2vec.py)."""
-    adapt_corpus_split: Literal["train", "all"] = "train"
-    """corpus_chunks read by the adaptation."""
-    adapt_min_mentions: int = Field(5, ge=0)
-    """vocabulary: names mentioned less often keep their word-piece average."""
-    adapt_mask_ratio: float = Field(0.15, gt=0, lt=1)
-    """Share of tokens masked (vocabulary: ordinary tokens; llm2vec: MNTP)."""
-    adapt_mntp_steps: int = Field(200, ge=0)
-    """llm2vec: masked next-token prediction steps (LoRA from `lora`, then merged)."""
-    adapt_simcse_steps: int = Field(100, ge=0)
-    """llm2vec: unsupervised SimCSE steps (0 skips it)."""
-    adapt_learning_rate: float = Field(5e-5, gt=0)
-    adapt_dropout: float = Field(0.3, ge=0, lt=1)
-    """llm2vec: attention dropout during SimCSE (its two views of each text)."""
-    adapt_ridge: float = Field(1.0, gt=0)
-    """vocabulary: ridge penalty of the masked-LM head."""
-    adapt_batch_size: int = Field(32, ge=1)
-    """Texts per batch when an adaptation reads or encodes the corpus."""
-    adapt_max_seq_length: int = Field(256, ge=1)
-    invert_phase: Literal["before", "after"] = "before"
-    """inversion: before the triplet training, or after it."""
-    invert_steps: int = Field(80, ge=1)
-    invert_learning_rate: float = Field(2e-2, gt=0)
-    invert_min_chunks: int = Field(2, ge=1)
-    """inversion: names with fewer chunks keep their word-piece average."""
-    freeze_token_embeddings: bool = False
-    """Keep the input token embeddings fixed, so what triplets teach carries over to names never in a triplet."""
-    label_head: bool = False
-    """Append a linear map fitted on the training triplets over the frozen embedding (training/head.py)."""
-    head_steps: int = Field(300, ge=1)
-    head_learning_rate: float = Field(1e-2, gt=0)
-    head_weight: float = Field(2.0, gt=0)
-    """The mapped half's scale beside the embedding as it was."""
+    """The LoRA adapter of the llm2vec and adapter steps."""
+    steps: list[StepEntry] = Field([StepEntry(triplets=Triplets())], min_length=1)  # type: ignore[valid-type]
+    """What the run does, in order: llm2vec, adapter, simcse, vocabulary, invert, triplets, head, merge."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _step_settings_go_under_their_step(cls, data: Any) -> Any:
+        """A key that is a step's setting (``epochs``, ``head_steps``...) is refused naming the step it belongs to."""
+        if not isinstance(data, dict):
+            return data
+        listed = data.get("steps") if isinstance(data.get("steps"), list) else [{"triplets": {}}]
+        named = [name for item in listed for name in ([item] if isinstance(item, str) else item or {}) if name in STEPS]
+        for key in data:
+            if key in cls.model_fields or closest(key, list(cls.model_fields)):
+                continue
+            for name in dict.fromkeys([*named, *STEPS]):
+                setting = closest(str(key).removeprefix(f"{name}_"), list(STEPS[name].model_fields))
+                if setting:
+                    raise unknown_key(
+                        key,
+                        f"{name}.{setting}",
+                        f"a step's settings go under its name in steps (or --set {name}.{setting}=VALUE)",
+                    )
+        return data
+
+    @model_validator(mode="after")
+    def _steps_in_an_order_that_works(self) -> Embed:
+        names = [entry.step.name for entry in self.steps]
+        twice = next((name for i, name in enumerate(names) if name in names[:i]), None)
+        if twice:
+            raise refusal(f"each step once ('{twice}' is listed twice; --set names a step to set it)", names, "steps")
+        if "llm2vec" in names[1:]:
+            raise refusal("a list that starts with llm2vec when it has it (it rebuilds the model)", names, "steps")
+        adapter = names.index("adapter") if "adapter" in names else None
+        merge = names.index("merge") if "merge" in names else None
+        if (adapter is None) != (merge is None) or (adapter is not None and merge is not None and merge < adapter):
+            raise refusal(
+                "a list where merge follows adapter, or has neither (the checkpoint holds full weights)", names, "steps"
+            )
+        return self
 
 
 #: stage -> the model of its presets.

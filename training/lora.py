@@ -1,14 +1,13 @@
-"""Build a peft ``LoraConfig`` from a preset's ``lora`` mapping."""
+"""LoRA for every stage: a peft ``LoraConfig`` from a preset's ``lora`` mapping, target checks, merging."""
 
 from __future__ import annotations
 
 from typing import Any
 
 
-def lora_config(settings: dict[str, Any], task_type: str = "CAUSAL_LM"):
+def lora_config(lora: dict[str, Any], task_type: str = "CAUSAL_LM"):
     from peft import LoraConfig, TaskType
 
-    lora = settings["lora"]
     return LoraConfig(
         task_type=getattr(TaskType, task_type),
         r=int(lora["r"]),
@@ -19,11 +18,11 @@ def lora_config(settings: dict[str, Any], task_type: str = "CAUSAL_LM"):
     )
 
 
-def check_targets(model, settings: dict[str, Any]) -> None:
-    """Fail early when none of the preset's target modules exist in the model."""
+def check_targets(model, lora: dict[str, Any]) -> None:
+    """Fail early when none of the ``lora`` target modules exist in the model."""
     from training.errors import PresetError
 
-    targets = set(settings["lora"]["target_modules"])
+    targets = set(lora["target_modules"])
     names = {name.rsplit(".", 1)[-1] for name, _ in model.named_modules()}
     if not targets & names:
         raise PresetError(

@@ -76,8 +76,8 @@ def fit(settings: dict[str, Any], data: SftData, folder: Path, console) -> FitRe
         settings["gradient_checkpointing"], model.config, int(settings["batch_size"]), max_len
     )
     if settings["use_lora"]:
-        check_targets(model, settings)
-        config = lora_config(settings)
+        check_targets(model, settings["lora"])
+        config = lora_config(settings["lora"])
         if added:
             config.trainable_token_indices = {"embed_tokens": list(added)}
         model = get_peft_model(model, config)

@@ -73,7 +73,7 @@ class Vars(Settings):
     eval_query_min_tokens: int = Field(8, ge=1)
     """Shortest chunk that may be an evaluation query, in tokens."""
     mask_token: str = Field("this champion", min_length=1)
-    """What the words naming a champion become in masked text: retrieval queries and the descriptions names are fitted to."""
+    """What champion names become in masked text: retrieval queries and the descriptions names are fitted to."""
     augment_card_tokens: int = Field(250, ge=1)
     """Tokens of grounding text per champion card."""
     augment_min_answer_tokens: int = Field(12, ge=0)

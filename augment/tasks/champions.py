@@ -83,7 +83,8 @@ class Matchups(ChampionTask):
 
     def rows(self, item: WorkItem, outcome: Outcome) -> list[AugmentationRow]:
         name = item.inputs["name"]
-        text = f"Playing against {name}\n\n{outcome.payload['summary'].strip()}\n\n{bullet_list(outcome.payload['strategies'])}"
+        summary, strategies = outcome.payload["summary"].strip(), bullet_list(outcome.payload["strategies"])
+        text = f"Playing against {name}\n\n{summary}\n\n{strategies}"
         return [self.row(item, outcome, 0, text=text, title=f"Playing against {name}")]
 
 

@@ -168,7 +168,7 @@ class SelfInstruct(Task):
             for _, (o, i, p) in passed
         ]
         source_shape = {"mentions_source": bool, "question": str, "answer": str}
-        source_verdicts = dict(zip((k for k, _ in passed), engine.complete(source_requests, source_shape)))
+        source_verdicts = dict(zip((k for k, _ in passed), engine.complete(source_requests, source_shape), strict=True))
 
         rows: list[AugmentationRow] = []
         for k, (outcome, index, pair) in enumerate(pairs):

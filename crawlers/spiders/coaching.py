@@ -96,7 +96,8 @@ class CoachingSpider(RiftSpider):
         article = selector.css("article[data-champion]")
         if not article:
             raise BadInput(
-                "no guide links, no embedded JSON state (__NEXT_DATA__, window.__STATE__) and no <article data-champion>",
+                "no guide links, no embedded JSON state (__NEXT_DATA__, window.__STATE__) "
+                "and no <article data-champion>",
                 response.body,
             )
         champion = {

@@ -56,7 +56,10 @@ def crawl(
     sink: str | None,
     results_file: Path | None,
 ) -> None:
-    """Crawl SPIDER(s) into raw.* (meraki, ddragon, wiki, coaching, forum); exit 1 if a page failed, 130 if interrupted."""
+    """Crawl SPIDER(s) into raw.* (meraki, ddragon, wiki, coaching, forum).
+
+    Exits 1 if a page failed, 130 if interrupted.
+    """
     from crawlers.runner import SPIDERS, CrawlsInterrupted, crawl_sources
 
     names = list(SPIDERS) if all_spiders else list(dict.fromkeys(spiders))
@@ -142,7 +145,10 @@ def schedule(project: Project, once: bool, no_after: bool) -> None:
 @click.argument("folder", required=False, type=click.Path(file_okay=False, exists=True))
 @project_options
 def import_landing(project: Project, folder: str | None) -> None:
-    """Fold Parquet landing files (crawl --sink parquet, scrapy-redis workers) into raw.*; runs already imported are skipped."""
+    """Fold Parquet landing files (crawl --sink parquet, scrapy-redis workers) into raw.*.
+
+    Runs already imported are skipped.
+    """
     from crawlers.sinks import import_parquet
 
     source = Path(folder) if folder else project.root / project.config["crawl"]["parquet_dir"]

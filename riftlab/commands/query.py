@@ -126,7 +126,7 @@ def write(relation: duckdb.DuckDBPyRelation, fmt: str, out: Path | None, limit: 
 
             _write_atomically(out, to_file)
         return
-    rows = [dict(zip(relation.columns, row)) for row in relation.fetchall()]
+    rows = [dict(zip(relation.columns, row, strict=True)) for row in relation.fetchall()]
     text = json.dumps(rows, default=_json_default, ensure_ascii=False, indent=2)
     if out is None:
         click.echo(text)

@@ -36,7 +36,8 @@ def _rebuild_models(project: Any, console: Any) -> str:
 def run_stage(project: Any, console: Any) -> str:
     if not has_api_key():
         raise StageSkipped(
-            f"{API_KEY_ENV} not set: API augmentation skipped; rule-based cards and factual pairs come from `riftlab build`"
+            f"{API_KEY_ENV} not set: API augmentation skipped; "
+            "rule-based cards and factual pairs come from `riftlab build`"
         )
     from augment.errors import BudgetExceeded
     from augment.run import new_budget, run_task

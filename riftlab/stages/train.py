@@ -35,7 +35,11 @@ def run_stage(project: Project, console) -> str:
             continue
         m = result.metrics
         if stage == "embed":
-            detail = f"validation triplet accuracy {m.get('validation_accuracy_before', float('nan')):.3f} -> {m.get('validation_accuracy', float('nan')):.3f}"
+            before, after = (
+                m.get("validation_accuracy_before", float("nan")),
+                m.get("validation_accuracy", float("nan")),
+            )
+            detail = f"validation triplet accuracy {before:.3f} -> {after:.3f}"
         else:
             detail = f"eval perplexity {m.get('eval_perplexity', float('nan')):.2f}"
         summaries.append(f"{stage} {result.run_id}: {detail} in {result.seconds:.0f}s")

@@ -162,7 +162,8 @@ def seed_inputs(con) -> None:
     """main.champions and main.corpus_chunks as the corpus models publish them."""
     con.execute(
         """CREATE OR REPLACE TABLE main.champions (champion_key VARCHAR, name VARCHAR, title VARCHAR,
-             positions VARCHAR[], classes VARCHAR[], subclasses VARCHAR[], sources VARCHAR[], embedding_split VARCHAR)"""
+             positions VARCHAR[], classes VARCHAR[], subclasses VARCHAR[], sources VARCHAR[],
+             embedding_split VARCHAR)"""
     )
     con.executemany("INSERT INTO main.champions VALUES (?, ?, ?, ?, ?, ?, ?, ?)", CHAMPIONS)
     con.execute(

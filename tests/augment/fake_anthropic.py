@@ -70,7 +70,10 @@ def default_answer(system: str, messages: list[dict[str, Any]]) -> str:
     if '"mentions_source"' in system:
         question, answer = _qa(user)
         mentions = "the guide" in (question + answer).lower()
-        clean = lambda text: re.sub(r"(?i)according to the guide,?\s*", "", text).strip()
+
+        def clean(text: str) -> str:
+            return re.sub(r"(?i)according to the guide,?\s*", "", text).strip()
+
         return json.dumps({"mentions_source": mentions, "question": clean(question), "answer": clean(answer)})
     if '"difficulty"' in system:
         topic = _passage(user)[:60]

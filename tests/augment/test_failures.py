@@ -14,7 +14,10 @@ import pytest
 
 from tests.augment.conftest import API_KEY, rows, run
 
-BAD_GATEWAY = b"<html>\n<head><title>502 Bad Gateway</title></head>\n<body><center><h1>502 Bad Gateway</h1></center></body>\n</html>\n"
+BAD_GATEWAY = (
+    b"<html>\n<head><title>502 Bad Gateway</title></head>\n"
+    b"<body><center><h1>502 Bad Gateway</h1></center></body>\n</html>\n"
+)
 NOT_THE_API = {
     "html page": (200, "text/html", BAD_GATEWAY),
     "json type, html body": (200, "application/json", BAD_GATEWAY),

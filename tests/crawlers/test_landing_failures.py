@@ -1,4 +1,7 @@
-"""A warehouse that cannot take the rows: one line, a non-zero exit, within seconds (issue 14, row 4 and a weak spot)."""
+"""A warehouse that cannot take the rows: one line, a non-zero exit, within seconds.
+
+Issue 14, row 4 and a weak spot.
+"""
 
 from __future__ import annotations
 

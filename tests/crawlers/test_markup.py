@@ -7,7 +7,8 @@ from crawlers.markup import MalformedHtml, html_to_text, parse_document, split_p
 
 PAGE = (
     '<div class="mw-parser-output"><p>Lead text.</p>'
-    '<div class="mw-heading mw-heading2"><h2 id="Abilities">Abilities</h2><span class="mw-editsection">[edit]</span></div>'
+    '<div class="mw-heading mw-heading2"><h2 id="Abilities">Abilities</h2>'
+    '<span class="mw-editsection">[edit]</span></div>'
     "<p>About abilities.</p>"
     '<h3><span class="mw-headline">Q</span></h3><p>Q text <b>bold</b>.</p>'
     '<h2>Patch history</h2><dl><dt>V14.3</dt><dd>Changed.</dd></dl><div class="navbox">nav</div></div>'

@@ -52,7 +52,8 @@ def test_meraki_facts_and_ability_documents(crawled, sites):
     source = json.loads((sites / "meraki" / "champions.json").read_text())
     positions = dict(
         crawled.query(
-            "SELECT champion, list(value ORDER BY value) FROM raw.facts WHERE source = 'meraki' AND fact_type = 'position' GROUP BY champion"
+            "SELECT champion, list(value ORDER BY value) FROM raw.facts"
+            " WHERE source = 'meraki' AND fact_type = 'position' GROUP BY champion"
         )
     )
     assert positions == {key: sorted(c["positions"]) for key, c in source.items()}
@@ -86,7 +87,8 @@ def test_meraki_facts_and_ability_documents(crawled, sites):
 
 def test_ddragon_tags_and_blurbs(crawled):
     tags = crawled.query(
-        "SELECT list(value ORDER BY value) FROM raw.facts WHERE source='ddragon' AND champion='Aatrox' AND fact_type='tag'"
+        "SELECT list(value ORDER BY value) FROM raw.facts"
+        " WHERE source='ddragon' AND champion='Aatrox' AND fact_type='tag'"
     )
     assert tags == [(["Fighter", "Tank"],)]
     assert crawled.scalar("SELECT count(*) FROM raw.documents WHERE source='ddragon' AND entity_type='champion'") == 16
@@ -95,7 +97,8 @@ def test_ddragon_tags_and_blurbs(crawled):
 
 def test_wiki_passages_by_heading_path_with_revision(crawled):
     rows = crawled.query(
-        "SELECT section_path, url, revision_id, entity_type, text FROM raw.documents WHERE source='wiki' AND entity='Aatrox' ORDER BY url"
+        "SELECT section_path, url, revision_id, entity_type, text FROM raw.documents"
+        " WHERE source='wiki' AND entity='Aatrox' ORDER BY url"
     )
     paths = [r[0] for r in rows]
     assert paths == [

@@ -36,7 +36,8 @@ def test_shipped_tasks_load_and_each_has_a_heldout_variant():
 def test_adding_a_task_is_adding_a_file(tmp_path: Path):
     (tmp_path / "sql").mkdir()
     (tmp_path / "sql" / "names.sql").write_text(
-        "SELECT name AS text, classes[1] AS label FROM main.champions WHERE $split = 'all'\n"
+        "SELECT name AS text, classes[1] AS label FROM {{ ref('champions') }} "
+        "WHERE {{ sql_string(var('split')) }} = 'all'\n"
     )
     (tmp_path / "MyTask.yml").write_text(
         "name: MyTask\nkind: clustering\nsql: sql/names.sql\nsplits: [all]\nmetrics: [v_measure]\n"
@@ -44,6 +45,28 @@ def test_adding_a_task_is_adding_a_file(tmp_path: Path):
     specs = definitions.load_specs(tmp_path)
     assert list(specs) == ["MyTask"]
     assert specs["MyTask"].main_metric == "v_measure"
+    # the tables it needs are its refs, each with the runner's command that builds it
+    assert specs["MyTask"].needs == {"main.champions": "riftlab build --select champions"}
+
+
+def test_task_sql_reads_its_params_and_split_through_var(tmp_path: Path):
+    (tmp_path / "sql").mkdir()
+    (tmp_path / "sql" / "pairs.sql").write_text(
+        "SELECT {{ sql_string(var('split')) }} AS text1, {{ sql_string(var('other')) }} AS text2, "
+        "{{ var('label') }} AS label FROM {{ ref('triplets') }}\n"
+    )
+    (tmp_path / "Pairs.yml").write_text(
+        "name: Pairs\nkind: pair_classification\nsql: sql/pairs.sql\nsplits: [dev]\nmetrics: [max_ap]\n"
+        "params:\n  other: it's\n  label: 1\n"
+    )
+    spec = definitions.load_specs(tmp_path)["Pairs"]
+    sql, _ = definitions.render_sql(spec, "rows", "dev")
+    assert "'dev' AS text1, 'it''s' AS text2, 1 AS label FROM main.\"triplets\"" in sql
+
+    # a var the task does not set fails when the task loads, naming the task and the SQL file
+    (tmp_path / "Pairs.yml").write_text((tmp_path / "Pairs.yml").read_text().replace("  label: 1\n", ""))
+    with pytest.raises(EvaluationError, match=r"task Pairs: .*pairs\.sql:1: var\('label'\)"):
+        definitions.load_specs(tmp_path)
 
 
 @pytest.mark.parametrize(
@@ -67,7 +90,8 @@ def test_adding_a_task_is_adding_a_file(tmp_path: Path):
         ),
         ("name: X\nkind: clustering\nsql: sql/names.sql\nsplits: [all]\n", "missing 'metrics'"),
         (
-            "name: X\nkind: clustering\nsql: sql/names.sql\nsplits: [all]\nmetrics: [v_measure]\ndiagnostic_splits: [al]\n",
+            "name: X\nkind: clustering\nsql: sql/names.sql\nsplits: [all]\nmetrics: [v_measure]\n"
+            "diagnostic_splits: [al]\n",
             "diagnostic_splits names split(s) not in splits: al",
         ),
     ],

@@ -14,7 +14,7 @@ from evaluation import definitions, models, runner
 from evaluation.errors import EvaluationError
 from evaluation.mteb_tasks import build_task
 from riftlab.commands.evaluate import eval_command
-from tests.evaluation.conftest import (
+from tests.evaluation.projects import (
     CHAMPIONS,
     KITS,
     TEXT_TRIPLETS,
@@ -43,7 +43,8 @@ def _minilm():
 def test_every_task_and_split_is_scored_in_the_warehouse_and_in_mteb_json(evaluated_project: Project):
     rows = _rows(
         evaluated_project,
-        "SELECT task, split, metric, value, is_main, run_id, data_snapshot_id FROM meta.eval_results WHERE model = 'minilm'",
+        "SELECT task, split, metric, value, is_main, run_id, data_snapshot_id FROM meta.eval_results "
+        "WHERE model = 'minilm'",
     )
     scored = {(task, split) for task, split, *_ in rows}
     for spec in TASKS.values():
@@ -74,7 +75,8 @@ def test_neighbour_rate_is_the_5nn_same_subclass_share_on_heldout_names(evaluate
     ]
     (stored,) = _rows(
         evaluated_project,
-        "SELECT value FROM meta.eval_results WHERE task = 'ChampionSubclassNeighbours' AND split = 'heldout' AND metric = 'same_label_at_5'",
+        "SELECT value FROM meta.eval_results "
+        "WHERE task = 'ChampionSubclassNeighbours' AND split = 'heldout' AND metric = 'same_label_at_5'",
     )[0]
     assert stored == pytest.approx(float(np.mean(hits)))
 

@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from evaluation.errors import EvaluationError
 from riftlab.commands.evaluate import promote
-from tests.evaluation.conftest import add_training_run
+from tests.evaluation.projects import add_training_run
 from warehouse.project import Project
 
 PRIMARY = ("ChampionSubclassClustering", "heldout", "v_measure")
@@ -23,7 +23,7 @@ def insert_scores(
     when: str = "2026-01-01 10:00:00",
     run_id: str | None = None,
 ) -> None:
-    """Main-metric rows (task, split, metric, value) of ``model`` (a training run when ``run_id``) in meta.eval_results."""
+    """Main-metric rows (task, split, metric, value) of ``model`` (of run ``run_id``, if given) in meta.eval_results."""
     con = project.connect()
     try:
         con.executemany(

@@ -14,7 +14,7 @@ from rich.console import Console
 
 from riftlab.commands.reports import report_eval
 from riftlab.stages.evaluate import run_stage
-from tests.evaluation.conftest import add_training_run
+from tests.evaluation.projects import add_training_run
 from training.bases import minilm_path
 from warehouse.errors import StageSkipped
 from warehouse.project import Project
@@ -107,8 +107,9 @@ def test_report_marks_the_best_model_in_bold(evaluated_project: Project, tmp_pat
     con = evaluated_project.connect()
     try:  # a second model that scores higher on one row only
         con.execute(
-            "INSERT INTO meta.eval_results SELECT 'better', NULL, task, split, metric, value + 0.1, is_main, evaluated_at, data_snapshot_id "
-            "FROM meta.eval_results WHERE model = 'minilm' AND task = 'ChampionSubclassClustering' AND split = 'heldout'"
+            "INSERT INTO meta.eval_results SELECT 'better', NULL, task, split, metric, value + 0.1, is_main, "
+            "evaluated_at, data_snapshot_id FROM meta.eval_results "
+            "WHERE model = 'minilm' AND task = 'ChampionSubclassClustering' AND split = 'heldout'"
         )
     finally:
         con.close()

@@ -30,19 +30,29 @@ ABILITIES = {
         (
             "Q",
             "Decisive Strike",
-            "Garen breaks free from all slows and gains 30% / 35% / 40% / 45% / 50% bonus movement speed for 0.65 / 1.3 / 1.95 / 2.6 / 3.25 seconds. His next basic attack silences the target. Cooldown: 8",
+            (
+                "Garen breaks free from all slows and gains 30% / 35% / 40% / 45% / 50% bonus movement speed for 0.65 "
+                "/ 1.3 / 1.95 / 2.6 / 3.25 seconds. His next basic attack silences the target. Cooldown: 8"
+            ),
         ),
         (
             "E",
             "Judgment",
-            "Garen rapidly spins his sword around his body for 3 seconds, dealing physical damage to nearby enemies. As of patch V14.3, Judgment can critically strike.",
+            (
+                "Garen rapidly spins his sword around his body for 3 seconds, dealing physical damage to nearby "
+                "enemies. As of patch V14.3, Judgment can critically strike."
+            ),
         ),
     ],
     "Darius": [
         (
             "Q",
             "Decimate",
-            "Darius swings his axe in a circle, dealing 50 / 80 / 110 / 140 / 170 (+ 100% - 140% AD) physical damage. He heals for 13% - 39% (based on level) of damage dealt for each enemy champion hit by the blade.",
+            (
+                "Darius swings his axe in a circle, dealing 50 / 80 / 110 / 140 / 170 (+ 100% - 140% AD) physical "
+                "damage. He heals for 13% - 39% (based on level) of damage dealt for each enemy champion hit by the "
+                "blade."
+            ),
         ),
         ("E", "Apprehend", "Darius pulls all enemies in a cone towards him. Range: 535 units. Cost: 45 mana"),
     ],
@@ -50,12 +60,18 @@ ABILITIES = {
         (
             "Q",
             "Orb of Deception",
-            "Ahri throws her orb, dealing magic damage on the way out and true damage on the way back. Cooldown: 7 seconds",
+            (
+                "Ahri throws her orb, dealing magic damage on the way out and true damage on the way back. Cooldown: 7 "
+                "seconds"
+            ),
         ),
         (
             "R",
             "Spirit Rush",
-            "Ahri dashes 500 units in the target direction and fires essence bolts at up to 3 nearby enemies. She can recast it twice within 10 seconds.",
+            (
+                "Ahri dashes 500 units in the target direction and fires essence bolts at up to 3 nearby enemies. She "
+                "can recast it twice within 10 seconds."
+            ),
         ),
     ],
     "Lux": [
@@ -69,31 +85,46 @@ ABILITIES = {
         (
             "E",
             "Zenith Blade",
-            "Leona projects a solar image of her sword and dashes to the first enemy champion hit, rooting them. This was changed in patch 13.1 to root for longer.",
+            (
+                "Leona projects a solar image of her sword and dashes to the first enemy champion hit, rooting them. "
+                "This was changed in patch 13.1 to root for longer."
+            ),
         ),
         (
             "R",
             "Solar Flare",
-            "Leona calls down a beam of solar energy that stuns enemies in the centre and slows those around it by 80%.",
+            (
+                "Leona calls down a beam of solar energy that stuns enemies in the centre and slows those around it by "
+                "80%."
+            ),
         ),
     ],
     "Braum": [
         (
             "R",
             "Glacial Fissure",
-            "Braum slams the ground, knocking up enemies nearby and in a line, and creates a fissure that slows enemies. 150 / 250 / 350 (+ 60% AP) magic damage.",
+            (
+                "Braum slams the ground, knocking up enemies nearby and in a line, and creates a fissure that slows "
+                "enemies. 150 / 250 / 350 (+ 60% AP) magic damage."
+            ),
         ),
     ],
     "Jinx": [
         (
             "Q",
             "Switcheroo!",
-            "Jinx swaps between Pow-Pow, her minigun, which gains attack speed, and Fishbones, her rocket launcher, which deals area damage.",
+            (
+                "Jinx swaps between Pow-Pow, her minigun, which gains attack speed, and Fishbones, her rocket "
+                "launcher, which deals area damage."
+            ),
         ),
         (
             "R",
             "Super Mega Death Rocket!",
-            "Jinx fires a rocket that explodes on the first enemy champion, dealing more damage to enemies with missing health.",
+            (
+                "Jinx fires a rocket that explodes on the first enemy champion, dealing more damage to enemies with "
+                "missing health."
+            ),
         ),
     ],
     "MonkeyKing": [

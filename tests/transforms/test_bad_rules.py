@@ -52,7 +52,8 @@ def _count(project, table):
             "patch_independence.yml",
             r"pattern: '[+-]?\d+(\.\d+)?\s*%?(\s*/",
             r"pattern: '[+-?\d+(\.\d+)?\s*%?(\s*/",
-            "transforms/rules/patch_independence.yml: rule 9 ('per_rank_values') 'pattern' is not a valid regular expression",
+            "transforms/rules/patch_independence.yml: rule 9 ('per_rank_values') 'pattern' "
+            "is not a valid regular expression",
         ),
         (
             "patch_independence.yml",

@@ -67,7 +67,8 @@ def test_heldout_champions_are_in_no_triplet(built):
         (h,) for h in HELDOUT
     ]
     used = con.execute(
-        "select count(*) from main.triplets where anchor_champion in ? or positive_champion in ? or negative_champion in ?",
+        "select count(*) from main.triplets"
+        " where anchor_champion in ? or positive_champion in ? or negative_champion in ?",
         [HELDOUT, HELDOUT, HELDOUT],
     ).fetchone()[0]
     assert used == 0

@@ -83,7 +83,8 @@ def test_every_triplet_obeys_its_rule_and_spares_heldout(snapshot_project):
     ]
     assert 20 <= len(heldout) <= 50
     leaked = con.execute(
-        "select count(*) from main.triplets where anchor_champion in ? or positive_champion in ? or negative_champion in ?",
+        "select count(*) from main.triplets"
+        " where anchor_champion in ? or positive_champion in ? or negative_champion in ?",
         [heldout, heldout, heldout],
     ).fetchone()[0]
     assert leaked == 0

@@ -313,7 +313,8 @@ def test_augment_training_and_evaluation_values(tmp_path):
         "training.run_stages[0] 'embedd' is not one of embed, clm, sft (did you mean 'embed'?)"
     )
     assert _refusal(tmp_path, "evaluation:\n  primary_metric: v_measure\n") == (
-        "evaluation.primary_metric must be TASK:SPLIT:METRIC, e.g. ChampionSubclassClustering:heldout:v_measure, got 'v_measure'"
+        "evaluation.primary_metric must be TASK:SPLIT:METRIC, "
+        "e.g. ChampionSubclassClustering:heldout:v_measure, got 'v_measure'"
     )
     assert _refusal(tmp_path, "evaluation:\n  decoder_pooling: first\n") == (
         "evaluation.decoder_pooling 'first' is not one of lasttoken, mean, cls, max, weightedmean"

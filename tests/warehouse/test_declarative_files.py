@@ -91,7 +91,9 @@ def test_rule_defaults_fill_what_a_rule_leaves_out(project):
         """
         {%- for rule in rules.masks.rules %}
         select {{ sql_string(rule.name) }} as name, {{ rule.weight is none }} as unweighted,
-            regexp_replace('cooldown 14 #', {{ sql_string(rule.pattern) }}, {{ sql_string(rule.replacement) }}, 'g') as text
+            regexp_replace(
+                'cooldown 14 #', {{ sql_string(rule.pattern) }}, {{ sql_string(rule.replacement) }}, 'g'
+            ) as text
         {% if not loop.last %}union all{% endif %}
         {%- endfor %}
         """,

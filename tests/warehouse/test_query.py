@@ -1,4 +1,7 @@
-"""`riftlab query` is read-only in fact: it cannot overwrite the warehouse or reach other files (issue 14, rows 3 and 6)."""
+"""`riftlab query` is read-only in fact: it cannot overwrite the warehouse or reach other files.
+
+Issue 14, rows 3 and 6.
+"""
 
 from __future__ import annotations
 

@@ -60,7 +60,8 @@ def test_sentences(text, expected):
 @pytest.mark.parametrize(
     "html",
     [
-        '<p class="ability-effect"><span class="ability-header">Active:</span> Aatrox <b>strikes</b> &amp; heals.</p><p>Then   he dashes.</p>',
+        '<p class="ability-effect"><span class="ability-header">Active:</span> Aatrox <b>strikes</b> &amp; heals.</p>'
+        "<p>Then   he dashes.</p>",
         "Line one<br>line two<li>item</li>",
         "<h2>Abilities</h2><div>Q: <i>Decisive Strike</i></div>",
     ],

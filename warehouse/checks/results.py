@@ -6,11 +6,14 @@ import datetime as dt
 import json
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 
-from warehouse.checks.suites import Expectation, Suite
+from warehouse.db import transaction, utcnow
+
+if TYPE_CHECKING:
+    from warehouse.checks.suites import Expectation, Suite
 
 
 @dataclass
@@ -69,7 +72,7 @@ def plain(value: Any, max_chars: int) -> Any:
 
 
 def rows_as_dicts(columns: list[str], rows: list[tuple], max_chars: int) -> list[dict[str, Any]]:
-    return [{c: plain(v, max_chars) for c, v in zip(columns, row)} for row in rows]
+    return [{c: plain(v, max_chars) for c, v in zip(columns, row, strict=True)} for row in rows]
 
 
 def store_outcomes(con: duckdb.DuckDBPyConnection, check_run_id: str, outcomes: list[Outcome]) -> None:
@@ -78,7 +81,7 @@ def store_outcomes(con: duckdb.DuckDBPyConnection, check_run_id: str, outcomes: 
         return
     import pyarrow as pa
 
-    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    now = utcnow()
     batch = pa.table(
         {
             "check_run_id": [check_run_id] * len(outcomes),
@@ -96,15 +99,10 @@ def store_outcomes(con: duckdb.DuckDBPyConnection, check_run_id: str, outcomes: 
     )
     con.register("__riftlab_check_results", batch)
     try:
-        con.execute("BEGIN TRANSACTION")
-        try:
+        with transaction(con):
             con.execute(
                 "INSERT INTO meta.check_results BY NAME "
                 "SELECT * REPLACE (failing_sample::JSON AS failing_sample) FROM __riftlab_check_results"
             )
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
     finally:
         con.unregister("__riftlab_check_results")

@@ -5,7 +5,7 @@ A suite is a mapping (or a bare list of expectations, the table being the file's
     table: champions                 # default: the file stem
     made_by: riftlab build --select champions   # said when the table is missing
     expectations:
-      - type: expect_column_values_to_be_unique      # any GX 1.x expectation type
+      - type: expect_column_values_to_be_unique      # a GX type of warehouse.checks.engine.TYPES
         kwargs: {column: champion_key}
         blocking: true                               # gates publication in `riftlab build`
       - type: expect_column_values_to_be_in_set
@@ -14,13 +14,10 @@ A suite is a mapping (or a bare list of expectations, the table being the file's
       - name: every_champion_has_a_position          # riftlab SQL expectation:
         sql: |                                       # a query returning the failing rows
           SELECT champion_key FROM {{ this }} WHERE len(positions) = 0
-        description: ...
 
-SQL expectations are Jinja templates: ``{{ this }}`` is the relation under test
-(the published table, or the unpublished one the gate checks), ``var(name,
-default)`` reads riftlab.yaml ``vars``, ``ref(name)`` is ``main."name"``.  Loading
-checks the shape of every entry so that a typo is reported with the file and the
-expectation, before anything runs.
+SQL expectations are rendered like models (``this`` is the relation under test, ``var``, ``ref``,
+``rules.<file>``).  Loading checks every entry, so a typo is reported with the file and the expectation
+before anything runs.
 """
 
 from __future__ import annotations
@@ -30,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from warehouse.checks.engine import check_expectation
 from warehouse.config import read_yaml
 from warehouse.errors import ConfigError
 
@@ -110,7 +108,8 @@ def _parse_expectation(entry: Any, index: int, display: str) -> Expectation:
         unknown = sorted(set(entry) - _SQL_KEYS)
         if unknown:
             raise ConfigError(
-                f"{display}: {label} has unknown key(s) {', '.join(unknown)}; a SQL expectation takes {', '.join(sorted(_SQL_KEYS))}"
+                f"{display}: {label} has unknown key(s) {', '.join(unknown)}; "
+                f"a SQL expectation takes {', '.join(sorted(_SQL_KEYS))}"
             )
         name, sql = entry.get("name"), entry["sql"]
         if not isinstance(name, str) or not _NAME.match(name):
@@ -138,6 +137,7 @@ def _parse_expectation(entry: Any, index: int, display: str) -> Expectation:
         raise ConfigError(f"{display}: {label} 'unnest' must be true or false")
     if unnest and not isinstance(kwargs.get("column"), str):
         raise ConfigError(f"{display}: {label} 'unnest: true' needs kwargs.column (the list column)")
+    check_expectation(type_, kwargs, unnest, f"{display}: {label}")
     name = entry.get("name") or _default_name(type_, kwargs, unnest)
     if not isinstance(name, str):
         raise ConfigError(f"{display}: {label} 'name' must be text")

@@ -27,7 +27,7 @@ class CorpusReport:
 
 def _dicts(cursor) -> list[dict]:
     columns = [d[0] for d in cursor.description]
-    return [dict(zip(columns, row)) for row in cursor.fetchall()]
+    return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
 
 
 def compute_corpus(con: duckdb.DuckDBPyConnection) -> CorpusReport:

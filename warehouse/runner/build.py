@@ -176,7 +176,8 @@ def _interrupted(
     except RiftlabError:
         pass  # the person asked to stop; a missing log row must not replace that answer
     return BuildInterrupted(
-        f"build interrupted while building '{node.name}'; it and the {left} node(s) after it keep their previous versions"
+        f"build interrupted while building '{node.name}'; "
+        f"it and the {left} node(s) after it keep their previous versions"
     )
 
 

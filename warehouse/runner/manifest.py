@@ -90,7 +90,8 @@ def _add(nodes: dict[str, Node], node: Node, root: Path) -> None:
     if node.name in nodes:
         other = nodes[node.name]
         raise ModelError(
-            f"two nodes are named '{node.name}': {_display(other.path, root)} and {_display(node.path, root)}; rename one"
+            f"two nodes are named '{node.name}': "
+            f"{_display(other.path, root)} and {_display(node.path, root)}; rename one"
         )
     nodes[node.name] = node
 
@@ -166,7 +167,8 @@ def load_manifest(transforms_dir: Path, variables: dict[str, Any]) -> Manifest:
             if ref not in nodes:
                 line = line_of(node.template, rf"ref\(\s*['\"]{re.escape(ref)}['\"]\s*\)")
                 raise ModelError(
-                    f"{_display(node.path, root)}:{line or '?'}: ref('{ref}') names no model, seed or rule table{did_you_mean(ref, nodes)}"
+                    f"{_display(node.path, root)}:{line or '?'}: ref('{ref}') names no model, seed or rule table"
+                    f"{did_you_mean(ref, nodes)}"
                 )
     return Manifest(root, nodes, _order(nodes), rules, variables)
 

@@ -163,7 +163,8 @@ def publish_incremental(
             if keys:
                 match = " AND ".join(f'target."{k}" = staged."{k}"' for k in keys)
                 con.execute(
-                    f"DELETE FROM {node.relation} AS target WHERE EXISTS (SELECT 1 FROM {staged} AS staged WHERE {match})"
+                    f"DELETE FROM {node.relation} AS target"
+                    f" WHERE EXISTS (SELECT 1 FROM {staged} AS staged WHERE {match})"
                 )
             con.execute(f"INSERT INTO {node.relation} BY NAME SELECT * FROM {staged}")
         except duckdb.Error as exc:

@@ -1,7 +1,8 @@
-"""Render a model's SQL with Jinja: ``ref``, ``source``, ``var``, ``config``, ``is_incremental``, ``this``.
+"""Render SQL templates (models and SQL expectations) with Jinja: ``ref``, ``source``, ``var``, ``config``,
+``is_incremental``, ``this``, ``rules``, and the literals ``sql_string``, ``sql_list`` and ``literal``.
 
 Rendering keeps line numbers (no block trimming), so a DuckDB error on line N
-of the rendered SQL points at line N of the model file.
+of the rendered SQL points at line N of the template.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import jinja2
 
 from warehouse.errors import ModelError, RiftlabError
 from warehouse.runner.nodes import MATERIALIZATIONS, relation
-from warehouse.sql_literals import list_literal, string_literal
+from warehouse.sql_literals import list_literal, literal, string_literal
 
 _MISSING = object()
 
@@ -103,6 +104,7 @@ def render(
         "rules": _RuleFiles(rules, capture.rule_files),
         "sql_string": string_literal,
         "sql_list": list_literal,
+        "literal": literal,
     }
     try:
         sql = _environment().from_string(template).render(**context)

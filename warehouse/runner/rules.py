@@ -62,6 +62,18 @@ def load_rule_file(path: Path, display: str) -> dict[str, Any]:
     return document
 
 
+def load_rule_files(folder: Path, root: Path) -> dict[str, dict[str, Any]]:
+    """Every ``<stem>.yml`` of ``folder`` by stem, as templates read them (``rules.<stem>``)."""
+    documents: dict[str, dict[str, Any]] = {}
+    for path in sorted(folder.glob("*.yml")):
+        try:
+            display = str(path.relative_to(root))
+        except ValueError:
+            display = str(path)
+        documents[path.stem] = load_rule_file(path, display)
+    return documents
+
+
 def _with_defaults(rule: dict[str, Any], defaults: dict[str, Any]) -> dict[str, Any]:
     """The rule with each column it leaves out (or leaves empty) set to the file's default."""
     return {**rule, **{name: value for name, value in defaults.items() if rule.get(name) is None}}

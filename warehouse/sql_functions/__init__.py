@@ -47,7 +47,7 @@ def register(con: duckdb.DuckDBPyConnection, project: Any) -> None:
     def chunk_text(texts, max_tokens, overlaps):
         tokenizer = load_tokenizer(tokenizer_spec)
         out = []
-        for text, limit, overlap in zip(texts.to_pylist(), max_tokens.to_pylist(), overlaps.to_pylist()):
+        for text, limit, overlap in zip(texts.to_pylist(), max_tokens.to_pylist(), overlaps.to_pylist(), strict=True):
             parts = sentences(text)
             if not parts:
                 out.append([])
@@ -60,7 +60,11 @@ def register(con: duckdb.DuckDBPyConnection, project: Any) -> None:
     def pack_sentences(sentence_lists, count_lists, max_tokens, overlaps):
         out = []
         for parts, counts, limit, overlap in zip(
-            sentence_lists.to_pylist(), count_lists.to_pylist(), max_tokens.to_pylist(), overlaps.to_pylist()
+            sentence_lists.to_pylist(),
+            count_lists.to_pylist(),
+            max_tokens.to_pylist(),
+            overlaps.to_pylist(),
+            strict=True,
         ):
             parts, counts = list(parts or []), list(counts or [])
             if any(c > int(limit) for c in counts):  # only oversize sentences are tokenised again
@@ -82,7 +86,9 @@ def register(con: duckdb.DuckDBPyConnection, project: Any) -> None:
         ("minhash", lambda a: pa.array(signatures(a.to_pylist()), type=pa.list_(pa.uint64())), [VARCHAR], SIG),
         (
             "minhash_similarity",
-            lambda a, b: pa.array([similarity(x, y) for x, y in zip(a.to_pylist(), b.to_pylist())], type=pa.float64()),
+            lambda a, b: pa.array(
+                [similarity(x, y) for x, y in zip(a.to_pylist(), b.to_pylist(), strict=True)], type=pa.float64()
+            ),
             [SIG, SIG],
             DOUBLE,
         ),

@@ -27,7 +27,8 @@ def load_tokenizer(spec: str):
         path = path / "tokenizer.json"
     if not path.is_file():
         raise ConfigError(
-            f"vars.chunk_tokenizer: no tokenizer at {path} (use 'minilm', 'whitespace', a tokenizer.json or a model folder)"
+            f"vars.chunk_tokenizer: no tokenizer at {path} "
+            "(use 'minilm', 'whitespace', a tokenizer.json or a model folder)"
         )
     tokenizer = Tokenizer.from_file(str(path))
     tokenizer.no_truncation()
@@ -107,7 +108,7 @@ def fit_sentences(tokenizer, parts: list[str], max_tokens: int) -> tuple[list[st
     counts = token_counts(tokenizer, parts)
     fitted: list[str] = []
     fitted_counts: list[int] = []
-    for part, count in zip(parts, counts):
+    for part, count in zip(parts, counts, strict=True):
         if count <= max_tokens:
             fitted.append(part)
             fitted_counts.append(count)

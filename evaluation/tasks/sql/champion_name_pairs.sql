@@ -1,16 +1,18 @@
--- Pairs of champion names, label 1 when they share a label of the kind chosen by $share
--- (subclass, position, class, or subclass_or_position); at most $max_pairs, sampled deterministically.
+-- Pairs of champion names, label 1 when they share a label of the kind var('share') chooses
+-- (subclass, position, class, or subclass_or_position); at most var('max_pairs'), sampled deterministically.
+{% set split = sql_string(var('split')) %}
+{% set share = sql_string(var('share')) %}
 WITH labelled AS (
     SELECT champion_key, name,
-           CASE $share
+           CASE {{ share }}
                WHEN 'subclass' THEN subclasses
                WHEN 'position' THEN positions
                WHEN 'class' THEN classes
                WHEN 'subclass_or_position' THEN list_concat(subclasses, positions)
-               ELSE error('share must be subclass, position, class or subclass_or_position, got ' || $share)
+               ELSE error('share must be subclass, position, class or subclass_or_position, got ' || {{ share }})
            END AS labels
-    FROM main.champions
-    WHERE $split = 'all' OR embedding_split = $split
+    FROM {{ ref('champions') }}
+    WHERE {{ split }} = 'all' OR embedding_split = {{ split }}
 )
 SELECT a.name AS text1,
        b.name AS text2,
@@ -18,4 +20,4 @@ SELECT a.name AS text1,
 FROM labelled AS a
 JOIN labelled AS b ON a.champion_key < b.champion_key
 ORDER BY md5(a.champion_key || '|' || b.champion_key)
-LIMIT $max_pairs
+LIMIT {{ var('max_pairs') }}

@@ -1,23 +1,24 @@
-"""Great Expectations 1.x, used the way it works with DuckDB: on pandas DataFrames.
+"""Great Expectations Data Docs for ``riftlab check``: GX validates the checked batches and renders the site.
 
-One ephemeral Data Context per check run, one pandas datasource, and one
-DataFrame asset per *batch*: the table itself (its column expectations), the
-elements of a list column (``unnest: true`` expectations), and the failing rows
-of each riftlab SQL expectation (validated with
-``expect_table_row_count_to_equal: 0``, so SQL checks appear in GX results and
-Data Docs beside the others).  Results are stored in the context's in-memory
-store, from which :meth:`GXSession.build_data_docs` renders the HTML site.
+GX reads DuckDB tables as pandas DataFrames: one ephemeral Data Context per check run and one
+DataFrame asset per batch: the table (its column expectations), a list column's elements (``unnest:
+true``) and each SQL expectation's failing rows (``expect_table_row_count_to_equal: 0``).  The engine
+decides every outcome; GX's results only feed the site, and tests/checks/test_agreement.py shows the
+two agree.
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
+import duckdb
+
+from warehouse.checks.engine import Context, render_sql
+from warehouse.checks.results import Outcome
 from warehouse.checks.suites import Expectation, Suite
 from warehouse.errors import ConfigError
+from warehouse.sql_literals import quote_identifier
 
 SITE_NAME = "riftlab"
 
@@ -59,33 +60,10 @@ def gx_expectation(suite: Suite, expectation: Expectation):
         ) from None
 
 
-@dataclass
-class GXResult:
-    """What GX said about one expectation."""
+class DataDocs:
+    """One check run's GX Data Context: validate batches into it, then render the site into ``folder``."""
 
-    expectation: Expectation
-    success: bool
-    observed: str | None
-    unexpected_count: int | None
-    partial_unexpected: list[Any]
-    error: str | None
-
-
-def _observed(result: dict[str, Any]) -> tuple[str | None, int | None]:
-    if "unexpected_count" in result and result["unexpected_count"] is not None:
-        count = int(result["unexpected_count"])
-        percent = result.get("unexpected_percent")
-        share = f" ({percent:.2f}%)" if isinstance(percent, (int, float)) else ""
-        return f"{count} unexpected{share}", count
-    if "observed_value" in result:
-        return str(result["observed_value"]), None
-    return None, None
-
-
-class GXSession:
-    """An ephemeral GX Data Context for one check run, optionally with a Data Docs site."""
-
-    def __init__(self, docs_dir: Path | None = None):
+    def __init__(self, folder: Path):
         gx = _gx()
         from great_expectations.data_context.types.base import DataContextConfig, InMemoryStoreBackendDefaults
 
@@ -96,54 +74,51 @@ class GXSession:
         )
         self.gx = gx
         self.context = gx.get_context(mode="ephemeral", project_config=config)
-        self.docs_dir = docs_dir
+        self.folder = folder
         self.datasource = self.context.data_sources.add_pandas("riftlab")
 
-    def validate(self, suite: Suite, batch_name: str, frame, expectations: list[Expectation]) -> list[GXResult]:
-        """Validate ``frame`` (a pandas DataFrame) against ``expectations`` as the asset ``batch_name``."""
+    def validate(self, suite: Suite, batch_name: str, frame, expectations: list[Expectation]):
+        """Validate ``frame`` (a pandas DataFrame) as the asset ``batch_name``; GX's suite validation result."""
         gx = self.gx
         asset = self.datasource.add_dataframe_asset(batch_name)
         batch = asset.add_batch_definition_whole_dataframe("whole table")
         gx_suite = self.context.suites.add(gx.ExpectationSuite(name=batch_name))
-        by_name = {e.name: e for e in expectations}
         for expectation in expectations:
             gx_suite.add_expectation(gx_expectation(suite, expectation))
         definition = self.context.validation_definitions.add(
             gx.ValidationDefinition(name=batch_name, data=batch, suite=gx_suite)
         )
-        validation = definition.run(batch_parameters={"dataframe": frame}, result_format={"result_format": "SUMMARY"})
-        results = []
-        for item in validation.results:
-            expectation = by_name[item.expectation_config.meta["riftlab_name"]]
-            info = item.exception_info or {}
-            error = None
-            if info.get("raised_exception"):
-                message = str(info.get("exception_message") or "unknown error").strip().splitlines() or [
-                    "unknown error"
-                ]
-                error = f"GX could not evaluate it: {message[0]}"
-            result = item.result or {}
-            observed, count = _observed(result)
-            results.append(
-                GXResult(
-                    expectation=expectation,
-                    success=bool(item.success),
-                    observed=observed,
-                    unexpected_count=count,
-                    partial_unexpected=list(result.get("partial_unexpected_list") or []),
-                    error=error,
-                )
-            )
-        return results
+        return definition.run(batch_parameters={"dataframe": frame}, result_format={"result_format": "SUMMARY"})
 
-    def build_data_docs(self) -> Path | None:
-        """Render the Data Docs site from this run's results, replacing the previous site atomically.
+    def record(
+        self, con: duckdb.DuckDBPyConnection, suite: Suite, relation: str, outcomes: list[Outcome], context: Context
+    ) -> None:
+        """Validate the suite's batches read from ``relation``; SQL expectations that could not run are left out."""
+        existing = {row[0] for row in con.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()}
+        values = [e for e in suite.expectations if not e.is_sql and not e.unnest]
+        if values:
+            wanted = [c for e in values for c in e.columns() if c in existing]
+            columns = ", ".join(quote_identifier(c) for c in dict.fromkeys(wanted)) or "1 AS __row"
+            self.validate(suite, suite.table, con.execute(f"SELECT {columns} FROM {relation}").df(), values)
+        elements: dict[str, list[Expectation]] = {}
+        for expectation in suite.expectations:
+            if expectation.unnest and expectation.column in existing:
+                elements.setdefault(str(expectation.column), []).append(expectation)
+        for column, expectations in elements.items():
+            name = quote_identifier(column)
+            frame = con.execute(f"SELECT unnest({name}) AS {name} FROM {relation}").df()
+            self.validate(suite, f"{suite.table}.{column}[*]", frame, expectations)
+        for outcome in outcomes:
+            if outcome.expectation.is_sql and outcome.error is None:
+                frame = con.execute(render_sql(suite, outcome.expectation, relation, context)).df()
+                self.validate(suite, f"{suite.table}.{outcome.expectation.name}", frame, [outcome.expectation])
+
+    def build(self) -> Path:
+        """Render the site from this run's results, replacing the previous site atomically.
 
         The site is rendered into a sibling folder and swapped in, so a check that is interrupted
         or fails while writing (a full disk) leaves the previous site whole.
         """
-        if self.docs_dir is None:
-            return None
         from warehouse.reports.html import write_folder
 
         def render(folder: Path) -> None:
@@ -158,5 +133,5 @@ class GXSession:
             )
             self.context.build_data_docs(site_names=[SITE_NAME])
 
-        write_folder(self.docs_dir, render, "Data Docs")
-        return self.docs_dir / "index.html"
+        write_folder(self.folder, render, "Data Docs")
+        return self.folder / "index.html"
