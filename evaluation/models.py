@@ -67,7 +67,7 @@ def training_runs(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
 def latest_embed_run(con: duckdb.DuckDBPyConnection) -> dict[str, Any] | None:
     """The newest finished ``embed`` training run, if any."""
     for run in training_runs(con):
-        if run["stage"] == "embed" and str(run["status"]).lower() in {"finished", "success", "succeeded", "ok", "done"}:
+        if run["stage"] == "embed" and run["status"] == "finished":
             return run
     return None
 

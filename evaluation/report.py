@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import html
 import io
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -108,8 +109,6 @@ def _loss_curves(con) -> list[tuple[str, str, str]]:
 
 def _run_rows(con) -> list[dict[str, Any]]:
     """Training runs with their headline metrics; CLM/SFT runs show validation perplexity."""
-    import json
-
     if not table_exists(con, "meta", "training_runs"):
         return []
     rows = []
