@@ -104,6 +104,57 @@ def _scores(ref: models.ModelRef, data: TaskData, task_result) -> list[Score]:
     return out
 
 
+def _pending(project: Project, refs: list[models.ModelRef], datas: list[TaskData], force: bool):
+    """Per model, the tasks not yet scored on every split of their data snapshot (all of them when ``force``)."""
+    con = project.connect(read_only=True)
+    try:
+        return {
+            ref.model: [
+                d
+                for d in datas
+                if force or not set(d.splits) <= existing_splits(con, ref.model, d.spec.name, d.snapshot_id)
+            ]
+            for ref in refs
+        }
+    finally:
+        con.close()
+
+
+def _progress(console):
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    return Progress(*columns, console=console, transient=False)
+
+
+def _evaluate_model(project: Project, ref: models.ModelRef, datas: list[TaskData], cache, advance) -> list[Score]:
+    """Score one model on ``datas`` with mteb (results JSON under ``cache``); ``advance(text)`` reports progress."""
+    import mteb
+
+    from evaluation.encoder import DedupEncoder
+    from evaluation.mteb_tasks import build_task
+
+    config = project.config["evaluation"]
+    advance(f"loading {ref.label}", 0)
+    model = models.load(ref, decoder_pooling=config["decoder_pooling"])
+    revision = ref.run_id or ("all-MiniLM-L6-v2" if ref.model == models.BASE_NAME else "local")
+    wrapper = DedupEncoder(model, name=ref.mteb_name, revision=revision)
+    scores: list[Score] = []
+    for data in datas:
+        advance(f"{ref.label}: {data.spec.name}", 0)
+        result = mteb.evaluate(
+            wrapper,
+            [build_task(data)],
+            cache=cache,
+            overwrite_strategy="always",
+            show_progress_bar=False,
+            encode_kwargs={"batch_size": int(config["batch_size"]), "show_progress_bar": False},
+        )
+        scores.extend(_scores(ref, data, result.task_results[0]))
+        advance(f"{ref.label}: {data.spec.name}", 1)
+    return scores
+
+
 def evaluate(
     project: Project,
     references: list[str],
@@ -115,19 +166,7 @@ def evaluate(
     refs, datas = prepare(project, references, task_names)
     summary = EvalSummary(models=refs, tasks=[d.spec.name for d in datas])
     summary.empty_splits = [(d.spec.name, s) for d in datas for s in d.skipped_splits]
-
-    con = project.connect(read_only=True)
-    try:
-        todo = {
-            ref.model: [
-                d
-                for d in datas
-                if force or not set(d.splits) <= existing_splits(con, ref.model, d.spec.name, d.snapshot_id)
-            ]
-            for ref in refs
-        }
-    finally:
-        con.close()
+    todo = _pending(project, refs, datas, force)
     for ref in refs:
         summary.skipped.extend((ref.label, d.spec.name) for d in datas if d not in todo[ref.model])
     if not any(todo.values()):
@@ -135,44 +174,17 @@ def evaluate(
 
     _quiet_libraries()
     import mteb
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from evaluation.encoder import DedupEncoder
-    from evaluation.mteb_tasks import build_task
-
-    config = project.config["evaluation"]
     cache = mteb.ResultCache(cache_path=str(results_dir(project)))
-    total = sum(len(v) for v in todo.values())
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        transient=False,
-    ) as progress:
-        bar = progress.add_task("evaluating", total=total)
-        for ref in refs:
-            if not todo[ref.model]:
-                continue
-            progress.update(bar, description=f"loading {ref.label}")
-            model = models.load(ref, decoder_pooling=config["decoder_pooling"])
-            revision = ref.run_id or ("all-MiniLM-L6-v2" if ref.model == models.BASE_NAME else "local")
-            wrapper = DedupEncoder(model, name=ref.mteb_name, revision=revision)
-            scores: list[Score] = []
-            for data in todo[ref.model]:
-                progress.update(bar, description=f"{ref.label}: {data.spec.name}")
-                result = mteb.evaluate(
-                    wrapper,
-                    [build_task(data)],
-                    cache=cache,
-                    overwrite_strategy="always",
-                    show_progress_bar=False,
-                    encode_kwargs={"batch_size": int(config["batch_size"]), "show_progress_bar": False},
-                )
-                scores.extend(_scores(ref, data, result.task_results[0]))
-                summary.evaluated.append((ref.label, data.spec.name))
-                progress.advance(bar)
+    with _progress(console) as progress:
+        bar = progress.add_task("evaluating", total=sum(len(v) for v in todo.values()))
+
+        def advance(description: str, done: int) -> None:
+            progress.update(bar, description=description, advance=done)
+
+        for ref in (r for r in refs if todo[r.model]):
+            scores = _evaluate_model(project, ref, todo[ref.model], cache, advance)
+            summary.evaluated.extend((ref.label, d.spec.name) for d in todo[ref.model])
             con = project.connect()  # stored per model, so a later failure keeps these
             try:
                 summary.rows_written += store(con, scores)
