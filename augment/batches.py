@@ -17,11 +17,12 @@ from typing import Any
 import anthropic
 from anthropic.types.messages import MessageBatch
 
-from augment.calls import CallLog, CallRecord, utcnow
+from augment.calls import CallLog, CallRecord
 from augment.client import advice, api_reply, describe_error, error_record, record_from_message, scrub
 from augment.errors import AugmentError, BadReply, BatchStillRunning
 from augment.pricing import Budget, Pricing
 from augment.requests import LLMRequest, RequestIdentity
+from warehouse.db import utcnow
 
 TABLE = "raw.llm_batches"
 

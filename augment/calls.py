@@ -8,16 +8,14 @@ run.  Rows are written in batches, each batch in one transaction.
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
-from datetime import UTC, datetime
+from datetime import datetime
 
 import duckdb
 import pyarrow as pa
 
+from warehouse.db import transaction
+
 TABLE = "raw.llm_calls"
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 @dataclass
@@ -103,13 +101,9 @@ class CallLog:
         table = pa.Table.from_pylist([{c: getattr(r, c) for c in COLUMNS} for r in records], schema=_SCHEMA)
         self.con.register("_incoming_calls", table)
         try:
-            self.con.execute("BEGIN TRANSACTION")
-            self.con.execute(
-                f"INSERT INTO {TABLE} ({', '.join(COLUMNS)}) SELECT {', '.join(COLUMNS)} FROM _incoming_calls"
-            )
-            self.con.execute("COMMIT")
-        except Exception:
-            self.con.execute("ROLLBACK")
-            raise
+            with transaction(self.con):
+                self.con.execute(
+                    f"INSERT INTO {TABLE} ({', '.join(COLUMNS)}) SELECT {', '.join(COLUMNS)} FROM _incoming_calls"
+                )
         finally:
             self.con.unregister("_incoming_calls")

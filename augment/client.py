@@ -22,10 +22,11 @@ from typing import Any
 import anthropic
 from anthropic.types import Message
 
-from augment.calls import CallLog, CallRecord, utcnow
+from augment.calls import CallLog, CallRecord
 from augment.errors import AugmentError, BadReply
 from augment.pricing import Budget, Pricing
 from augment.requests import LLMRequest, RequestIdentity
+from warehouse.db import utcnow
 
 API_KEY_ENV = "ANTHROPIC_API_KEY"
 BASE_URL_ENV = "ANTHROPIC_BASE_URL"

@@ -15,7 +15,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from augment.calls import utcnow
+from warehouse.db import transaction, utcnow
 
 TABLE = "raw.augmentations"
 
@@ -82,15 +82,11 @@ def land(con: duckdb.DuckDBPyConnection, rows: list[AugmentationRow]) -> int:
     con.register("_incoming_augmentations", table)
     select = ", ".join(f"CAST({c} AS JSON)" if c in _JSON else c for c in COLUMNS)
     try:
-        con.execute("BEGIN TRANSACTION")
-        con.execute(
-            f"DELETE FROM {TABLE} WHERE augmentation_id IN (SELECT augmentation_id FROM _incoming_augmentations)"
-        )
-        con.execute(f"INSERT INTO {TABLE} ({', '.join(COLUMNS)}) SELECT {select} FROM _incoming_augmentations")
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
+        with transaction(con):
+            con.execute(
+                f"DELETE FROM {TABLE} WHERE augmentation_id IN (SELECT augmentation_id FROM _incoming_augmentations)"
+            )
+            con.execute(f"INSERT INTO {TABLE} ({', '.join(COLUMNS)}) SELECT {select} FROM _incoming_augmentations")
     finally:
         con.unregister("_incoming_augmentations")
     return len(unique)

@@ -17,7 +17,6 @@ writes them in batches beside the documents.
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
 from typing import Any
 
 from scrapy import signals
@@ -25,6 +24,7 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
+from warehouse.db import utcnow
 from warehouse.errors import RiftlabError
 
 logger = logging.getLogger(__name__)
@@ -64,7 +64,7 @@ def record_failure(crawler, spider, url: str | None, reason: str, excerpt: str |
         url=url,
         reason=reason[:1000],
         excerpt=excerpt_of(excerpt),
-        occurred_at=datetime.now(UTC).replace(tzinfo=None),
+        occurred_at=utcnow(),
     )
 
 

@@ -25,7 +25,6 @@ import dataclasses
 import hashlib
 import logging
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
 from pathlib import Path
 
 from scrapy import signals
@@ -34,6 +33,7 @@ from scrapy.exceptions import CloseSpider
 from crawlers import failures
 from crawlers.items import DocumentItem, FactsItem
 from crawlers.sinks import LIVE, Batch, CrawlRun, DuckDBSink, ParquetSink, Sink, write_error
+from warehouse.db import utcnow
 from warehouse.errors import RiftlabError
 
 logger = logging.getLogger(__name__)
@@ -47,10 +47,6 @@ CANNOT_LAND, LANDING_FAILED = "cannot_land", "landing_failed"
 
 class LandingFailed(RiftlabError):
     """A batch could not be written (full disk, file size limit, I/O error): the crawl stopped there."""
-
-
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def make_sink(settings) -> Sink:
@@ -97,7 +93,7 @@ class LandingPipeline:
     def open_spider(self) -> None:
         """Open the sink and record the run; a sink that refuses closes the spider before any request."""
         spider = self.crawler.spider
-        run = CrawlRun(spider=spider.name, start_urls=list(spider.start_urls), started_at=_now(), origin=self.origin)
+        run = CrawlRun(spider=spider.name, start_urls=list(spider.start_urls), started_at=utcnow(), origin=self.origin)
         try:
             self.sink = self.sink_factory(self.crawler.settings)
             self.sink.start_run(run)
@@ -120,7 +116,7 @@ class LandingPipeline:
         if self.run is None or self.sink is None:
             return
         self.writer.shutdown(wait=True)
-        self.run.finished_at = _now()
+        self.run.finished_at = utcnow()
         self.run.status = STATUS_BY_REASON.get(reason, "failed")
         if self.write_failure is None:
             batch, self.batch = self.batch, Batch()
@@ -144,7 +140,7 @@ class LandingPipeline:
             return item  # landing has stopped: the spider is closing, nothing more is written
         run = self.run
         run.items += 1
-        fetched_at = _now()
+        fetched_at = utcnow()
         if self.aliases:
             item.url = self.alias(item.url)
         if isinstance(item, DocumentItem):

@@ -18,7 +18,7 @@ import os
 import socket
 import uuid
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
@@ -121,10 +121,6 @@ def _owner_alive(pid: int, pid_started: float | None) -> bool:
         return True  # cannot tell: leave the run alone
 
 
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
-
-
 @dataclass
 class CrawlRun:
     """One ``raw.crawl_runs`` row."""
@@ -198,7 +194,7 @@ def reap_abandoned(con) -> list[str]:
         )
         con.execute(
             "UPDATE raw.crawl_runs SET status = 'failed', finished_at = ?, error = ? WHERE crawl_run_id = ?",
-            [_now(), reason, run_id],
+            [db.utcnow(), reason, run_id],
         )
         reaped.append(run_id)
     return reaped

@@ -1,11 +1,11 @@
 """``riftlab schedule``: crawls on cron expressions, one at a time, each followed by build and check.
 
-A crawl is *due* when the next cron time after its last finished crawl's
-start (``raw.crawl_runs``) has passed, or when it never finished.  Each crawl
-runs in its own process (:func:`riftlab.stages.crawl.crawl_in_child`): a Twisted
-reactor starts once per process, and a crashed crawl must not take the
-scheduler down.  Build and check then run in this process, as ``riftlab run``'s stages.  A lock file (``crawl.schedule_lock``) guarantees that two
-schedulers (a cron ``--once`` overlapping a long crawl, say) never run at once.
+A crawl is *due* when the next cron time after its last finished crawl's start (``raw.crawl_runs``)
+has passed, or when it never finished.  Each crawl runs in its own process
+(:func:`riftlab.stages.crawl.crawl_in_child`): a Twisted reactor starts once per process, and a
+crashed crawl must not take the scheduler down.  Build and check then run in this process, as
+``riftlab run``'s stages.  A lock file (``crawl.schedule_lock``) keeps two schedulers (a cron
+``--once`` overlapping a long crawl, say) from running at once.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from croniter import croniter
@@ -54,12 +54,10 @@ def schedule_lock(path: Path) -> Iterator[None]:
         handle.close()
 
 
-def utcnow() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
-
-
 @dataclass
-class Outcome:
+class ScheduledCrawl:
+    """One due crawl the scheduler ran: its exit code, summary line, and whether build/check after it passed."""
+
     spider: str
     returncode: int
     summary: str
@@ -96,7 +94,7 @@ class Scheduler:
         return dict(rows)
 
     def due(self, now: datetime | None = None) -> list[str]:
-        now = now or utcnow()
+        now = now or db.utcnow()
         last = self.last_finished()
         return [
             spider
@@ -106,19 +104,19 @@ class Scheduler:
 
     def next_due_at(self) -> datetime:
         last = self.last_finished()
-        now = utcnow()
+        now = db.utcnow()
         times = [croniter(e, last.get(s, now)).get_next(datetime) for s, e in self.schedules.items()]
         return min(times) if times else now + timedelta(hours=1)
 
     # -- running -------------------------------------------------------------------------------
-    def crawl(self, spider: str) -> Outcome:
+    def crawl(self, spider: str) -> ScheduledCrawl:
         from riftlab.stages.crawl import crawl_in_child
 
         self.echo(f"schedule: crawling {spider}")
         child = crawl_in_child(self.project, [spider])
         summary = child.summary if child.returncode == 0 else child.reason()
         self.echo(f"schedule: {summary}")
-        return Outcome(spider, child.returncode, summary)
+        return ScheduledCrawl(spider, child.returncode, summary)
 
     def after_crawl(self) -> bool:
         """Run the ``crawl.after_crawl`` stages (build, check) in order, in this process; stop at a failure."""
@@ -134,7 +132,7 @@ class Scheduler:
                 return False
         return True
 
-    def run_due(self) -> list[Outcome]:
+    def run_due(self) -> list[ScheduledCrawl]:
         outcomes = []
         for spider in self.due():
             outcome = self.crawl(spider)
@@ -143,7 +141,7 @@ class Scheduler:
                 outcome.after_ok = self.after_crawl()
         return outcomes
 
-    def run_once(self) -> list[Outcome]:
+    def run_once(self) -> list[ScheduledCrawl]:
         with schedule_lock(self.lock_path):
             return self.run_due()
 
@@ -152,5 +150,5 @@ class Scheduler:
             self.echo(f"schedule: {len(self.schedules)} schedule(s); Ctrl-C to stop")
             while True:
                 self.run_due()
-                wait = (self.next_due_at() - utcnow()).total_seconds()
+                wait = (self.next_due_at() - db.utcnow()).total_seconds()
                 time.sleep(min(max(wait, 1.0), poll_seconds))

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import click
 
 from riftlab.commandline import project_options
+from warehouse.db import utcnow
 from warehouse.project import Project
 
 
-def _now() -> str:
-    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+def _generated_at() -> str:
+    """When a report page was made, as its footer shows it."""
+    return utcnow().strftime("%Y-%m-%d %H:%M UTC")
 
 
 @click.command("drift")
@@ -79,7 +79,7 @@ def drift(project: Project, from_runs: tuple[str, ...], to_runs: tuple[str, ...]
         report=report,
         vocabulary=VOCABULARY,
         word_pattern=WORD_PATTERN,
-        generated_at=_now(),
+        generated_at=_generated_at(),
         warehouse=project.db_path,
     )
     console.print(f"HTML: {target}", highlight=False, soft_wrap=True)
@@ -139,7 +139,7 @@ def corpus(project: Project, output: str | None, top_champions: int) -> None:
         )
     console.print(champions)
     target = Path(output) if output else project.reports_dir / "corpus.html"
-    render_page("corpus.html.j2", target, report=report, generated_at=_now(), warehouse=project.db_path)
+    render_page("corpus.html.j2", target, report=report, generated_at=_generated_at(), warehouse=project.db_path)
     console.print(f"HTML: {target}", highlight=False, soft_wrap=True)
 
 

@@ -13,10 +13,11 @@ import importlib.util
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 import duckdb
 
+from warehouse.db import utcnow
 from warehouse.errors import RiftlabError
 from warehouse.project import Project
 from warehouse.runner import materialize
@@ -163,7 +164,7 @@ def _interrupted(
         return BuildInterrupted(
             f"build interrupted after '{node.name}'; the {left} node(s) after it keep their previous versions"
         )
-    now = datetime.now(UTC).replace(tzinfo=None)
+    now = utcnow()
     try:
         _log(
             con,
@@ -229,7 +230,7 @@ def _build_selected(
         try:
             for index, name in enumerate(selected, start=1):
                 node, published, left = manifest.nodes[name], False, len(selected) - index
-                started = datetime.now(UTC).replace(tzinfo=None)
+                started = utcnow()
                 upstream = next((broken[p] for p in node.refs if p in broken), None)
                 result, sql_hash = _run_node(con, manifest, node, gate, full_refresh, upstream)
                 published = result.status == "success"

@@ -14,6 +14,7 @@ from collections.abc import Callable
 
 import duckdb
 
+from warehouse.db import transaction
 from warehouse.errors import ModelError, RiftlabError, WarehouseError
 from warehouse.runner.nodes import Node, relation
 
@@ -78,26 +79,15 @@ def count_rows(con: duckdb.DuckDBPyConnection, target: str) -> int:
 
 
 def _in_transaction(con: duckdb.DuckDBPyConnection, steps: Callable[[], int], where: str) -> int:
-    """Run ``steps`` and commit, or roll back on any error (Ctrl-C included) and re-raise it."""
-    con.execute("BEGIN TRANSACTION")
+    """Run ``steps`` and commit, or roll back on any error (Ctrl-C included) and re-raise it.
+
+    A DuckDB error (a failed COMMIT included) is re-raised as one message naming ``where``.
+    """
     try:
-        rows = steps()
-        con.execute("COMMIT")
+        with transaction(con):
+            return steps()
     except duckdb.Error as exc:
-        _rollback(con)
         raise duckdb_error(exc, where) from None
-    except BaseException:
-        _rollback(con)
-        raise
-    return rows
-
-
-def _rollback(con: duckdb.DuckDBPyConnection) -> None:
-    """Roll back; a failed COMMIT has already ended the transaction, so there may be none to roll back."""
-    try:
-        con.execute("ROLLBACK")
-    except duckdb.Error:
-        pass
 
 
 def publish_table(
