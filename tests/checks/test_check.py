@@ -15,7 +15,7 @@ import pytest
 from warehouse.checks.checker import run_checks
 from warehouse.checks.gate import blocking_outcomes
 from warehouse.checks.suites import load_suites
-from warehouse.errors import WarehouseError
+from warehouse.errors import RiftlabError, WarehouseError
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -248,7 +248,7 @@ def test_each_break_fails_its_expectation_with_failing_rows(checks_project, exec
             "SELECT success, failing_sample::VARCHAR, observed FROM meta.check_results WHERE check_run_id = ? AND expectation = ?",
             [run.check_run_id, expectation],
         ).fetchone()
-        # The gate (DuckDB) and GX agree on every blocking expectation of the table.
+        # The gate decides as `riftlab check` does on every blocking expectation of the table.
         gate = {o.expectation.name: o.success for o in blocking_outcomes(con, checks_project, table, f'main."{table}"')}
     finally:
         con.close()
@@ -404,3 +404,47 @@ def test_data_docs_that_cannot_be_written_leave_the_previous_site_whole(checks_p
     assert _site(docs) == before
     assert (checks_project.reports_dir / "checks.html").read_bytes() == summary_before
     assert sorted(p.name for p in checks_project.reports_dir.iterdir()) == ["checks.html", "data-docs"]
+
+
+GX_FREE = """
+import json, sys
+from warehouse.checks.checker import run_checks
+from warehouse.checks.gate import blocking_failures
+from warehouse.project import Project
+
+project = Project.load(sys.argv[1], sys.argv[2])
+run = run_checks(project, select=["champions"])
+con = project.connect()
+gate = blocking_failures(con, project, "champions", 'main."champions"')
+con.close()
+print(json.dumps({"check": [o.headline() for o in run.failures], "gate": [line.splitlines()[0] for line in gate],
+                  "docs": run.docs_index is not None, "gx": "great_expectations" in sys.modules}))
+"""
+
+
+def test_check_and_gate_evaluate_without_great_expectations(checks_project, execute):
+    """GX only renders Data Docs: with them off, `riftlab check` and the gate decide alike, GX never imported."""
+    execute("UPDATE main.champions SET positions = ['Mid'] WHERE champion_key = 'Ahri'")
+    (checks_project.root / "riftlab.yaml").write_text("name: riftlab\nchecks:\n  data_docs: false\n", encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if k != "RIFTLAB_DB"}
+    args = [sys.executable, "-c", GX_FREE, str(checks_project.root), str(checks_project.db_path)]
+    done = subprocess.run(args, capture_output=True, text=True, env=env, cwd=REPO, timeout=120)
+    assert done.returncode == 0, done.stderr
+    said = json.loads(done.stdout.strip().splitlines()[-1])
+    (failure,) = said["check"]
+    assert failure.startswith("champions.expect_column_values_to_be_in_set(positions[*]) [blocking]: 1 unexpected")
+    assert said["gate"] == said["check"]
+    assert not said["docs"] and not said["gx"]
+
+
+def test_a_python_error_in_a_sql_expectation_is_one_line_naming_it(checks_project):
+    """Expectations render like models: a Jinja expression that raises names the suite, not a traceback."""
+    path = checks_project.transforms_dir / "expectations" / "champions.yml"
+    path.write_text(
+        path.read_text() + "  - name: broken\n    sql: SELECT {{ 1/0 }} FROM {{ this }}\n", encoding="utf-8"
+    )
+    with pytest.raises(RiftlabError) as caught:
+        run_checks(checks_project, select=["champions"])
+    assert str(caught.value) == (
+        "transforms/expectations/champions.yml (expectation 'broken'):1: Jinja error: ZeroDivisionError: division by zero"
+    )

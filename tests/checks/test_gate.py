@@ -81,7 +81,7 @@ def test_vars_drive_sql_expectations(con, checks_project):
     assert len(failures) == 1 and "chunk_tokens_within_bounds [blocking]: 14 failing row(s)" in failures[0]
 
 
-def test_a_blocking_type_without_a_duckdb_form_is_validated_by_gx(con, checks_project):
+def test_a_blocking_regex_expectation_gates_publication(con, checks_project):
     path = checks_project.transforms_dir / "expectations" / "champions.yml"
     path.write_text(
         path.read_text()

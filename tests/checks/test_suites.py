@@ -75,3 +75,35 @@ def test_selecting_a_table_without_suite_is_an_error(tmp_path):
         load_suites(tmp_path / "transforms", tmp_path, select=["triplet"])
     assert "no expectation suite for triplet" in str(caught.value)
     assert str(caught.value).endswith("suites: champions")
+
+
+@pytest.mark.parametrize(
+    ("entry", "message"),
+    [
+        (
+            "{type: expect_column_values_to_be_uniq, kwargs: {column: x}}",
+            "expect_column_values_to_be_uniq is not an expectation type riftlab evaluates "
+            "(did you mean 'expect_column_values_to_be_unique'?)",
+        ),
+        (
+            "{type: expect_column_values_to_be_in_set, kwargs: {column: x, value_set: [a], row_condition: 'x > 1'}}",
+            "takes no kwargs row_condition; it takes column, value_set, mostly",
+        ),
+        ("{type: expect_column_values_to_be_in_set, kwargs: {column: x}}", "needs kwargs value_set"),
+        ("{type: expect_column_values_to_be_in_set, kwargs: {column: x, value_set: a}}", "kwargs.value_set must be"),
+        ("{type: expect_column_values_to_not_be_null, kwargs: {column: x, mostly: 2}}", "kwargs.mostly must be"),
+        ("{type: expect_column_values_to_be_between, kwargs: {column: x}}", "needs kwargs min_value or max_value"),
+        ("{type: expect_column_values_to_match_regex, kwargs: {column: x, regex: '(?<=a)b'}}", "kwargs.regex is not"),
+        (
+            "{type: expect_column_to_exist, kwargs: {column: x}, unnest: true}",
+            "'unnest: true' applies to a column's values",
+        ),
+    ],
+)
+def test_expectations_the_engine_cannot_evaluate_are_refused_at_load(tmp_path, entry, message):
+    """Every expectation that loads is one the engine evaluates, the way GX would: nothing is skipped at run time."""
+    path = _write(tmp_path, f"expectations:\n  - {entry}\n")
+    with pytest.raises(ConfigError) as caught:
+        load_suite(path, tmp_path)
+    assert str(caught.value).startswith("transforms/expectations/champions.yml: expectation 1")
+    assert message in str(caught.value)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -92,14 +93,19 @@ class DataDocs:
 
     def record(
         self, con: duckdb.DuckDBPyConnection, suite: Suite, relation: str, outcomes: list[Outcome], context: Context
-    ) -> None:
-        """Validate the suite's batches read from ``relation``; SQL expectations that could not run are left out."""
+    ) -> dict[str, Any]:
+        """Validate the suite's batches read from ``relation``: GX's result for each expectation, by name.
+
+        SQL expectations that could not run, and list columns that do not exist, are left out.
+        """
         existing = {row[0] for row in con.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()}
+        validations = []
         values = [e for e in suite.expectations if not e.is_sql and not e.unnest]
         if values:
             wanted = [c for e in values for c in e.columns() if c in existing]
             columns = ", ".join(quote_identifier(c) for c in dict.fromkeys(wanted)) or "1 AS __row"
-            self.validate(suite, suite.table, con.execute(f"SELECT {columns} FROM {relation}").df(), values)
+            frame = con.execute(f"SELECT {columns} FROM {relation}").df()
+            validations.append(self.validate(suite, suite.table, frame, values))
         elements: dict[str, list[Expectation]] = {}
         for expectation in suite.expectations:
             if expectation.unnest and expectation.column in existing:
@@ -107,11 +113,13 @@ class DataDocs:
         for column, expectations in elements.items():
             name = quote_identifier(column)
             frame = con.execute(f"SELECT unnest({name}) AS {name} FROM {relation}").df()
-            self.validate(suite, f"{suite.table}.{column}[*]", frame, expectations)
+            validations.append(self.validate(suite, f"{suite.table}.{column}[*]", frame, expectations))
         for outcome in outcomes:
             if outcome.expectation.is_sql and outcome.error is None:
                 frame = con.execute(render_sql(suite, outcome.expectation, relation, context)).df()
-                self.validate(suite, f"{suite.table}.{outcome.expectation.name}", frame, [outcome.expectation])
+                name = f"{suite.table}.{outcome.expectation.name}"
+                validations.append(self.validate(suite, name, frame, [outcome.expectation]))
+        return {r.expectation_config.meta["riftlab_name"]: r for v in validations for r in v.results}
 
     def build(self) -> Path:
         """Render the site from this run's results, replacing the previous site atomically.
