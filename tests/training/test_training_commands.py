@@ -8,9 +8,9 @@ from click.testing import CliRunner
 
 FAST = [
     "--set",
-    "epochs=1",
+    "head.steps=40",
     "--set",
-    "batch_size=32",
+    "head.batch_size=32",
     "--set",
     "max_seq_length=32",
     "--set",
@@ -43,7 +43,7 @@ def test_train_and_runs_commands_and_stage(project):
         encoding="utf-8",
     )
     (project.root / "tests_fast.yaml").write_text(
-        "stage: embed\nepochs: 1\nmax_seq_length: 32\nmax_validation_triplets: 16\n"
+        "stage: embed\nmax_seq_length: 32\nmax_validation_triplets: 16\nsteps:\n  - triplets: {epochs: 1}\n"
     )
     from warehouse.project import Project
 

@@ -6,7 +6,13 @@ import json
 
 import duckdb
 
-FAST = ["epochs=3", "batch_size=16", "max_seq_length=48", "logging_steps=2", "learning_rate=1e-4"]
+FAST = [
+    "triplets.epochs=3",
+    "triplets.batch_size=16",
+    "max_seq_length=48",
+    "triplets.logging_steps=2",
+    "triplets.learning_rate=1e-4",
+]
 
 
 def test_embed_minilm_improves_validation_and_registers_the_run(project):
@@ -33,7 +39,7 @@ def test_embed_minilm_improves_validation_and_registers_the_run(project):
     con = duckdb.connect(str(project.db_path), read_only=True)
     row = con.execute(
         "SELECT stage, status, corpus_snapshot_id, output_path, base_model, metrics->>'validation_accuracy', "
-        "config->>'loss', finished_at IS NOT NULL FROM meta.training_runs WHERE run_id = ?",
+        "config->'steps'->0->'triplets'->>'loss', finished_at IS NOT NULL FROM meta.training_runs WHERE run_id = ?",
         [result.run_id],
     ).fetchone()
     con.close()

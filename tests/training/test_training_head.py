@@ -8,15 +8,10 @@ import pyarrow as pa
 import pytest
 import training_fixture_data as fixture_data
 
-SETTINGS = {
-    "head_steps": 150,
-    "head_learning_rate": 1e-2,
-    "head_weight": 2.0,
-    "batch_size": 8,
-    "seed": 0,
-    "logging_steps": 10,
-    "adapt_batch_size": 16,
-}
+from training.steps.head import Head
+
+SETTINGS = Head(steps=150, learning_rate=1e-2, weight=2.0, batch_size=8, logging_steps=10, encode_batch_size=16)
+SEED = 0
 
 # Two groups the map must learn from a few members and carry to members it never saw.  The
 # encoder reads them by topic (food, weather), not by the grouping the triplets teach.
@@ -66,14 +61,14 @@ def test_the_head_learns_the_grouping_carries_it_to_unseen_texts_and_keeps_the_e
     from sentence_transformers import SentenceTransformer
 
     from training.bases import load_sentence_transformer, minilm_path
-    from training.head import fit_label_head
+    from training.steps.head import fit_label_head
 
     model = SentenceTransformer(str(minilm_path()))
     probe = ["a quiet morning", *UNSEEN_A, *UNSEEN_B]
     original = model.encode(probe, convert_to_tensor=True, normalize_embeddings=True)
     gap_before = _within_minus_across(model, UNSEEN_A, UNSEEN_B)
 
-    stats, log = fit_label_head(model, _triplets(), SETTINGS)
+    stats, log = fit_label_head(model, _triplets(), SETTINGS, SEED)
 
     assert stats.loss_after < stats.loss_before - 0.5, stats
     assert [entry["step"] for entry in log] == list(range(10, 151, 10)) and all("head_loss" in e for e in log)
@@ -98,11 +93,11 @@ def test_no_triplets_is_a_clear_error():
     from sentence_transformers import SentenceTransformer
 
     from training.bases import minilm_path
-    from training.head import fit_label_head
+    from training.steps.head import fit_label_head
 
     model = SentenceTransformer(str(minilm_path()))
     with pytest.raises(ValueError, match="no training triplets"):
-        fit_label_head(model, _triplets().slice(0, 0), SETTINGS)
+        fit_label_head(model, _triplets().slice(0, 0), SETTINGS, SEED)
 
 
 def test_embed_default_preset_inverts_fits_the_head_alone_and_records_it(project):
@@ -114,12 +109,12 @@ def test_embed_default_preset_inverts_fits_the_head_alone_and_records_it(project
         "embed",
         "embed_default",
         overrides=[
-            "head_steps=40",
-            "batch_size=16",
+            "head.steps=40",
+            "head.batch_size=16",
             "max_seq_length=48",
-            "invert_min_chunks=1",
-            "invert_steps=20",
-            "logging_steps=5",
+            "invert.min_chunks=1",
+            "invert.steps=20",
+            "head.logging_steps=5",
         ],
     )
 
@@ -130,7 +125,7 @@ def test_embed_default_preset_inverts_fits_the_head_alone_and_records_it(project
     described = {row["champion"] for row in chunks} & {c["champion_key"] for c in fixture_data.champion_rows()}
     only_validation = described - {row["champion"] for row in chunks if row["split"] == "train"}
     assert only_validation and m["invert_names"] == len(described)
-    assert "train_loss" not in m  # epochs 0: the encoder is not trained on the triplets
+    assert "train_loss" not in m  # no triplets step: the encoder is not trained on the triplets
     history = json.loads((result.output_path / "log_history.json").read_text())
     assert [e["step"] for e in history] == list(range(5, 41, 5))
     assert (result.output_path / "loss_curves.png").stat().st_size > 1000
@@ -140,7 +135,12 @@ def test_embed_default_preset_inverts_fits_the_head_alone_and_records_it(project
 
 
 @pytest.mark.parametrize(
-    ("override", "message"), [("head_weight=0", "head_weight must be above 0"), ("epochs=-1", "epochs must be 0")]
+    ("override", "message"),
+    [
+        ("head.weight=0", "head.weight must be above 0"),
+        ("head.steps=0", "head.steps must be 1 or more"),
+        ("triplets.epochs=1", "the preset has no 'triplets' step"),
+    ],
 )
 def test_bad_head_settings_name_the_key(project, override, message):
     from training.errors import PresetError

@@ -5,9 +5,12 @@ from __future__ import annotations
 import pytest
 import training_fixture_data as fixture_data
 
+from training.steps.invert import Invert
+from warehouse.settings import Vars
 from warehouse.sql_functions.text import mask_terms
 
-SETTINGS = {"invert_steps": 60, "invert_learning_rate": 2e-2, "invert_min_chunks": 2, "adapt_batch_size": 8}
+SETTINGS = Invert(steps=60, learning_rate=2e-2, min_chunks=2, batch_size=8)
+MASK_TOKEN = Vars().mask_token
 
 # Made-up names and masked descriptions: nothing else can tell the encoder what these names mean.
 ASSASSIN = [
@@ -33,7 +36,7 @@ def test_names_move_to_their_descriptions_and_nothing_else_changes():
     from sentence_transformers import SentenceTransformer
 
     from training.bases import minilm_path
-    from training.inversion import description_targets, invert_names
+    from training.steps.invert import description_targets, invert_names
 
     model = SentenceTransformer(str(minilm_path()))
     names = ["Qarvex", "Ulmidra", "Borrik", "Vel'Tor", "Zenthal"]
@@ -72,7 +75,13 @@ def test_embed_with_inversion_fits_the_names_before_the_triplets_and_saves_them(
         project,
         "embed",
         "embed_inverted",
-        overrides=["epochs=1", "batch_size=16", "max_seq_length=48", "invert_min_chunks=1", "invert_steps=20"],
+        overrides=[
+            "triplets.epochs=1",
+            "triplets.batch_size=16",
+            "max_seq_length=48",
+            "invert.min_chunks=1",
+            "invert.steps=20",
+        ],
     )
     m = result.metrics
     described = {row["champion"] for row in fixture_data.chunk_rows() if row["champion"] and row["split"] == "train"}
@@ -87,18 +96,18 @@ def test_embed_with_inversion_fits_the_names_before_the_triplets_and_saves_them(
         "embed",
         "embed_inverted",
         overrides=[
-            "epochs=1",
-            "batch_size=16",
+            "triplets.epochs=1",
+            "triplets.batch_size=16",
             "max_seq_length=48",
-            "invert_min_chunks=1",
-            "invert_steps=20",
-            "invert_phase=after",
+            "invert.min_chunks=1",
+            "invert.steps=20",
+            "steps=[triplets, invert]",
         ],
     )
     assert after.metrics["invert_cosine_after"] > after.metrics["invert_cosine_before"]
     import torch
 
-    from training.inversion import description_targets
+    from training.steps.invert import description_targets
 
     reloaded = SentenceTransformer(str(after.output_path))
     described = [
@@ -108,7 +117,7 @@ def test_embed_with_inversion_fits_the_names_before_the_triplets_and_saves_them(
     ]
     descriptions = [
         [
-            mask_terms(r["text"], [c["name"], c["champion_key"]], "this champion")
+            mask_terms(r["text"], [c["name"], c["champion_key"]], MASK_TOKEN)
             for r in fixture_data.chunk_rows()
             if r["champion"] == c["champion_key"] and r["split"] == "train"
         ]
@@ -125,7 +134,6 @@ def test_embed_with_inversion_fits_the_names_before_the_triplets_and_saves_them(
 def test_descriptions_are_each_champions_chunks_with_its_name_masked():
     import pyarrow as pa
 
-    MASK_TOKEN = "this champion"  # vars.mask_token's default
     from training.embed import masked_descriptions
 
     champions = pa.Table.from_pylist(fixture_data.champion_rows())

@@ -5,16 +5,18 @@ from __future__ import annotations
 import pytest
 
 FAST = [
-    "epochs=1",
-    "batch_size=16",
+    "triplets.epochs=1",
+    "triplets.batch_size=16",
     "max_seq_length=32",
-    "learning_rate=1e-3",
+    "triplets.learning_rate=1e-3",
     "max_validation_triplets=16",
-    "adapt_mntp_steps=12",
-    "adapt_simcse_steps=4",
-    "adapt_batch_size=8",
-    "adapt_max_seq_length=48",
-    "adapt_learning_rate=2e-3",
+    "llm2vec.steps=12",
+    "simcse.steps=4",
+    "llm2vec.batch_size=8",
+    "simcse.batch_size=8",
+    "llm2vec.max_seq_length=48",
+    "llm2vec.learning_rate=2e-3",
+    "simcse.learning_rate=2e-3",
     "lora_preset=light",
 ]
 
@@ -86,7 +88,7 @@ def test_llm2vec_needs_a_decoder_and_vocabulary_needs_an_encoder(project, tiny_d
     from training.errors import PresetError
     from training.runner import train
 
-    with pytest.raises(PresetError, match="'llm2vec' turns a decoder into an encoder"):
-        train(project, "embed", overrides=["adaptation=llm2vec"])
-    with pytest.raises(PresetError, match="set adaptation=llm2vec"):
-        train(project, "embed", "embed_decoder", base=str(tiny_decoder), overrides=["adaptation=vocabulary"])
+    with pytest.raises(PresetError, match="step 'llm2vec' turns a decoder into an encoder"):
+        train(project, "embed", overrides=["steps=[llm2vec, triplets]"])
+    with pytest.raises(PresetError, match=r"drop 'vocabulary' \(the llm2vec step makes a decoder an encoder\)"):
+        train(project, "embed", "embed_decoder", base=str(tiny_decoder), overrides=["steps=[vocabulary, triplets]"])

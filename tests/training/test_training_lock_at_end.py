@@ -24,7 +24,7 @@ from rich.console import Console
 
 from training.registry import PENDING_CLOSE_FILE
 
-FAST = ["epochs=0", "max_seq_length=32", "max_validation_triplets=16"]  # a run that loads, checks and saves MiniLM
+FAST = ["triplets.epochs=0", "max_seq_length=32", "max_validation_triplets=16"]  # a run that loads, checks and saves MiniLM
 
 HOLDER = """
 import sys, time
@@ -165,7 +165,7 @@ def test_a_run_interrupted_under_a_held_lock_is_closed_as_failed_by_runs(project
         with pytest.raises(KeyboardInterrupt):
             try:
                 run_training(
-                    project, out, "embed", "embed_plain", overrides=["epochs=50", "batch_size=8", "max_seq_length=32"]
+                    project, out, "embed", "embed_plain", overrides=["triplets.epochs=50", "triplets.batch_size=8", "max_seq_length=32"]
                 )
             finally:
                 trained.set()

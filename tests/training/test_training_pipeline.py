@@ -47,7 +47,7 @@ def test_clm_sft_embed_end_to_end(project, tiny_decoder):
         "embed",
         "embed_decoder",
         base=str(sft.output_path),
-        overrides=["epochs=1", "batch_size=16", "max_seq_length=48", "learning_rate=1e-3"],
+        overrides=["triplets.epochs=1", "triplets.batch_size=16", "max_seq_length=48", "triplets.learning_rate=1e-3"],
     )
     assert embed.metrics["train_rows"] > 0 and "validation_accuracy" in embed.metrics
     # the LoRA adapter (peft's own injection) is folded in: the checkpoint holds full weights, no adapter

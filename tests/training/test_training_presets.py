@@ -39,7 +39,8 @@ def test_every_shipped_lora_preset_is_valid_and_nameable():
 def test_every_preset_key_has_a_type_and_every_number_a_range(stage):
     schema = STAGES[stage].model_json_schema()
     leaves = dict(setting_leaves(schema, schema, ""))
-    assert {"learning_rate", "seed", "lora.r", "lora.target_modules[]"} <= set(leaves)
+    learning_rate = "steps[].triplets.learning_rate" if stage == "embed" else "learning_rate"
+    assert {learning_rate, "seed", "lora.r", "lora.target_modules[]"} <= set(leaves)
     untyped = [path for path, node in leaves.items() if not ({"type", "enum", "const"} & set(node))]
     unbounded = [
         path
@@ -47,7 +48,8 @@ def test_every_preset_key_has_a_type_and_every_number_a_range(stage):
         if node.get("type") in ("integer", "number") and not ({"minimum", "exclusiveMinimum"} & set(node))
     ]
     assert untyped == [] and unbounded == []
-    assert len(leaves) >= {"embed": 46, "clm": 25, "sft": 29}[stage]  # 42 / 21 / 25 keys, lora counted key by key
+    # embed: 15 keys of its own and 39 of its steps; clm 21, sft 25 keys; lora counted key by key
+    assert len(leaves) >= {"embed": 54, "clm": 25, "sft": 29}[stage]
 
 
 @pytest.mark.parametrize(
@@ -70,8 +72,34 @@ def test_every_preset_key_has_a_type_and_every_number_a_range(stage):
         ("clm", "learning_rate: '2e-4'\n", "'learning_rate' must be a number (above 0), got '2e-4'"),
         ("sft", "lora_preset: heavy\n", "lora_preset 'heavy' is not one of light, balanced, full-coverage, or null"),
         ("embed", "kinds: [champion, txt]\n", "kinds[1] 'txt' is not one of champion, text (did you mean 'text'?)"),
-        ("embed", "adapt_mask_ratio: 1\n", "adapt_mask_ratio must be above 0 and below 1, got 1"),
-        ("embed", "invert_phase: during\n", "invert_phase 'during' is not one of before, after"),
+        (
+            "embed",
+            "steps:\n  - vocabulary: {mask_ratio: 1}\n",
+            "steps[0].vocabulary.mask_ratio must be above 0 and below 1, got 1",
+        ),
+        (
+            "embed",
+            "steps:\n  - invert: {corpus_split: validation}\n",
+            "steps[0].invert.corpus_split 'validation' is not one of train, all",
+        ),
+        (
+            "embed",
+            "steps: [invert, inversion]\n",
+            "steps[1] must be a step: one of llm2vec, adapter, simcse, vocabulary, invert, triplets, head, merge "
+            "(did you mean 'invert'?), got 'inversion'",
+        ),
+        (
+            "embed",
+            "steps: [adapter, triplets]\n",
+            "steps must be a list where merge follows adapter, or has neither (the checkpoint holds full weights), "
+            "got ['adapter', 'triplets']",
+        ),
+        (
+            "embed",
+            "head_steps: 10\n",
+            "unknown key 'head_steps' (did you mean 'head.steps'?); a step's settings go under its name in steps "
+            "(or --set head.steps=VALUE)",
+        ),
     ],
 )
 def test_a_bad_preset_value_is_one_line_naming_the_file(tmp_path, stage, text, message):
@@ -83,24 +111,69 @@ def test_a_bad_preset_value_is_one_line_naming_the_file(tmp_path, stage, text, m
 
 
 @pytest.mark.parametrize(
-    ("stage", "override", "message"),
+    ("preset", "override", "message"),
     [
-        ("embed", "epochs=-1", "epochs must be 0 or more, got -1"),
-        ("embed", "head_weight=0", "head_weight must be above 0, got 0"),
-        ("embed", "kinds=[]", "kinds must be a list of at least 1 item(s) (each item one of champion, text), got []"),
-        ("embed", "seed=-1", "seed must be 0 or more and below 4294967296, got -1"),
-        ("clm", "warmup_ratio=2", "warmup_ratio must be 0 or more and 1 or less, got 2"),
-        ("clm", "max_steps=-5", "max_steps must be -1 or more, got -5"),
-        ("clm", "lora.bias=some", "lora.bias 'some' is not one of none, all, lora_only"),
-        ("clm", "lora=16", "'lora' must be a mapping, got 16"),
-        ("sft", "lora_preset=heavy", "lora_preset 'heavy' is not one of light, balanced, full-coverage, or null"),
-        ("sft", "epok=2", "unknown key 'epok' (did you mean 'epochs'?)"),
+        ("embed_plain", "triplets.epochs=-1", "triplets.epochs must be 0 or more, got -1"),
+        ("embed_default", "head.weight=0", "head.weight must be above 0, got 0"),
+        ("embed_default", "head.stepz=3", "unknown key 'head.stepz' (did you mean 'steps'?)"),
+        (
+            "embed_default",
+            "triplets.epochs=1",
+            "the preset has no 'triplets' step (its steps: invert, head); list the steps in order with "
+            "--set steps=[...], or write a preset file",
+        ),
+        (
+            "embed_default",
+            "steps=[invert, head, invert]",
+            "steps must be each step once ('invert' is listed twice; --set names a step to set it), "
+            "got ['invert', 'head', 'invert']",
+        ),
+        (
+            "embed_default",
+            "steps=[head, llm2vec]",
+            "steps must be a list that starts with llm2vec when it has it (it rebuilds the model), "
+            "got ['head', 'llm2vec']",
+        ),
+        (
+            "embed_default",
+            "kinds=[]",
+            "kinds must be a list of at least 1 item(s) (each item one of champion, text), got []",
+        ),
+        ("embed_default", "seed=-1", "seed must be 0 or more and below 4294967296, got -1"),
+        ("clm_default", "warmup_ratio=2", "warmup_ratio must be 0 or more and 1 or less, got 2"),
+        ("clm_default", "max_steps=-5", "max_steps must be -1 or more, got -5"),
+        ("clm_default", "lora.bias=some", "lora.bias 'some' is not one of none, all, lora_only"),
+        ("clm_default", "lora=16", "'lora' must be a mapping, got 16"),
+        (
+            "sft_default",
+            "lora_preset=heavy",
+            "lora_preset 'heavy' is not one of light, balanced, full-coverage, or null",
+        ),
+        ("sft_default", "epok=2", "unknown key 'epok' (did you mean 'epochs'?)"),
     ],
 )
-def test_set_overrides_go_through_the_same_checks(stage, override, message):
+def test_set_overrides_go_through_the_same_checks(preset, override, message):
     with pytest.raises(PresetError) as info:
-        load_preset(stage, f"{stage}_default", [override])
+        load_preset(preset.split("_")[0], preset, [override])
     assert str(info.value) == f"--set {override}: {message}"
+
+
+def test_set_addresses_a_step_and_reorders_steps_keeping_their_settings():
+    default, _ = load_preset("embed", "embed_default")
+    invert, head = (next(iter(entry.values())) for entry in default["steps"])
+    assert invert["corpus_split"] == "all" and head["steps"] == 300
+
+    settings, _ = load_preset("embed", "embed_default", ["head.steps=40", "invert.min_chunks=1"])
+    assert settings["steps"] == [{"invert": {**invert, "min_chunks": 1}}, {"head": {**head, "steps": 40}}]
+
+    settings, _ = load_preset("embed", "embed_default", ["steps=[invert, triplets, head]", "triplets.epochs=2"])
+    assert [next(iter(entry)) for entry in settings["steps"]] == ["invert", "triplets", "head"]
+    assert settings["steps"][0] == {"invert": invert} and settings["steps"][2] == {"head": head}
+    assert settings["steps"][1]["triplets"]["epochs"] == 2 and settings["steps"][1]["triplets"]["loss"] == "mnrl"
+
+    settings, _ = load_preset("embed", "embed_inverted", ["steps=[triplets, {invert: {steps: 5}}]"])
+    assert [next(iter(entry)) for entry in settings["steps"]] == ["triplets", "invert"]
+    assert settings["steps"][1]["invert"]["steps"] == 5
 
 
 def test_a_bad_override_stops_train_before_anything_runs(tmp_path):
@@ -116,7 +189,7 @@ def test_a_bad_override_stops_train_before_anything_runs(tmp_path):
             "train",
             "embed",
             "--set",
-            "batch_size=0",
+            "head.batch_size=0",
         ],
         capture_output=True,
         text=True,
@@ -125,7 +198,7 @@ def test_a_bad_override_stops_train_before_anything_runs(tmp_path):
         timeout=300,
     )
     assert done.returncode == 1
-    assert done.stderr.strip() == "error: --set batch_size=0: batch_size must be 1 or more, got 0"
+    assert done.stderr.strip() == "error: --set head.batch_size=0: head.batch_size must be 1 or more, got 0"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["riftlab.yaml"]  # no warehouse, no run folder
 
 
@@ -162,9 +235,11 @@ def test_corpus_pairs_mask_names_use_no_labels_and_keep_unseen_champions_out_unl
     import pyarrow as pa
     import training_fixture_data as data
 
-    MASK_TOKEN = "this champion"  # vars.mask_token's default
     from training.embed import corpus_pairs, masked_descriptions
+    from warehouse.settings import Vars
     from warehouse.sql_functions.text import mask_terms
+
+    MASK_TOKEN = Vars().mask_token
 
     champions = pa.Table.from_pylist(data.champion_rows())
     chunks = pa.Table.from_pylist(data.chunk_rows())

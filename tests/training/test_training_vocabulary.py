@@ -6,15 +6,10 @@ import pytest
 import training_fixture_data as fixture_data
 
 from training.errors import PresetError
+from training.steps.vocabulary import Vocabulary
 
-SETTINGS = {
-    "seed": 7,
-    "adapt_min_mentions": 3,
-    "adapt_mask_ratio": 0.15,
-    "adapt_ridge": 1.0,
-    "adapt_batch_size": 8,
-    "adapt_max_seq_length": 64,
-}
+SETTINGS = Vocabulary(min_mentions=3, mask_ratio=0.15, ridge=1.0, batch_size=8, max_seq_length=64)
+SEED = 7
 
 # Made-up names, so that nothing but these texts can tell the encoder what they are.
 ASSASSIN = [
@@ -49,7 +44,7 @@ def test_names_become_single_tokens_learned_from_their_contexts():
     from sentence_transformers import SentenceTransformer
 
     from training.bases import minilm_path
-    from training.vocabulary import adapt_vocabulary
+    from training.steps.vocabulary import adapt_vocabulary
 
     model = SentenceTransformer(str(minilm_path()))
     tokenizer = model.tokenizer
@@ -57,7 +52,7 @@ def test_names_become_single_tokens_learned_from_their_contexts():
     pieces_of_zenthal = tokenizer("Zenthal", add_special_tokens=False)["input_ids"]
     base_rows = model[0].auto_model.get_input_embeddings().weight.detach().clone()
 
-    stats = adapt_vocabulary(model, names, _texts(), SETTINGS)
+    stats = adapt_vocabulary(model, names, _texts(), SETTINGS, SEED)
 
     assert all(tokenizer.tokenize(f"{name} wins lane") == [name.lower(), "wins", "lane"] for name in names)
     assert stats.mentions == 16 and stats.unadapted_names == ["Zenthal"] and stats.added_tokens == 5
@@ -87,7 +82,7 @@ def test_embed_with_adaptation_freezes_tokens_and_saves_the_new_vocabulary(proje
         project,
         "embed",
         "embed_adapted",
-        overrides=["epochs=1", "batch_size=16", "max_seq_length=48", "adapt_min_mentions=1"],
+        overrides=["triplets.epochs=1", "triplets.batch_size=16", "max_seq_length=48", "vocabulary.min_mentions=1"],
     )
     m = result.metrics
     assert m["adapt_names"] == len(fixture_data.champion_rows()) >= m["adapt_added_tokens"] > 0
@@ -111,7 +106,9 @@ def test_embed_with_adaptation_freezes_tokens_and_saves_the_new_vocabulary(proje
 def test_adaptation_settings_are_checked(project, tiny_decoder):
     from training.runner import train
 
-    with pytest.raises(PresetError, match=r"adaptation 'bert2vec' is not one of none, vocabulary, inversion, llm2vec"):
-        train(project, "embed", overrides=["adaptation=bert2vec"])
-    with pytest.raises(PresetError, match=r"adaptation 'vocabulary' works on encoder bases; .* is a decoder"):
-        train(project, "embed", "embed_decoder", base=str(tiny_decoder), overrides=["adaptation=vocabulary"])
+    with pytest.raises(
+        PresetError, match=r"steps\[0\] must be a step: one of llm2vec, adapter, simcse, vocabulary, invert, .*'bert2vec'"
+    ):
+        train(project, "embed", overrides=["steps=[bert2vec]"])
+    with pytest.raises(PresetError, match=r"step 'vocabulary' works on encoder bases; .* is a decoder"):
+        train(project, "embed", "embed_decoder", base=str(tiny_decoder), overrides=["steps=[vocabulary, triplets]"])
