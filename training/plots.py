@@ -39,7 +39,7 @@ def save_loss_curves(log_history: list[dict[str, Any]], path: Path, title: str) 
 
     fig, ax = plt.subplots(figsize=(7, 4), dpi=110)
     for label, points in series.items():
-        steps, values = zip(*points)
+        steps, values = zip(*points, strict=True)
         ax.plot(steps, values, marker="o" if len(points) < 30 else None, markersize=3, label=label)
     ax.set_xlabel("step")
     ax.set_ylabel("loss")

@@ -1,22 +1,11 @@
 """``meta.training_runs``: every run is a row, written before training starts and closed after.
 
-Connections are opened only for the moment of a write, so a long run does not
-hold the warehouse lock.  A run that raises (or is interrupted) is closed as
-``failed`` with its error; only a run whose checkpoint was renamed into place
-is ``finished``.
-
-A process killed outright (SIGKILL, the kernel's out-of-memory killer, a lost
-machine) cannot close its row.  Its partial folder names the process that owns
-it (:data:`OWNER_FILE`), so :func:`reap_abandoned` can tell a live run from a
-dead one and close the dead one as ``failed``; ``riftlab runs`` and every new
-``riftlab train`` call it.
-
-Closing a run waits, for a bounded time, for another process's write lock.  So
-that a run ending while the lock stays taken is not left ``running`` beside a
-complete checkpoint, the checkpoint carries :data:`PENDING_CLOSE_FILE` (its
-final status and metrics) from before it is renamed into place until its row is
-closed; :func:`close_pending` closes such rows from it (``riftlab runs``,
-``train`` and ``promote`` call it).
+Connections are opened only for the moment of a write, so a long run does not hold the warehouse
+lock.  A run ends ``finished`` (its checkpoint renamed into place) or ``failed``.  Two ends need
+help: a killed process cannot close its row, so its partial folder names the owning process
+(:data:`OWNER_FILE`) and :func:`reap_abandoned` closes dead ones; and a run ending while another
+process holds the write lock leaves its end in :data:`PENDING_CLOSE_FILE` for
+:func:`close_pending` (``riftlab runs``, ``train`` and ``promote`` call both).
 """
 
 from __future__ import annotations
@@ -29,16 +18,17 @@ import subprocess
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from warehouse.db import utcnow
 from warehouse.errors import WarehouseError, WarehouseLocked
 from warehouse.project import Project
 
 #: written into a run's partial folder while it trains: which process owns the run
 OWNER_FILE = "riftlab_owner.json"
-#: how a run ended, kept beside its outcome (the checkpoint, or the partial folder of a failed run) until its row is closed
+#: how a run ended, kept beside its outcome (the checkpoint, or a failed run's partial folder) until its row is closed
 PENDING_CLOSE_FILE = "riftlab_close_pending.json"
 #: pause between tries to open a locked warehouse
 RETRY_SECONDS = 0.5
@@ -58,12 +48,8 @@ class RunRecord:
     started_at: datetime
 
 
-def now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
-
-
 def new_run_id(stage: str) -> str:
-    return f"{stage}-{now():%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:6]}"
+    return f"{stage}-{utcnow():%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:6]}"
 
 
 def git_commit(root: Path) -> str | None:
@@ -92,8 +78,9 @@ def start(project: Project, record: RunRecord) -> None:
     con = project.connect()
     try:
         con.execute(
-            "INSERT INTO meta.training_runs (run_id, stage, preset, base_model, config, git_commit, corpus_snapshot_id, "
-            "data_rows, started_at, status, output_path) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'running', ?)",
+            "INSERT INTO meta.training_runs (run_id, stage, preset, base_model, config, git_commit, "
+            "corpus_snapshot_id, data_rows, started_at, status, output_path) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'running', ?)",
             [
                 record.run_id,
                 record.stage,
@@ -145,12 +132,12 @@ def close(
     wait: float = 0.0,
     say=None,
 ) -> None:
-    """Set the run's final ``status``; a locked warehouse is waited for up to ``wait`` seconds (:func:`connect_waiting`)."""
+    """Set the run's final ``status``; a locked warehouse is waited for up to ``wait`` seconds."""
     con = connect_waiting(project, wait, say)
     try:
         con.execute(
             "UPDATE meta.training_runs SET status = ?, finished_at = ?, metrics = ?, error = ? WHERE run_id = ?",
-            [status, finished_at or now(), _json(metrics or {}), error, run_id],
+            [status, finished_at or utcnow(), _json(metrics or {}), error, run_id],
         )
     finally:
         con.close()
@@ -164,7 +151,7 @@ def write_pending(
     content = {
         "run_id": run_id,
         "status": status,
-        "finished_at": now().isoformat(),
+        "finished_at": utcnow().isoformat(),
         "metrics": metrics or {},
         "error": error,
     }
@@ -246,7 +233,7 @@ def _query_runs(project: Project, sql: str, params: list | None = None) -> list[
             return []
         cursor = con.execute(sql, params or [])
         names = [d[0] for d in cursor.description]
-        return [dict(zip(names, row)) for row in cursor.fetchall()]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
     finally:
         con.close()
 
@@ -262,18 +249,6 @@ def list_runs(project: Project, stage: str | None = None, limit: int = 20) -> li
     for row in rows:
         row["metrics"] = json.loads(row["metrics"]) if row["metrics"] else {}
     return rows
-
-
-def get_run(project: Project, run_id: str) -> dict[str, Any] | None:
-    con = project.connect(read_only=True)
-    try:
-        cursor = con.execute("SELECT * FROM meta.training_runs WHERE run_id = ?", [run_id])
-        names = [d[0] for d in cursor.description]
-        rows = cursor.fetchall()
-        row = rows[0] if rows else None
-    finally:
-        con.close()
-    return dict(zip(names, row)) if row else None
 
 
 def write_owner(workdir: Path, run_id: str) -> None:

@@ -1,12 +1,8 @@
 """One training run from start to finish: preset -> data -> registry row -> fit -> checkpoint.
 
-The checkpoint is built in a hidden temporary folder beside its final place and
-renamed only after the model, loss curves and model card are all written, then
-the run is marked ``finished``.  Any error (or Ctrl-C) deletes the temporary
-folder and marks the run ``failed``, so a folder under ``runs/`` is always a
-complete checkpoint.  When another process holds the warehouse's write lock as the
-run ends, closing its row waits for it; if the lock stays taken, the run's end is
-left on disk for the next command to record (:func:`training.registry.settle`).
+The checkpoint is built in a hidden folder beside its final place and renamed only once the
+model, loss curves and model card are written, so a folder under ``runs/`` is always complete;
+any error (or Ctrl-C) deletes it and closes the run ``failed`` (:mod:`training.registry`).
 """
 
 from __future__ import annotations
@@ -26,6 +22,7 @@ from training.data import Snapshot
 from training.errors import TrainingError
 from training.plots import LOSS_CURVES, save_loss_curves
 from training.presets import load_preset
+from warehouse.db import utcnow
 from warehouse.errors import RiftlabError
 from warehouse.project import Project
 
@@ -120,7 +117,7 @@ def train(
         data_rows=snapshot.rows,
         output_path=final,
         git_commit=registry.git_commit(project.root),
-        started_at=registry.now(),
+        started_at=utcnow(),
     )
     workdir = root / f".{run_id}.partial"
     main = distributed.is_main()
@@ -169,7 +166,10 @@ def train(
         if isinstance(exc, KeyboardInterrupt):
             message = "interrupted"
         elif _out_of_memory(exc):
-            message = f"out of memory ({str(exc).splitlines()[0][:200]}): lower batch_size or max_seq_length, or set gradient_checkpointing=true"
+            message = (
+                f"out of memory ({str(exc).splitlines()[0][:200]}): lower batch_size or max_seq_length, "
+                "or set gradient_checkpointing=true"
+            )
         else:
             message = str(exc).splitlines()[0][:500] if str(exc) else type(exc).__name__
         _close_failed(project, workdir, run_id, message, console)

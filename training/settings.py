@@ -41,7 +41,8 @@ def _preset_of(stage: str):
 
 
 class Presets(Settings):
-    """The preset `riftlab train STAGE` uses without --config: a shipped preset's name or a YAML path (relative to the project)."""
+    """The preset `riftlab train STAGE` uses without --config: a shipped preset's name or a YAML path (relative
+    to the project)."""
 
     embed: Annotated[Text, _preset_of("embed")] = "embed_default"
     clm: Annotated[Text, _preset_of("clm")] = "clm_default"

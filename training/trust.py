@@ -54,8 +54,8 @@ def module_classes() -> dict[str, type]:
 
 def _refuse(folder: Path, file: Path, what: str) -> UntrustedModelError:
     return UntrustedModelError(
-        f"model folder {folder}: {file.relative_to(folder)} {what}; riftlab loads weights, never code from a checkpoint: "
-        f"remove it (or use a checkpoint riftlab or sentence-transformers saved)"
+        f"model folder {folder}: {file.relative_to(folder)} {what}; riftlab loads weights, never code from a "
+        "checkpoint: remove it (or use a checkpoint riftlab or sentence-transformers saved)"
     )
 
 
@@ -102,9 +102,9 @@ def checked_module_classes(folder: Path) -> dict[str, type]:
     for entry in listed:
         ref = str(entry.get("type", ""))
         if ref not in allowed:
+            names = ", ".join(sorted({cls.__name__ for cls in allowed.values()}))
             raise UntrustedModelError(
                 f"model folder {folder}: modules.json names module class '{ref}', which neither riftlab nor "
-                f"sentence-transformers ships (allowed: {', '.join(sorted({cls.__name__ for cls in allowed.values()}))}); "
-                f"riftlab imports no other code"
+                f"sentence-transformers ships (allowed: {names}); riftlab imports no other code"
             )
     return {str(entry["type"]): allowed[str(entry["type"])] for entry in listed}
