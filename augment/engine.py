@@ -29,7 +29,9 @@ REPAIR_PROMPT = "repair"
 
 
 @dataclass
-class Outcome:
+class Answer:
+    """The answer to one request: its parsed payload and the call that gave it, or why there is none."""
+
     request: LLMRequest
     payload: Any = None
     call: CallRecord | None = None
@@ -134,7 +136,7 @@ class Engine:
         validate: Callable[[Any], Any] | None = None,
         *,
         repair: bool = True,
-    ) -> list[Outcome]:
+    ) -> list[Answer]:
         """An outcome per request (same order): parsed payload, or why there is none."""
 
         def read(text: str | None) -> Any:
@@ -151,20 +153,20 @@ class Engine:
         if pending and not self.dry_run:
             calls.update(self._send(pending))
 
-        outcomes: list[Outcome] = []
+        outcomes: list[Answer] = []
         repairs: list[tuple[int, LLMRequest]] = []
         failed: list[AugmentationRow] = []
         for request in requests:
             call = calls.get(request.request_hash)
             if call is None:
-                outcomes.append(Outcome(request, error="not answered" if not self.dry_run else "dry run"))
+                outcomes.append(Answer(request, error="not answered" if not self.dry_run else "dry run"))
                 continue
             try:
-                outcomes.append(Outcome(request, read(call.response_text), call))
+                outcomes.append(Answer(request, read(call.response_text), call))
             except MalformedAnswer as exc:
                 self.stats.malformed += 1
                 failed.append(self.failed_row(request, call, str(exc)))
-                outcomes.append(Outcome(request, call=call, error=f"malformed answer: {exc}"))
+                outcomes.append(Answer(request, call=call, error=f"malformed answer: {exc}"))
                 if repair:
                     repairs.append((len(outcomes) - 1, self.repair_request(request, call.response_text, str(exc))))
         self.land(failed)
@@ -173,7 +175,7 @@ class Engine:
             for (index, _), outcome in zip(repairs, repaired, strict=True):
                 if outcome.ok:
                     self.stats.repaired += 1
-                    outcomes[index] = Outcome(outcomes[index].request, outcome.payload, outcome.call)
+                    outcomes[index] = Answer(outcomes[index].request, outcome.payload, outcome.call)
         return outcomes
 
     def repair_request(self, request: LLMRequest, answer: str | None, reason: str) -> LLMRequest:

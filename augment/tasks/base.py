@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 
 import duckdb
 
-from augment.engine import Engine, Outcome
+from augment.engine import Answer, Engine
 from augment.inputs import Champion, Chunk, Document, champion_splits, load_champions, load_chunks, load_documents
 from augment.landing import AugmentationRow, augmentation_id
 from augment.requests import LLMRequest
@@ -83,7 +83,7 @@ class Task:
         """Task-specific checks beyond the shape (raise MalformedAnswer)."""
         return payload
 
-    def rows(self, item: WorkItem, outcome: Outcome) -> list[AugmentationRow]:
+    def rows(self, item: WorkItem, outcome: Answer) -> list[AugmentationRow]:
         raise NotImplementedError
 
     # -- running -----------------------------------------------------------------------------
@@ -129,7 +129,7 @@ class Task:
     def row(
         self,
         item: WorkItem,
-        outcome: Outcome,
+        outcome: Answer,
         index: int,
         *,
         kind: str | None = None,

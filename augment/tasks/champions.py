@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from augment.engine import Outcome
+from augment.engine import Answer
 from augment.errors import MalformedAnswer
 from augment.inputs import Champion, Chunk, grounding
 from augment.landing import AugmentationRow
@@ -54,7 +54,7 @@ class ChampionCards(ChampionTask):
     shape = {"kit": str, "synergies": str, "strengths": [str], "weaknesses": [str]}
     help = "A card per champion: kit, synergies, strengths, weaknesses (grounded in its chunks)."
 
-    def rows(self, item: WorkItem, outcome: Outcome) -> list[AugmentationRow]:
+    def rows(self, item: WorkItem, outcome: Answer) -> list[AugmentationRow]:
         card = outcome.payload
         name = item.inputs["name"]
         text = (
@@ -81,7 +81,7 @@ class Matchups(ChampionTask):
             if c.source in sources or any(w in (c.section or "").lower() for w in words)
         ]
 
-    def rows(self, item: WorkItem, outcome: Outcome) -> list[AugmentationRow]:
+    def rows(self, item: WorkItem, outcome: Answer) -> list[AugmentationRow]:
         name = item.inputs["name"]
         summary, strategies = outcome.payload["summary"].strip(), bullet_list(outcome.payload["strategies"])
         text = f"Playing against {name}\n\n{summary}\n\n{strategies}"
@@ -101,7 +101,7 @@ class Roles(ChampionTask):
             raise MalformedAnswer(f"answer.positions has {unknown}; allowed: {', '.join(POSITIONS)}")
         return payload
 
-    def rows(self, item: WorkItem, outcome: Outcome) -> list[AugmentationRow]:
+    def rows(self, item: WorkItem, outcome: Answer) -> list[AugmentationRow]:
         name = item.inputs["name"]
         positions = outcome.payload["positions"]
         return [

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from augment.engine import Outcome
+from augment.engine import Answer
 from augment.inputs import Window, by_document, windows
 from augment.landing import AugmentationRow
 from augment.requests import CHARS_PER_TOKEN
@@ -82,5 +82,5 @@ class Paraphrase(Task):
     def expected_output_tokens(self, item: WorkItem) -> int:
         return len(item.inputs["text"]) // CHARS_PER_TOKEN + 20  # a paraphrase is about as long as its source
 
-    def rows(self, item: WorkItem, outcome: Outcome) -> list[AugmentationRow]:
+    def rows(self, item: WorkItem, outcome: Answer) -> list[AugmentationRow]:
         return [self.row(item, outcome, 0, text=outcome.payload["paraphrase"].strip())]

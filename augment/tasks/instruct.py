@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from augment.engine import Outcome
+from augment.engine import Answer
 from augment.errors import MalformedAnswer
 from augment.inputs import windows
 from augment.landing import AugmentationRow, chat
@@ -29,7 +29,7 @@ class InstructTask(Task):
                 raise MalformedAnswer(f"answer.pairs[{index}].difficulty must be one of {', '.join(DIFFICULTIES)}")
         return payload
 
-    def rows(self, item: WorkItem, outcome: Outcome) -> list[AugmentationRow]:
+    def rows(self, item: WorkItem, outcome: Answer) -> list[AugmentationRow]:
         return [
             self.row(
                 item,

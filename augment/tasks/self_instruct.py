@@ -20,7 +20,7 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from augment.engine import Engine, Outcome
+from augment.engine import Answer, Engine
 from augment.errors import MalformedAnswer
 from augment.inputs import Chunk, by_document
 from augment.landing import AugmentationRow, chat
@@ -237,7 +237,7 @@ class SelfInstruct(Task):
         engine.land(rows)
 
     @staticmethod
-    def _verdict(outcome: Outcome) -> dict[str, Any]:
+    def _verdict(outcome: Answer) -> dict[str, Any]:
         verdict: dict[str, Any] = {"request_hash": outcome.request.request_hash}
         if outcome.ok:
             verdict.update({k: v for k, v in outcome.payload.items() if k not in ("question", "answer")})
