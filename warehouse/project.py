@@ -74,10 +74,6 @@ class Project:
     def reports_dir(self) -> Path:
         return self.path("reports")
 
-    @property
-    def runs_dir(self) -> Path:
-        return self.path("runs")
-
     # -- warehouse ---------------------------------------------------------------------------
     def connect(self, read_only: bool = False, sandbox: bool = False):
         """Open the warehouse; writable connections make sure schemas and landing tables exist.

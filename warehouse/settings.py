@@ -28,7 +28,14 @@ class Paths(Settings):
 
     transforms: Text = "transforms"
     reports: Text = "reports"
-    runs: Text = "runs"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _runs_is_training_output_dir(cls, data: Any) -> Any:
+        """``paths.runs`` was never read (training writes under ``training.output_dir``): say where it went."""
+        if isinstance(data, dict) and "runs" in data:
+            raise unknown_key("runs", "", "training runs go under training.output_dir; delete paths.runs")
+        return data
 
 
 #: How close (difflib ratio) a var of the user's may come to a built-in var's name before it is

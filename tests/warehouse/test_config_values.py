@@ -327,3 +327,9 @@ def test_augment_task_names_match_the_tasks():
     from augment.tasks import TASKS
 
     assert sorted(TASK_NAMES) == sorted(TASKS)
+
+
+def test_paths_runs_names_the_setting_that_replaced_it(tmp_path):
+    assert _refusal(tmp_path, "paths:\n  runs: runs\n") == (
+        "unknown key 'paths.runs'; training runs go under training.output_dir; delete paths.runs"
+    )
