@@ -78,13 +78,14 @@ CREATE TABLE main.champions (champion_key VARCHAR, name VARCHAR, title VARCHAR, 
 CREATE TABLE main.corpus_documents (document_id VARCHAR, source VARCHAR, url VARCHAR, champion VARCHAR, title VARCHAR,
     section_path VARCHAR, text VARCHAR, content_hash VARCHAR, split VARCHAR);
 CREATE TABLE main.near_duplicate_pairs (document_id_a VARCHAR, document_id_b VARCHAR, similarity DOUBLE);
-CREATE TABLE main.corpus_chunks (chunk_id VARCHAR, document_id VARCHAR, source VARCHAR, champion VARCHAR, section VARCHAR,
-    text VARCHAR, n_tokens INTEGER, split VARCHAR);
+CREATE TABLE main.corpus_chunks (chunk_id VARCHAR, document_id VARCHAR, source VARCHAR, champion VARCHAR,
+    section VARCHAR, text VARCHAR, n_tokens INTEGER, split VARCHAR);
 CREATE TABLE main.triplets (triplet_id VARCHAR, kind VARCHAR, anchor VARCHAR, positive VARCHAR, negative VARCHAR,
     anchor_champion VARCHAR, positive_champion VARCHAR, negative_champion VARCHAR, rule VARCHAR, split VARCHAR);
 CREATE TABLE main.instruct_pairs (pair_id VARCHAR, kind VARCHAR, messages STRUCT(role VARCHAR, content VARCHAR)[],
     champion VARCHAR, split VARCHAR, source_ids VARCHAR[]);
-CREATE TABLE main.champion_fact_conflicts (champion_key VARCHAR, fact_type VARCHAR, "values" VARCHAR[], sources VARCHAR[]);
+CREATE TABLE main.champion_fact_conflicts (champion_key VARCHAR, fact_type VARCHAR, "values" VARCHAR[],
+    sources VARCHAR[]);
 CREATE TABLE main.rules_triplets (name VARCHAR, positive_shares VARCHAR[], negative_avoids VARCHAR[],
     negative_shares VARCHAR[], per_anchor INTEGER);
 """
@@ -95,9 +96,12 @@ seed: 7
 text_per_champion: 2
 text_negative_avoids: [position, class, subclass]
 rules:
-  - {name: same_subclass, positive_shares: [subclass], negative_avoids: [position, class, subclass], negative_shares: [], per_anchor: 3}
-  - {name: same_position, positive_shares: [position], negative_avoids: [position, class, subclass], negative_shares: [], per_anchor: 3}
-  - {name: same_subclass_hard_negative, positive_shares: [subclass], negative_avoids: [position, subclass], negative_shares: [class], per_anchor: 2}
+  - {name: same_subclass, positive_shares: [subclass], negative_avoids: [position, class, subclass],
+     negative_shares: [], per_anchor: 3}
+  - {name: same_position, positive_shares: [position], negative_avoids: [position, class, subclass],
+     negative_shares: [], per_anchor: 3}
+  - {name: same_subclass_hard_negative, positive_shares: [subclass], negative_avoids: [position, subclass],
+     negative_shares: [class], per_anchor: 2}
 """
 
 
@@ -138,7 +142,8 @@ def fill_warehouse(con) -> None:
         "WHERE champion IN ('Garen', 'Jinx') QUALIFY row_number() OVER (PARTITION BY champion ORDER BY chunk_id) = 1"
     )
     con.execute(
-        "CREATE TABLE main.champion_mask_terms AS SELECT champion_key AS champion, [name, champion_key] AS mask_terms FROM main.champions"
+        "CREATE TABLE main.champion_mask_terms AS "
+        "SELECT champion_key AS champion, [name, champion_key] AS mask_terms FROM main.champions"
     )
     con.executemany(
         "INSERT INTO main.triplets VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -187,9 +192,11 @@ def fill_warehouse(con) -> None:
         """
         INSERT INTO main.instruct_pairs VALUES
         ('p1', 'qa', [{'role': 'user', 'content': 'What does Ahri''s orb do?'},
-                      {'role': 'assistant', 'content': 'It deals true damage on the way back.'}], 'Ahri', 'train', ['wiki:Ahri']),
+                      {'role': 'assistant', 'content': 'It deals true damage on the way back.'}],
+         'Ahri', 'train', ['wiki:Ahri']),
         ('p2', 'card', [{'role': 'system', 'content': 'You are a coach.'}, {'role': 'user', 'content': 'Describe Lux.'},
-                        {'role': 'assistant', 'content': 'A mage who binds and fires a laser.'}], 'Lux', 'validation', ['wiki:Lux'])
+                        {'role': 'assistant', 'content': 'A mage who binds and fires a laser.'}],
+         'Lux', 'validation', ['wiki:Lux'])
         """
     )
     con.execute(
@@ -197,7 +204,8 @@ def fill_warehouse(con) -> None:
     )
     for rule in yaml.safe_load(TRIPLET_RULES_YAML)["rules"]:
         con.execute(
-            "INSERT INTO main.rules_triplets BY NAME SELECT * FROM (SELECT ?::VARCHAR AS name, ?::VARCHAR[] AS positive_shares, "
+            "INSERT INTO main.rules_triplets BY NAME "
+            "SELECT * FROM (SELECT ?::VARCHAR AS name, ?::VARCHAR[] AS positive_shares, "
             "?::VARCHAR[] AS negative_avoids, ?::VARCHAR[] AS negative_shares, ?::INTEGER AS per_anchor)",
             [
                 rule["name"],
@@ -218,7 +226,9 @@ def checks_project(tmp_path: Path) -> Project:
     shutil.copytree(REPO / "transforms" / "expectations", root / "transforms" / "expectations")
     (root / "transforms" / "rules").mkdir()
     (root / "transforms" / "rules" / "triplets.yml").write_text(TRIPLET_RULES_YAML, encoding="utf-8")
-    patch_rules = {"rules": [dict(zip(("name", "pattern", "action", "reason"), rule)) for rule in PATCH_RULES]}
+    patch_rules = {
+        "rules": [dict(zip(("name", "pattern", "action", "reason"), rule, strict=True)) for rule in PATCH_RULES]
+    }
     (root / "transforms" / "rules" / "patch_independence.yml").write_text(yaml.safe_dump(patch_rules), encoding="utf-8")
     project = Project.load(root, tmp_path / "warehouse.duckdb")
     con = project.connect()

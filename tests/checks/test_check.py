@@ -35,7 +35,8 @@ def test_passing_warehouse_passes_every_suite_and_renders_data_docs(checks_proje
     con = checks_project.connect(read_only=True)
     try:
         stored = con.execute(
-            "SELECT count(*), count(*) FILTER (WHERE success), count(DISTINCT table_name) FROM meta.check_results WHERE check_run_id = ?",
+            "SELECT count(*), count(*) FILTER (WHERE success), count(DISTINCT table_name) "
+            "FROM meta.check_results WHERE check_run_id = ?",
             [run.check_run_id],
         ).fetchone()
     finally:
@@ -120,13 +121,15 @@ BREAKS = [
     ),
     (
         "triplets",
-        "UPDATE main.triplets SET anchor = 'Leona', anchor_champion = 'Leona', positive_champion = 'Leona', negative_champion = 'Lulu' WHERE triplet_id = 't4'",
+        "UPDATE main.triplets SET anchor = 'Leona', anchor_champion = 'Leona', positive_champion = 'Leona', "
+        "negative_champion = 'Lulu' WHERE triplet_id = 't4'",
         "triplets_obey_their_rule",
         "negative chunk's champion shares position",
     ),
     (
         "triplets",
-        "UPDATE main.triplets SET anchor = 'Lux', positive = 'Ahri', anchor_champion = 'Lux', positive_champion = 'Ahri' WHERE triplet_id = 't1'",
+        "UPDATE main.triplets SET anchor = 'Lux', positive = 'Ahri', anchor_champion = 'Lux', "
+        "positive_champion = 'Ahri' WHERE triplet_id = 't1'",
         "triplets_obey_their_rule",
         "champions outside the triplet's split: validation/train/train",
     ),
@@ -138,7 +141,8 @@ BREAKS = [
     ),
     (
         "triplets",
-        "INSERT INTO main.triplets VALUES ('t6', 'champion', 'Wukong', 'Aatrox', 'Jinx', 'MonkeyKing', 'Aatrox', 'Jinx', 'same_position', 'train')",
+        "INSERT INTO main.triplets VALUES "
+        "('t6', 'champion', 'Wukong', 'Aatrox', 'Jinx', 'MonkeyKing', 'Aatrox', 'Jinx', 'same_position', 'train')",
         "heldout_champions_absent_from_training",
         "MonkeyKing",
     ),
@@ -222,7 +226,8 @@ BREAKS = [
     ),
     (
         "instruct_pairs",
-        "UPDATE main.instruct_pairs SET messages = [{'role': 'user', 'content': 'hi'}, {'role': 'user', 'content': 'hello?'}] WHERE pair_id = 'p1'",
+        "UPDATE main.instruct_pairs SET messages = "
+        "[{'role': 'user', 'content': 'hi'}, {'role': 'user', 'content': 'hello?'}] WHERE pair_id = 'p1'",
         "messages_are_well_formed_chats",
         "p1",
     ),
@@ -245,7 +250,8 @@ def test_each_break_fails_its_expectation_with_failing_rows(checks_project, exec
     con = checks_project.connect()
     try:
         stored = con.execute(
-            "SELECT success, failing_sample::VARCHAR, observed FROM meta.check_results WHERE check_run_id = ? AND expectation = ?",
+            "SELECT success, failing_sample::VARCHAR, observed FROM meta.check_results "
+            "WHERE check_run_id = ? AND expectation = ?",
             [run.check_run_id, expectation],
         ).fetchone()
         # The gate decides as `riftlab check` does on every blocking expectation of the table.
@@ -353,7 +359,10 @@ def test_run_stage_checks_what_is_built_and_fails_on_failures(checks_project, ex
     execute("DROP TABLE main.instruct_pairs")
     summary = run_stage(checks_project, Console(quiet=True))
     built = [s for s in load_suites(checks_project.transforms_dir, checks_project.root) if s.table != "instruct_pairs"]
-    expected = f"{sum(len(s.expectations) for s in built)} expectations on {len(built)} tables passed; not built yet: instruct_pairs; Data Docs "
+    expected = (
+        f"{sum(len(s.expectations) for s in built)} expectations on {len(built)} tables passed; "
+        "not built yet: instruct_pairs; Data Docs "
+    )
     assert summary.startswith(expected)
 
     execute("UPDATE main.triplets SET split = 'test' WHERE triplet_id = 't5'")
@@ -446,5 +455,6 @@ def test_a_python_error_in_a_sql_expectation_is_one_line_naming_it(checks_projec
     with pytest.raises(RiftlabError) as caught:
         run_checks(checks_project, select=["champions"])
     assert str(caught.value) == (
-        "transforms/expectations/champions.yml (expectation 'broken'):1: Jinja error: ZeroDivisionError: division by zero"
+        "transforms/expectations/champions.yml (expectation 'broken'):1: "
+        "Jinja error: ZeroDivisionError: division by zero"
     )

@@ -52,7 +52,8 @@ def test_sql_expectations_run_against_the_relation_and_join_published_tables(con
     con.execute(
         f"""CREATE TABLE {TMP.format("triplets")} AS
         SELECT * FROM main.triplets
-        UNION ALL SELECT 't9', 'champion', 'Garen', 'Aatrox', 'Darius', 'Garen', 'Aatrox', 'Darius', 'same_position', 'train'"""
+        UNION ALL
+        SELECT 't9', 'champion', 'Garen', 'Aatrox', 'Darius', 'Garen', 'Aatrox', 'Darius', 'same_position', 'train'"""
     )
     (failure,) = blocking_failures(con, checks_project, "triplets", TMP.format("triplets"))
     assert failure.startswith("triplets.triplets_obey_their_rule [blocking]: 1 failing row(s)")
@@ -62,7 +63,8 @@ def test_sql_expectations_run_against_the_relation_and_join_published_tables(con
 def test_the_gate_works_inside_the_builds_transaction(con, checks_project):
     con.execute("BEGIN TRANSACTION")
     con.execute(
-        f"CREATE TABLE {TMP.format('corpus_chunks')} AS SELECT * REPLACE (n_tokens * 100 AS n_tokens) FROM main.corpus_chunks"
+        f"CREATE TABLE {TMP.format('corpus_chunks')} AS "
+        "SELECT * REPLACE (n_tokens * 100 AS n_tokens) FROM main.corpus_chunks"
     )
     failures = blocking_failures(con, checks_project, "corpus_chunks", TMP.format("corpus_chunks"))
     con.execute("ROLLBACK")
@@ -109,7 +111,8 @@ def test_sql_expectations_read_rule_files_with_their_defaults(con, checks_projec
         "table: masked\nexpectations:\n  - name: masks_applied\n    blocking: true\n    sql: |\n"
         "      {%- set rule = rules.masks.rules[0] %}\n"
         "      SELECT * FROM {{ this }}\n"
-        "      WHERE masked <> regexp_replace(original, {{ literal(rule.pattern) }}, {{ literal(rule.replacement) }}, 'g')\n"
+        "      WHERE masked <> regexp_replace(original, {{ literal(rule.pattern) }}, "
+        "{{ literal(rule.replacement) }}, 'g')\n"
     )
     con.execute(f"CREATE TABLE {TMP.format('masked')} AS SELECT 'cooldown 14 s' AS original, 'cooldown  s' AS masked")
     assert blocking_failures(con, checks_project, "masked", TMP.format("masked")) == []

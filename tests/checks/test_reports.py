@@ -33,13 +33,15 @@ def crawled(checks_project):
     con = checks_project.connect()
     try:
         con.executemany(
-            "INSERT INTO raw.crawl_runs (crawl_run_id, spider, started_at, finished_at, status) VALUES (?, ?, ?, ?, 'finished')",
+            "INSERT INTO raw.crawl_runs (crawl_run_id, spider, started_at, finished_at, status) "
+            "VALUES (?, ?, ?, ?, 'finished')",
             [("r1", "wiki", T0, T0), ("r2", "wiki", T0 + dt.timedelta(days=1), T0 + dt.timedelta(days=1))],
         )
         con.executemany("INSERT INTO raw.crawl_seen VALUES (?, ?, ?, ?)", [row[:4] for row in SEEN])
         landed = {(s, u, h): (run, text) for run, s, u, h, text in reversed(SEEN)}  # first landing of each version
         con.executemany(
-            "INSERT INTO raw.documents (document_version_id, source, url, content_hash, text, fetched_at, crawl_run_id) "
+            "INSERT INTO raw.documents "
+            "(document_version_id, source, url, content_hash, text, fetched_at, crawl_run_id) "
             "VALUES (md5(? || ? || ?), ?, ?, ?, ?, ?, ?)",
             [(s, u, h, s, u, h, text, T0, run) for (s, u, h), (run, text) in landed.items()],
         )

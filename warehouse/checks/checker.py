@@ -32,6 +32,8 @@ class ChecksFailed(RiftlabError):
 
 @dataclass
 class CheckRun:
+    """One ``riftlab check``: its outcomes, the suites it skipped, and the pages it wrote."""
+
     check_run_id: str
     outcomes: list[Outcome] = field(default_factory=list)
     skipped: list[Suite] = field(default_factory=list)  # suites whose table is not built

@@ -10,6 +10,7 @@ two agree.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -45,12 +46,7 @@ def gx_expectation(suite: Suite, expectation: Expectation):
         if expectation.description:
             notes = f"{expectation.description}\n\nFailing rows of:\n```sql\n{expectation.sql.strip()}\n```"
         return gx.expectations.ExpectTableRowCountToEqual(value=0, meta=meta, notes=notes)
-    cls = getattr(gx.expectations, class_name(expectation.type), None)
-    if cls is None:
-        raise ConfigError(
-            f"{suite.display}: expectation '{expectation.name}': {expectation.type} is not a Great Expectations "
-            f"{gx.__version__} expectation type"
-        )
+    cls = getattr(gx.expectations, class_name(expectation.type))  # every type of engine.TYPES is GX's
     try:
         return cls(**expectation.kwargs, meta=meta, notes=notes)
     except Exception as exc:  # pydantic validation of kwargs
@@ -94,32 +90,12 @@ class DataDocs:
     def record(
         self, con: duckdb.DuckDBPyConnection, suite: Suite, relation: str, outcomes: list[Outcome], context: Context
     ) -> dict[str, Any]:
-        """Validate the suite's batches read from ``relation``: GX's result for each expectation, by name.
-
-        SQL expectations that could not run, and list columns that do not exist, are left out.
-        """
-        existing = {row[0] for row in con.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()}
-        validations = []
-        values = [e for e in suite.expectations if not e.is_sql and not e.unnest]
-        if values:
-            wanted = [c for e in values for c in e.columns() if c in existing]
-            columns = ", ".join(quote_identifier(c) for c in dict.fromkeys(wanted)) or "1 AS __row"
-            frame = con.execute(f"SELECT {columns} FROM {relation}").df()
-            validations.append(self.validate(suite, suite.table, frame, values))
-        elements: dict[str, list[Expectation]] = {}
-        for expectation in suite.expectations:
-            if expectation.unnest and expectation.column in existing:
-                elements.setdefault(str(expectation.column), []).append(expectation)
-        for column, expectations in elements.items():
-            name = quote_identifier(column)
-            frame = con.execute(f"SELECT unnest({name}) AS {name} FROM {relation}").df()
-            validations.append(self.validate(suite, f"{suite.table}.{column}[*]", frame, expectations))
-        for outcome in outcomes:
-            if outcome.expectation.is_sql and outcome.error is None:
-                frame = con.execute(render_sql(suite, outcome.expectation, relation, context)).df()
-                name = f"{suite.table}.{outcome.expectation.name}"
-                validations.append(self.validate(suite, name, frame, [outcome.expectation]))
-        return {r.expectation_config.meta["riftlab_name"]: r for v in validations for r in v.results}
+        """Validate the suite's batches read from ``relation``; GX's result of each expectation, by name."""
+        results = {}
+        for name, frame, expectations in _batches(con, suite, relation, outcomes, context):
+            for result in self.validate(suite, name, frame, expectations).results:
+                results[result.expectation_config.meta["riftlab_name"]] = result
+        return results
 
     def build(self) -> Path:
         """Render the site from this run's results, replacing the previous site atomically.
@@ -143,3 +119,28 @@ class DataDocs:
 
         write_folder(self.folder, render, "Data Docs")
         return self.folder / "index.html"
+
+
+def _batches(
+    con: duckdb.DuckDBPyConnection, suite: Suite, relation: str, outcomes: list[Outcome], context: Context
+) -> Iterator[tuple[str, Any, list[Expectation]]]:
+    """(asset name, DataFrame, expectations) of each batch: the table's columns, a list column's elements,
+    a SQL expectation's failing rows.  Missing list columns and SQL that could not run are left out."""
+    existing = {row[0] for row in con.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()}
+    values = [e for e in suite.expectations if not e.is_sql and not e.unnest]
+    if values:
+        wanted = [c for e in values for c in e.columns() if c in existing]
+        columns = ", ".join(quote_identifier(c) for c in dict.fromkeys(wanted)) or "1 AS __row"
+        yield suite.table, con.execute(f"SELECT {columns} FROM {relation}").df(), values
+    elements: dict[str, list[Expectation]] = {}
+    for expectation in suite.expectations:
+        if expectation.unnest and expectation.column in existing:
+            elements.setdefault(str(expectation.column), []).append(expectation)
+    for column, expectations in elements.items():
+        name = quote_identifier(column)
+        frame = con.execute(f"SELECT unnest({name}) AS {name} FROM {relation}").df()
+        yield f"{suite.table}.{column}[*]", frame, expectations
+    for outcome in outcomes:
+        if outcome.expectation.is_sql and outcome.error is None:
+            frame = con.execute(render_sql(suite, outcome.expectation, relation, context)).df()
+            yield f"{suite.table}.{outcome.expectation.name}", frame, [outcome.expectation]

@@ -179,9 +179,7 @@ TYPES: dict[str, ExpectationType] = {
     "expect_compound_columns_to_be_unique": ExpectationType(
         ("column_list",), ("mostly", "ignore_row_if"), _compound_unique, column_values=False
     ),
-    "expect_table_row_count_to_be_between": ExpectationType(
-        (), _BOUNDS, _row_count(_within), column_values=False
-    ),
+    "expect_table_row_count_to_be_between": ExpectationType((), _BOUNDS, _row_count(_within), column_values=False),
     "expect_table_row_count_to_equal": ExpectationType(
         ("value",), (), _row_count(lambda n, k: n == k["value"]), column_values=False
     ),
@@ -205,8 +203,8 @@ _KWARGS: dict[str, tuple[Callable[[Any], bool], str]] = {
         "a list of values (text, numbers, true/false)",
     ),
     "mostly": (lambda v: _is_number(v) and 0 <= v <= 1, "a number from 0 to 1"),
-    "min_value": (lambda v: v is None or _is_number(v) or isinstance(v, str), "a number or text"),
-    "max_value": (lambda v: v is None or _is_number(v) or isinstance(v, str), "a number or text"),
+    "min_value": (lambda v: v is None or _is_number(v), "a number"),
+    "max_value": (lambda v: v is None or _is_number(v), "a number"),
     "strict_min": (lambda v: isinstance(v, bool), "true or false"),
     "strict_max": (lambda v: isinstance(v, bool), "true or false"),
     "value": (_is_number, "a number"),
@@ -239,11 +237,7 @@ def check_expectation(type_: str, kwargs: dict[str, Any], unnest: bool, where: s
             raise ConfigError(f"{where}: kwargs.{name} must be {shape}, got {value!r}")
     if "regex" in kwargs:
         check_regex(kwargs["regex"], f"{where}: kwargs.regex")
-    if (
-        {"min_value", "max_value"} & set(allowed)
-        and kwargs.get("min_value") is None
-        and kwargs.get("max_value") is None
-    ):
+    if "min_value" in allowed and kwargs.get("min_value") is None and kwargs.get("max_value") is None:
         raise ConfigError(f"{where}: {type_} needs kwargs min_value or max_value")
     if unnest and not spec.column_values:
         raise ConfigError(f"{where}: 'unnest: true' applies to a column's values, not to {type_}")

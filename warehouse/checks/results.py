@@ -51,7 +51,7 @@ class Outcome:
 
 
 def plain(value: Any, max_chars: int) -> Any:
-    """A JSON-able version of a DuckDB/pandas/numpy value, long texts shortened."""
+    """A JSON-able version of a value DuckDB returned, long texts shortened."""
     if value is None:
         return None
     if isinstance(value, str):
@@ -62,8 +62,6 @@ def plain(value: Any, max_chars: int) -> Any:
         return value
     if isinstance(value, dict):
         return {str(k): plain(v, max_chars) for k, v in value.items()}
-    if hasattr(value, "tolist"):  # numpy arrays and scalars
-        return plain(value.tolist(), max_chars)
     if isinstance(value, (list, tuple)):
         return [plain(v, max_chars) for v in value]
     if isinstance(value, (dt.date, dt.datetime)):

@@ -11,7 +11,7 @@ class Checks(Settings):
     """How `riftlab check` reports failures."""
 
     sample_rows: int = Field(5, ge=0)
-    """Failing rows kept per failed expectation (terminal, meta.check_results, Data Docs notes)."""
+    """Failing rows kept per failed expectation (terminal, meta.check_results, checks.html)."""
     sample_value_chars: int = Field(160, ge=1)
     """Longest text kept per value in a failing sample (chunk texts are long)."""
     data_docs: bool = True
