@@ -17,13 +17,14 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 DDL = {
     "champions": "CREATE TABLE main.champions (champion_key VARCHAR, name VARCHAR, title VARCHAR, positions VARCHAR[], "
     "classes VARCHAR[], subclasses VARCHAR[], sources VARCHAR[], embedding_split VARCHAR)",
-    "corpus_chunks": "CREATE TABLE main.corpus_chunks (chunk_id VARCHAR, document_id VARCHAR, source VARCHAR, champion VARCHAR, "
-    "section VARCHAR, text VARCHAR, n_tokens INTEGER, split VARCHAR)",
-    "triplets": "CREATE TABLE main.triplets (triplet_id VARCHAR, kind VARCHAR, anchor VARCHAR, positive VARCHAR, negative VARCHAR, "
-    "anchor_champion VARCHAR, positive_champion VARCHAR, negative_champion VARCHAR, rule VARCHAR, split VARCHAR)",
+    "corpus_chunks": "CREATE TABLE main.corpus_chunks (chunk_id VARCHAR, document_id VARCHAR, source VARCHAR, "
+    "champion VARCHAR, section VARCHAR, text VARCHAR, n_tokens INTEGER, split VARCHAR)",
+    "triplets": "CREATE TABLE main.triplets (triplet_id VARCHAR, kind VARCHAR, anchor VARCHAR, positive VARCHAR, "
+    "negative VARCHAR, anchor_champion VARCHAR, positive_champion VARCHAR, negative_champion VARCHAR, rule VARCHAR, "
+    "split VARCHAR)",
     "champion_mask_terms": "CREATE TABLE main.champion_mask_terms (champion VARCHAR, mask_terms VARCHAR[])",
-    "instruct_pairs": "CREATE TABLE main.instruct_pairs (pair_id VARCHAR, kind VARCHAR, messages STRUCT(role VARCHAR, content VARCHAR)[], "
-    "champion VARCHAR, split VARCHAR, source_ids VARCHAR[])",
+    "instruct_pairs": "CREATE TABLE main.instruct_pairs (pair_id VARCHAR, kind VARCHAR, "
+    "messages STRUCT(role VARCHAR, content VARCHAR)[], champion VARCHAR, split VARCHAR, source_ids VARCHAR[])",
 }
 
 ROWS = {

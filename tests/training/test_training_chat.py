@@ -16,7 +16,7 @@ def test_chatml_masks_only_the_assistant_reply(tiny_decoder):
     assert len(added) == 2 and tokenizer.eos_token == "<|im_end|>"
     messages = [{"role": "user", "content": "What does Jinx do?"}, {"role": "assistant", "content": "Jinx swaps guns."}]
     out = tokenizer.apply_chat_template(messages, tokenize=True, return_dict=True, return_assistant_tokens_mask=True)
-    trained = [t for t, m in zip(out["input_ids"], out["assistant_masks"]) if m]
+    trained = [t for t, m in zip(out["input_ids"], out["assistant_masks"], strict=True) if m]
     assert tokenizer.decode(trained) == "Jinx swaps guns.<|im_end|>"
 
 

@@ -39,7 +39,8 @@ def test_train_and_runs_commands_and_stage(project):
     assert rows[0]["run_id"] in table.output.replace("\n", "")
 
     (project.root / "riftlab.yaml").write_text(
-        "name: test\nwarehouse:\n  path: data/test.duckdb\ntraining:\n  num_threads: 1\n  presets:\n    embed: tests_fast.yaml\n",
+        "name: test\nwarehouse:\n  path: data/test.duckdb\n"
+        "training:\n  num_threads: 1\n  presets:\n    embed: tests_fast.yaml\n",
         encoding="utf-8",
     )
     (project.root / "tests_fast.yaml").write_text(

@@ -43,14 +43,14 @@ def test_names_move_to_their_descriptions_and_nothing_else_changes():
     descriptions = [ASSASSIN, ASSASSIN[::-1], SUPPORT, SUPPORT[::-1], ["a single line is not enough."]]
     base_rows = model[0].auto_model.get_input_embeddings().weight.detach().clone()
     zenthal_pieces = model.tokenizer("Zenthal", add_special_tokens=False)["input_ids"]
-    before = dict(zip(names, model.encode(names, convert_to_tensor=True, normalize_embeddings=True)))
+    before = dict(zip(names, model.encode(names, convert_to_tensor=True, normalize_embeddings=True), strict=True))
 
     stats = invert_names(model, names, descriptions, SETTINGS)
 
     assert stats.inverted == 4 and stats.cosine_after > stats.cosine_before + 0.3, stats
-    after = dict(zip(names, model.encode(names, convert_to_tensor=True, normalize_embeddings=True)))
+    after = dict(zip(names, model.encode(names, convert_to_tensor=True, normalize_embeddings=True), strict=True))
     targets = torch.from_numpy(description_targets(model, descriptions[:4], 8))
-    for name, target in zip(names, targets):
+    for name, target in zip(names, targets, strict=False):  # the four described names
         assert _cos(after[name], target) > _cos(before[name], target) + 0.2
     # names with the same kind of description are now neighbours
     assert _cos(after["Qarvex"], after["Ulmidra"]) > _cos(after["Qarvex"], after["Borrik"]) + 0.2
@@ -146,7 +146,7 @@ def test_descriptions_are_each_champions_chunks_with_its_name_masked():
     )
     descriptions = masked_descriptions(champions, chunks, terms, MASK_TOKEN)
     assert len(descriptions) == champions.num_rows
-    for row, texts in zip(champions.to_pylist(), descriptions):
+    for row, texts in zip(champions.to_pylist(), descriptions, strict=True):
         own = [c["text"] for c in fixture_data.chunk_rows() if c["champion"] == row["champion_key"]]
         assert texts == [mask_terms(t, [row["name"], row["champion_key"]], MASK_TOKEN) for t in own]
         assert not any(row["name"] in t for t in texts)

@@ -1,4 +1,4 @@
-"""LLM2Vec-style adaptation of a decoder: bidirectional attention, MNTP, SimCSE, then triplets; reloads bidirectional."""
+"""LLM2Vec-style adaptation of a decoder: bidirectional attention, MNTP, SimCSE, triplets; reloads bidirectional."""
 
 from __future__ import annotations
 

@@ -24,7 +24,8 @@ from rich.console import Console
 
 from training.registry import PENDING_CLOSE_FILE
 
-FAST = ["triplets.epochs=0", "max_seq_length=32", "max_validation_triplets=16"]  # a run that loads, checks and saves MiniLM
+# a run that loads, checks and saves MiniLM
+FAST = ["triplets.epochs=0", "max_seq_length=32", "max_validation_triplets=16"]
 
 HOLDER = """
 import sys, time
@@ -45,7 +46,8 @@ while True:
     except duckdb.IOException:
         time.sleep(0.02)
 Path(held).write_text("held")
-while not list(Path(runs).glob("*/riftlab_run.json")) and not Path(release).exists():  # until the checkpoint is in place
+# until the checkpoint is in place
+while not list(Path(runs).glob("*/riftlab_run.json")) and not Path(release).exists():
     time.sleep(0.02)
 until = time.monotonic() + float(hold_seconds)
 while time.monotonic() < until and not Path(release).exists():
@@ -55,7 +57,8 @@ con.close()
 
 
 class LockHolder:
-    """A second process holding the warehouse's write lock from a run's start to ``hold_seconds`` after its checkpoint lands."""
+    """A second process holding the warehouse's write lock from a run's start to ``hold_seconds`` after its
+    checkpoint lands."""
 
     def __init__(self, project, folder: Path, hold_seconds: float):
         self.held, self.release = folder / "held", folder / "release"
@@ -117,7 +120,8 @@ def test_a_run_ending_under_a_lock_that_outlasts_the_wait_is_closed_by_promote(p
     con = project.connect()
     try:  # an evaluation of the finished checkpoint
         con.execute(
-            "INSERT INTO meta.eval_results VALUES (?, ?, 'ChampionSubclassClustering', 'heldout', 'v_measure', 0.5, TRUE, now(), 'snap')",
+            "INSERT INTO meta.eval_results VALUES "
+            "(?, ?, 'ChampionSubclassClustering', 'heldout', 'v_measure', 0.5, TRUE, now(), 'snap')",
             [result.run_id, result.run_id],
         )
     finally:
@@ -145,7 +149,8 @@ def test_a_run_ending_under_a_lock_released_within_the_wait_closes_itself(projec
 
 
 def test_a_run_interrupted_under_a_held_lock_is_closed_as_failed_by_runs(project, tmp_path: Path):
-    """Ctrl-C once the second process holds the lock: the failed run's end waits in its partial folder for `riftlab runs`."""
+    """Ctrl-C once the second process holds the lock: the failed run's end waits in its partial folder for
+    `riftlab runs`."""
     from riftlab.commands.train import runs
 
     project.config["training"]["close_wait_seconds"] = 0.5
@@ -165,7 +170,11 @@ def test_a_run_interrupted_under_a_held_lock_is_closed_as_failed_by_runs(project
         with pytest.raises(KeyboardInterrupt):
             try:
                 run_training(
-                    project, out, "embed", "embed_plain", overrides=["triplets.epochs=50", "triplets.batch_size=8", "max_seq_length=32"]
+                    project,
+                    out,
+                    "embed",
+                    "embed_plain",
+                    overrides=["triplets.epochs=50", "triplets.batch_size=8", "max_seq_length=32"],
                 )
             finally:
                 trained.set()

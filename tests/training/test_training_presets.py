@@ -264,7 +264,9 @@ def test_corpus_pairs_mask_names_use_no_labels_and_keep_unseen_champions_out_unl
             about[mask_terms(row["text"], [names[row["champion"]], row["champion"]], MASK_TOKEN)] = row["champion"]
     negatives_share_a_position = 0
     positions = {row["champion_key"]: set(row["positions"] or []) for row in data.champion_rows()}
-    for anchor, positive, negative in zip(*(everything[c].to_pylist() for c in ("anchor", "positive", "negative"))):
+    for anchor, positive, negative in zip(
+        *(everything[c].to_pylist() for c in ("anchor", "positive", "negative")), strict=True
+    ):
         # the positive is one of the anchor's own chunks and the negative another champion's (whatever
         # its labels), both with the names hidden
         assert about[positive] == keys[anchor] and anchor not in positive

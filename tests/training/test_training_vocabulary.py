@@ -57,7 +57,7 @@ def test_names_become_single_tokens_learned_from_their_contexts():
     assert all(tokenizer.tokenize(f"{name} wins lane") == [name.lower(), "wins", "lane"] for name in names)
     assert stats.mentions == 16 and stats.unadapted_names == ["Zenthal"] and stats.added_tokens == 5
     table = model[0].auto_model.get_input_embeddings().weight.detach()
-    ids = dict(zip(names, tokenizer.convert_tokens_to_ids([n.lower() for n in names])))
+    ids = dict(zip(names, tokenizer.convert_tokens_to_ids([n.lower() for n in names]), strict=True))
     # never mentioned: keeps the mean of its former word pieces; ordinary words are untouched
     assert torch.allclose(table[ids["Zenthal"]], base_rows[pieces_of_zenthal].mean(0))
     assert torch.equal(table[: base_rows.shape[0]], base_rows)
@@ -66,7 +66,7 @@ def test_names_become_single_tokens_learned_from_their_contexts():
     assert _cos(e["Qarvex"], e["Ulmidra"]) > _cos(e["Qarvex"], e["Borrik"]) + 0.1
     assert _cos(e["Borrik"], e["Vel'Tor"]) > _cos(e["Borrik"], e["Ulmidra"]) + 0.1
     # and so do the sentence embeddings of the bare names
-    bare = dict(zip(names, model.encode(names, convert_to_tensor=True, normalize_embeddings=True)))
+    bare = dict(zip(names, model.encode(names, convert_to_tensor=True, normalize_embeddings=True), strict=True))
     assert _cos(bare["Qarvex"], bare["Ulmidra"]) > _cos(bare["Qarvex"], bare["Borrik"])
     assert 0.0 <= stats.head_top1 <= 1.0
 
@@ -107,7 +107,9 @@ def test_adaptation_settings_are_checked(project, tiny_decoder):
     from training.runner import train
 
     with pytest.raises(
-        PresetError, match=r"steps\[0\] must be a step: one of llm2vec, adapter, simcse, vocabulary, invert, .*'bert2vec'"
+        PresetError,
+        match=r"steps\[0\] must be a step: one of llm2vec, adapter, simcse, vocabulary, invert, triplets, head, merge"
+        r", got 'bert2vec'",
     ):
         train(project, "embed", overrides=["steps=[bert2vec]"])
     with pytest.raises(PresetError, match=r"step 'vocabulary' works on encoder bases; .* is a decoder"):

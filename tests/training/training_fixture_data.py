@@ -350,6 +350,11 @@ def chunk_rows() -> list[dict]:
     return rows
 
 
+def _shares(a: dict, b: dict, column: str) -> bool:
+    """Whether champions ``a`` and ``b`` share a value of the list ``column``."""
+    return bool(set(a[column]) & set(b[column]))
+
+
 def triplet_rows(per_anchor: int = 4, seed: int = 7) -> list[dict]:
     rng = random.Random(seed)
     champions = champion_rows()
@@ -361,9 +366,10 @@ def triplet_rows(per_anchor: int = 4, seed: int = 7) -> list[dict]:
         pool = [c for c in champions if c["embedding_split"] == split]
         negatives_pool = [c for c in champions if c["embedding_split"] in ("train", split)]
         for a in pool:
-            shares = lambda b, col: bool(set(a[col]) & set(b[col]))  # noqa: E731
-            positives = [b for b in pool if b is not a and (shares(b, "subclasses") or shares(b, "positions"))]
-            negatives = [b for b in negatives_pool if not shares(b, "subclasses") and not shares(b, "positions")]
+            positives = [b for b in pool if b is not a and (_shares(a, b, "subclasses") or _shares(a, b, "positions"))]
+            negatives = [
+                b for b in negatives_pool if not _shares(a, b, "subclasses") and not _shares(a, b, "positions")
+            ]
             for i in range(per_anchor):
                 n = rng.choice(negatives)
                 if positives:
