@@ -1,13 +1,9 @@
 """What the tasks read from the warehouse: ``main.corpus_chunks`` and ``main.champions``.
 
-Augmented text that the corpus took in (sources ``augment:*``) is never read
-back as input: nothing is paraphrased or questioned twice.
-
-Both are published by ``riftlab build`` (and ``main.corpus_documents`` is used
-for whole documents where it exists) (contracts in DEVELOPERS.md / the
-corpus issue); a missing one is a one-line error naming the command that makes
-it.  Grouping helpers turn chunks into the units a task works on: documents,
-windows of consecutive chunks, a champion's grounding text.
+Both are published by ``riftlab build`` (``main.corpus_documents`` gives whole documents where it
+exists); a missing one is a one-line error naming the command that makes it.  Augmented text the
+corpus took in (sources ``augment:*``) is never read back, so nothing is paraphrased twice.
+Grouping helpers turn chunks into a task's units: documents, windows of chunks, grounding text.
 """
 
 from __future__ import annotations

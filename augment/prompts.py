@@ -1,15 +1,9 @@
 """Prompt templates: Jinja files in ``transforms/prompts/``, versioned by content hash.
 
-A template defines two blocks, ``system`` (the part shared by every request of
-a task, sent with prompt caching) and ``user`` (the per-request part)::
-
-    {% block system %}You write ...{% endblock %}
-    {% block user %}Text: {{ text }}{% endblock %}
-
-Files starting with ``_`` are shared partials (``{% include "_rules.j2" %}``).
-The version of a prompt is a hash of its file's bytes and of every partial's, so
-editing a template changes every request hash made with it (new answers), while
-an untouched template keeps hitting the cache.
+A template defines a ``system`` block (shared by every request of a task, sent with prompt caching)
+and a ``user`` block (per request); files starting with ``_`` are partials to include.  A prompt's
+version hashes its file and every partial, so editing a template changes every request hash made
+with it (new answers), while an untouched one keeps hitting the cache.
 """
 
 from __future__ import annotations

@@ -1,13 +1,10 @@
 """How `riftlab build` grows with the corpus: the real snapshot's text x1, x10 and x100.
 
-Each factor gets a temporary warehouse: the 171 champions' facts once, and their ability,
-lore and blurb passages `factor` times. Copy 0 is the real text; every other copy is a new
-passage made of a seeded sample of the same champion's sentences in a new order, so copies
-are neither exact nor (mostly) near duplicates and every model does real work at scale.
-
-Each build runs in its own process; the script prints seconds, peak memory (RSS), rows, the
-growth ratio of time against x1 and the marginal cost per 1,000 passages.
-Targets: x100 in at most 120x the x1 time, and the x100 build under two minutes on 2 cores.
+Each factor builds a temporary warehouse, in its own process, from the 171 champions' facts once and
+their passages `factor` times (copy 0 the real text, the others seeded reshuffles of the same
+champion's sentences, so every model does real work).  Prints seconds, peak RSS, rows, growth
+against x1 and the cost per 1,000 passages.  Targets: x100 in at most 120x the x1 time, and under
+two minutes on 2 cores.
 
     .venv/bin/python benchmarks/build_scale.py [--factors 1 10 100] [--snapshot ../shared/data/snapshot]
 """

@@ -1,20 +1,13 @@
 """clm throughput: the seed preset vs riftlab's default on the same data and the same model shape.
 
-Runs riftlab's real ``clm`` stage (``training.runner.train``) on a temporary
-warehouse, once per preset, each in a fresh process so peak GPU memory is its own.
-The model is Llama-3.2-1B-shaped, initialised from its config (no hub needed);
-the tokenizer is a byte-level BPE trained on the corpus text.
-
-Reports, per preset: non-padding tokens/s (steps after the first two, evaluation excluded), peak GPU
-memory, MFU (model FLOPs 6N + 12*L*d*s per token over the GPU's dense bf16 peak), and the ratio
-default/seed.
-Results go to ``benchmarks/results/clm_throughput_<device>.{json,md}``.
+Runs the real ``clm`` stage (``training.runner.train``) once per preset, each in a fresh process so
+peak GPU memory is its own, on a Llama-3.2-1B-shaped model built from its config and a BPE trained
+on the corpus (``--snapshot DIR``'s Meraki text, else synthetic sentences).  Reports non-padding
+tokens/s, peak GPU memory, MFU (6N + 12*L*d*s FLOPs a token over the dense bf16 peak) and the
+ratio default/seed, to ``benchmarks/results/clm_throughput_<device>.{json,md}``.
 
     python benchmarks/clm_throughput.py                # CUDA: 1B shape, 40 steps per preset
     python benchmarks/clm_throughput.py --shape tiny --steps 3   # CPU smoke check
-
-Data: ``--snapshot DIR`` (the real Meraki champions.json; default ../shared/data/snapshot)
-is cut into lore and ability chunks; without it, synthetic sentences are used.
 """
 
 from __future__ import annotations

@@ -1,13 +1,10 @@
 """Crawl throughput: the DuckDB landing pipeline against a pipeline that discards items.
 
-Serves N generated coaching guide pages (default 5,000; each with a
-``__NEXT_DATA__`` state of three sections, so 3 documents a page) from the
-loopback fixture server in a separate process, then, in one crawler process,
-crawls them with the :class:`~crawlers.pipelines.DiscardPipeline` and with the
-:class:`~crawlers.pipelines.LandingPipeline` into a fresh DuckDB warehouse
-(a small warm-up crawl first, so neither pays Python's first-call costs).
-Prints pages/s for both and the ratio; exits 1 when the ratio is below
-``--min-ratio`` (the target is 0.9: landing must cost under 10% of crawl speed).
+Serves N generated coaching guide pages (3 documents each) from the loopback fixture server in a
+separate process, and crawls them, after a warm-up, with the
+:class:`~crawlers.pipelines.DiscardPipeline` and the :class:`~crawlers.pipelines.LandingPipeline`.
+Prints pages/s for both and exits 1 when their ratio is below ``--min-ratio`` (target 0.9: landing
+must cost under 10% of crawl speed).
 
     python benchmarks/crawl_throughput.py [--pages 5000] [--min-ratio 0.9]
 """

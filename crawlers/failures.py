@@ -1,17 +1,11 @@
 """Bad input becomes a ``raw.crawl_errors`` row, and the crawl goes on.
 
-Two doors lead here, so spiders need no try/except of their own:
-
-* :class:`CrawlFailureMiddleware` (a spider middleware) catches whatever a
-  callback raises: :class:`BadInput` for pages that are malformed, truncated or
-  missing expected fields, and anything unexpected;
-* :func:`errback` (set on every request by :class:`~crawlers.spiders.base.RiftSpider`)
-  receives download-side failures: HTTP 4xx/5xx, redirect loops, refused
-  connections, missing ``file://`` paths.
-
-Both call :func:`record_failure`, which counts the error in the crawl stats and
-sends the :data:`crawl_error` signal; the landing pipeline buffers those and
-writes them in batches beside the documents.
+Two doors lead here, so spiders need no try/except of their own: :class:`CrawlFailureMiddleware`
+catches whatever a callback raises (:class:`BadInput` for malformed, truncated or incomplete pages,
+and anything unexpected); :func:`errback`, set on every request, receives download failures (HTTP
+4xx/5xx, redirect loops, refused connections, missing ``file://`` paths).  Both call
+:func:`record_failure`, which counts the error and sends the :data:`crawl_error` signal that the
+landing pipeline writes beside the documents.
 """
 
 from __future__ import annotations

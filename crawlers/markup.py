@@ -1,16 +1,10 @@
 """HTML to text, and a parsed page into passages keyed by their heading path.
 
-MediaWiki's parsed HTML is flat: headings (``h2``..``h4``, possibly wrapped in a
-``div.mw-heading``) are siblings of the paragraphs, lists and tables they head.
-Walking the top-level children once while keeping a heading stack gives each
-passage its full path (``Abilities > Q``) without a second parse.
-
-libxml2 stops building a tree at 256 levels of nesting and drops everything
-after that point (a page of 400 unclosed ``<span>`` would lose all but its
-first 253 words).  Every parse here goes through :func:`parse_fragment` or
-:func:`parse_document`, which notice that and parse again from a copy whose
-elements deeper than :data:`MAX_DEPTH` are unwrapped: all the text is kept,
-only the excess structure goes.
+MediaWiki's parsed HTML is flat (headings are siblings of what they head), so one walk over the
+top-level children with a heading stack gives each passage its full path (``Abilities > Q``).
+libxml2 drops everything past 256 levels of nesting; :func:`parse_fragment` and
+:func:`parse_document` notice it and parse again with the elements deeper than :data:`MAX_DEPTH`
+unwrapped, so all the text is kept and only the excess structure goes.
 """
 
 from __future__ import annotations

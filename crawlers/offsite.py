@@ -1,15 +1,9 @@
 """Spiders stay on the sites of their start URLs: a link or redirect to any other host:port is skipped.
 
-A page is untrusted input: a coaching page, a forum permalink or a redirect
-may point anywhere, including other services on the same machine.  Scrapy's
-own ``allowed_domains`` compares host names only (``127.0.0.1:8001`` and
-``127.0.0.1:8002`` would be one site), so the site here is the host *and*
-port: a request is fetched only when its site is the site of one of the
-spider's start URLs (``file://`` URLs form one site of their own).
-
-Skipped requests are counted in the stat ``riftlab/offsite_skipped`` and
-logged once per site; they are policy, not failures, so they are no
-``raw.crawl_errors`` rows.
+A page is untrusted input: a link or redirect may point anywhere, other services on this machine
+included.  Scrapy's ``allowed_domains`` compares host names only, so here a site is host *and* port
+(``file://`` URLs form one site).  Skips are policy, not failures: counted in
+``riftlab/offsite_skipped`` and logged once per site, never ``raw.crawl_errors`` rows.
 """
 
 from __future__ import annotations

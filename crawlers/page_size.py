@@ -1,19 +1,10 @@
 """Pages are capped at ``RIFTLAB_MAX_PAGE_BYTES``: a bigger one lands cut at the cap, and the cut is recorded.
 
-Three places share the one setting:
-
-* the download of a page (any response but JSON, whose body cannot be cut
-  without breaking it) stops soon after the cap, so a 50 MB page never sits in
-  memory whole: Scrapy hands the spider what has arrived;
-* :meth:`crawlers.spiders.base.RiftSpider.text_of` decodes at most the cap of a
-  page (``file://`` pages arrive whole) and notes the page's size;
-* :class:`PageSizeMiddleware` cuts the text and the html of every document to
-  the cap, so documents from JSON sources are capped too.
-
-Sizes are UTF-8 bytes; cuts fall on a character boundary.  A cut document
-carries ``truncated_from_bytes``, the size before the cut: the page's
-``Content-Length`` (or, without one, the bytes that had arrived), or the size
-of its own text or html.  Stats: ``riftlab/pages_cut``, ``riftlab/documents_truncated``.
+The download stops soon after the cap (JSON excepted: a cut would break it), so a 50 MB page never
+sits in memory whole; :meth:`crawlers.spiders.base.RiftSpider.text_of` decodes at most the cap; and
+:class:`PageSizeMiddleware` cuts every document's text and html, JSON sources' included.  Sizes are
+UTF-8 bytes, cut on a character boundary; a cut document carries ``truncated_from_bytes``, its size
+before the cut.  Stats: ``riftlab/pages_cut``, ``riftlab/documents_truncated``.
 """
 
 from __future__ import annotations

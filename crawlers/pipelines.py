@@ -1,22 +1,12 @@
 """Item pipelines: land items in batches, incrementally; or discard them (benchmark baseline).
 
-:class:`LandingPipeline` keeps, per source, the latest content hash of every
-URL (documents) and champion (facts).  An item whose hash is unchanged is
-recorded as seen (``raw.crawl_seen``) but not landed again; a new or changed
-one lands as a new row.  Rows gather in memory and go to the sink every
-``warehouse.batch_rows`` rows, in one transaction, and once more when the
-spider closes, whatever the reason (finished, SIGINT, error), so nothing
-already yielded is lost.
-
-Batches are written by one background thread, in order: a commit (an fsync
-of DuckDB's write-ahead log) then overlaps with crawling instead of stalling
-the reactor.  Closing waits for every queued batch.  The first write that
-fails (a full disk, say) ends landing: later batches are not tried, the
-spider is closed at once, and the run is marked failed.
-
-A crawl that cannot land at all (the warehouse is locked, or holds data of
-the other origin) is closed before it fetches anything.  Either way the
-reason, one line for the user, is :attr:`LandingPipeline.error`.
+An item whose content hash is unchanged since its source's last landing is recorded as seen
+(``raw.crawl_seen``), not landed again.  Rows go to the sink every ``warehouse.batch_rows``, a batch
+a transaction, written in order by one background thread so that commits overlap with crawling;
+the rest goes when the spider closes, whatever the reason, so nothing yielded is lost.  The first
+failed write ends landing and closes the spider; a crawl that cannot land at all (a locked
+warehouse, data of the other origin) closes before it fetches anything.  The reason, one line for
+the user, is :attr:`LandingPipeline.error`.
 """
 
 from __future__ import annotations

@@ -1,14 +1,10 @@
 """Run crawls in-process: Scrapy settings from riftlab.yaml, several crawls in one reactor.
 
-Twisted's reactor starts once per process, so :func:`run_crawls` takes every
-crawl up front and runs them one after another inside a single
-:class:`~scrapy.crawler.CrawlerProcess` (sequentially: one DuckDB writer at a
-time).  Callers that need several independent runs (tests, the scheduler)
-start a process per run (``python -m riftlab crawl ...``).
-
-SIGINT and SIGTERM are handled here, not by Scrapy or Twisted (whose handlers
-are installed only once the reactor runs, so a signal during start-up was
-swallowed): see :class:`Interruption`.
+Twisted's reactor starts once per process, so :func:`run_crawls` runs every crawl one after another
+in one :class:`~scrapy.crawler.CrawlerProcess` (one DuckDB writer at a time); independent runs need
+a process each (``python -m riftlab crawl ...``).  SIGINT and SIGTERM are handled here
+(:class:`Interruption`): Scrapy installs its handlers only once the reactor runs, so a signal
+during start-up was swallowed.
 """
 
 from __future__ import annotations

@@ -1,15 +1,10 @@
 """Where landed rows go: the DuckDB warehouse, or Parquet files it can read later.
 
-The pipeline speaks to a sink through a few calls (:class:`Sink`), so the same
-spiders can land straight into ``raw.*`` on one machine, or, scaled out under
-scrapy-redis on several, write Parquet files per crawl that
-:func:`import_parquet` folds into the warehouse afterwards (DuckDB allows one
-writer process; Parquet files allow many).
-
-Each crawl run records its origin, ``fixture`` (the bundled fixture sites) or
-``live``, and a warehouse or landing folder holds one origin only, so demo rows
-never mix with real ones.  It also records the process that runs it, so the
-next crawl closes a run whose process was killed (:func:`reap_abandoned`).
+DuckDB allows one writer process, Parquet files many: crawls scaled out under scrapy-redis write
+Parquet files that :func:`import_parquet` folds into the warehouse afterwards.  Each crawl run
+records its origin (``fixture`` or ``live``: a warehouse or landing folder holds one only, so demo
+rows never mix with real ones) and its process, so that the next crawl closes a run whose process
+was killed (:func:`reap_abandoned`).
 """
 
 from __future__ import annotations

@@ -1,14 +1,10 @@
 """``riftlab run``: every stage that exists, in order.
 
-``riftlab run`` is the real job: it crawls the sources configured in riftlab.yaml into the
-project's warehouse.  ``riftlab run --demo`` is the offline demo: the bundled fixture sites,
-in a warehouse (and reports and runs) of its own, never the project's.
-
-A stage is a function ``run_stage(project, console) -> str`` living beside the
-code it drives; it returns a one-line summary, or raises
-:class:`~warehouse.errors.StageSkipped` with the reason it has nothing to do.
-Stages are imported when they run, so a stage's heavy imports cost nothing to
-the others.
+``riftlab run`` crawls the sources of riftlab.yaml into the project's warehouse; ``--demo`` runs
+the offline demo on the bundled fixture sites, in a warehouse (reports, runs) of its own.  A stage
+is a ``run_stage(project, console) -> str`` in :mod:`riftlab.stages` returning a one-line summary,
+or raising :class:`~warehouse.errors.StageSkipped` with why it has nothing to do; each is imported
+when it runs, so its heavy imports cost the others nothing.
 """
 
 from __future__ import annotations

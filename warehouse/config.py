@@ -1,13 +1,10 @@
 """Load and validate ``riftlab.yaml``, the project file (riftlab's ``dbt_project.yml``).
 
-Each top-level section is owned by the package that reads it and declares its
-settings there as a typed pydantic model (``SECTIONS`` maps a section to
-``module:ATTRIBUTE``), so adding a setting is one edit beside the code that uses
-it.  Every key has a type and an allowed range or set.  The user's file is
-validated against those models; the first unknown key or bad value is one line
-(:class:`ConfigError`) naming the file, the key, the value and what is allowed,
-with a suggestion when a known key or value is close.  Callers get a plain dict
-of every setting (defaults filled in), so readers index it as before.
+Each top-level section is a typed pydantic model owned by the package that reads it (``SECTIONS``
+maps a section to ``module:ATTRIBUTE``), so a new setting is one edit beside the code that uses it.
+The first unknown key or bad value is one line (:class:`ConfigError`) naming the file, the key, the
+value and what is allowed, with a suggestion when one is close.  Callers get a plain dict of every
+setting, defaults filled in.
 """
 
 from __future__ import annotations

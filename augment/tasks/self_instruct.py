@@ -1,18 +1,11 @@
 """``self-instruct``: Q&A written from sampled passages, then filtered and cleaned by two judges.
 
-Sampling: a document is drawn (weighted by its tokens), a passage length in
-tokens is drawn from a Gaussian clipped to [min, max] (per source, from
-``augment.self_instruct.chunk_tokens``), and consecutive chunks from a random
-start are taken until the passage reaches it.  Each sample also draws a prompt
-variation: technical or not, lengthy/concise/neutral answers.  Everything is
-seeded, so the same corpus gives the same requests (and cache hits).
-
-Judges, per generated pair:
-  * ``judge_entities`` fails pairs that name outside entities (real players,
-    streamers, guide authors, websites): landed as ``rejected``, never published;
-  * ``judge_source`` rewrites pairs that refer to "the guide", "the text" or the
-    source itself; the rewrite replaces the pair, the original stays in ``verdicts``.
-Both verdicts are kept on the row.
+A sample is a document (weighted by tokens), a passage length drawn per source from a clipped
+Gaussian (``augment.self_instruct.chunk_tokens``) filled with consecutive chunks, and a prompt
+variation; all seeded, so the same corpus gives the same requests and cache hits.
+``judge_entities`` rejects pairs naming outside entities (players, streamers, authors, websites):
+landed ``rejected``, never published.  ``judge_source`` rewrites pairs that refer to "the guide" or
+the text itself (the original stays in ``verdicts``); both verdicts are kept on the row.
 """
 
 from __future__ import annotations

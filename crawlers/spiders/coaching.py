@@ -1,14 +1,9 @@
 """A coaching site's champion guides and matchup pages (mobalytics-style).
 
-Such sites render from a JSON state embedded in the page: a
-``<script id="__NEXT_DATA__" type="application/json">`` (Next.js) or a
-``window.__STATE__ = {...};`` assignment.  The spider reads that state, which
-is exact; when a page has neither it falls back to the HTML ``<article>``.
-
-From the start pages (champion indexes) it follows links to
-``/champions/<slug>/build`` (guides) and ``/champions/<slug>/counters``
-(matchups).  A guide yields one document per section; a matchup page one
-document per opponent.
+The spider reads the JSON state such sites render from (Next.js ``__NEXT_DATA__``, or a
+``window.__STATE__ = {...};`` assignment), which is exact, and falls back to the HTML ``<article>``.
+From the champion indexes it follows ``/champions/<slug>/build`` (a document per guide section) and
+``/champions/<slug>/counters`` (a document per opponent).
 """
 
 from __future__ import annotations

@@ -1,15 +1,10 @@
 """A small Anthropic API on 127.0.0.1: the Messages API and the Message Batches API.
 
-The real ``anthropic`` SDK reaches it through ``ANTHROPIC_BASE_URL``.  It
-answers like the real API (message objects with usage, batch objects, JSONL
-results, error bodies) and counts every request, so tests can assert what was
-sent.  Answers come from :func:`default_answer`, which reads the prompt's
-system part to know which JSON the task expects; tests override behaviour with
-``server.overloaded`` (529s to return first), ``server.malformed`` (prompt
-substrings whose first answer is not JSON), ``server.batch_polls``,
-``server.raw_replies`` (bodies that are not the API's JSON, such as a proxy's HTML
-error page, to return first) and ``server.echo_key`` (answers that quote the
-API key the request carried).
+The real ``anthropic`` SDK reaches it through ``ANTHROPIC_BASE_URL``.  It answers like the real
+API (usage, batch objects, JSONL results, error bodies) and counts every request, so tests can
+assert what was sent.  :func:`default_answer` reads the prompt's system part to know which JSON a
+task expects; the knobs on :class:`FakeAnthropic` (``overloaded``, ``malformed``, ``raw_replies``,
+``echo_key``, ...) make it misbehave.
 """
 
 from __future__ import annotations

@@ -1,13 +1,10 @@
 """What changed between two crawls, per source: the data behind ``riftlab report drift``.
 
-A crawl records every document it yielded in ``raw.crawl_seen`` (landed or
-not), so two runs compare as sets of ``(source, url, content_hash)``: a URL only
-in the later run is *new*, only in the earlier one *removed*, in both with a
-different hash *changed*.  Texts come from ``raw.documents`` (joined on the
-hash), which gives token totals on each side and the vocabulary shift, measured
-as the Population Stability Index over word frequencies: the top words of each
-side, the rest pooled in one bucket, shares floored at a small epsilon.  PSI
-under 0.1 reads as stable, 0.1 to 0.25 as a moderate shift, above 0.25 as major.
+``raw.crawl_seen`` holds every document a crawl yielded, so two runs compare as sets of
+``(source, url, content_hash)``: new, removed, changed.  Texts from ``raw.documents`` give token
+totals and the vocabulary shift, the Population Stability Index over word frequencies (each side's
+top words, the rest in one bucket, shares floored at an epsilon): under 0.1 stable, 0.1 to 0.25 a
+moderate shift, above 0.25 major.
 """
 
 from __future__ import annotations

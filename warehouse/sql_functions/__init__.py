@@ -1,9 +1,7 @@
 """Python functions that SQL models call, registered on the build connection.
 
-The rules stay in YAML and the logic that applies them stays in SQL; these
-functions only do what SQL cannot do well: parse HTML, split sentences, MinHash
-signatures and tokenizer-aware chunking (``text``, ``minhash`` and ``tokens``
-beside this file).  All are vectorised over Arrow arrays.
+They do only what SQL cannot do well (the rules stay in YAML, their logic in SQL), vectorised over
+Arrow arrays; the work lives in ``text``, ``minhash`` and ``tokens`` beside this file.
 
 =====================  ================================================================
 ``html_to_text(html)``  visible text of an HTML fragment (scripts, navigation, tables of
