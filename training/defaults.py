@@ -1,10 +1,9 @@
 """Every key a stage preset may set: its type, its allowed range or set, and its default.
 
-A preset file (``training/configs/*.yaml``) and ``--set key=value`` overrides are
-merged over these defaults and checked against these models (see
-:mod:`training.presets`); an unknown key or a bad value is one line naming the
-file, the key, the value and what is allowed.  The models import no torch, so
-``riftlab train --help`` and config checks stay instant.
+A preset file (``training/configs/*.yaml``) and ``--set`` overrides are merged over these defaults
+and checked against these models (:mod:`training.presets`); an unknown key or a bad value is one
+line naming the file, the key, the value and what is allowed.  An embed preset's steps carry their
+own settings (:mod:`training.steps`).  No torch is imported, so checking a preset stays instant.
 """
 
 from __future__ import annotations
@@ -141,9 +140,8 @@ class Embed(Settings):
             raise refusal(f"each step once ('{twice}' is listed twice; --set names a step to set it)", names, "steps")
         if "llm2vec" in names[1:]:
             raise refusal("a list that starts with llm2vec when it has it (it rebuilds the model)", names, "steps")
-        adapter = names.index("adapter") if "adapter" in names else None
-        merge = names.index("merge") if "merge" in names else None
-        if (adapter is None) != (merge is None) or (adapter is not None and merge is not None and merge < adapter):
+        adapted = "adapter" in names
+        if adapted != ("merge" in names) or (adapted and names.index("merge") < names.index("adapter")):
             raise refusal(
                 "a list where merge follows adapter, or has neither (the checkpoint holds full weights)", names, "steps"
             )
@@ -153,10 +151,11 @@ class Embed(Settings):
 def _step_setting(key: str, steps: Any, model: type[Settings]) -> str | None:
     """``step.setting`` that ``key`` most likely means (the preset's own steps first), or None.
 
-    ``head_steps`` or ``steps`` spelled out names a step's setting before a close top-level key does.
+    A step's setting named exactly (``epochs``, ``head_steps``) wins over a close top-level key; a
+    close top-level key (a typo: ``sed``) wins over a close step setting.
     """
     listed = steps if isinstance(steps, list) else [{"triplets": {}}]
-    named = [name for item in listed for name in ([item] if isinstance(item, str) else item or {}) if name in STEPS]
+    named = [name for item in listed for name in _names_in(item) if name in STEPS]
     order = list(dict.fromkeys([*named, *STEPS]))
     for name in order:
         if (setting := key.removeprefix(f"{name}_")) in STEPS[name].model_fields:
@@ -167,6 +166,13 @@ def _step_setting(key: str, steps: Any, model: type[Settings]) -> str | None:
         if setting := closest(key.removeprefix(f"{name}_"), list(STEPS[name].model_fields)):
             return f"{name}.{setting}"
     return None
+
+
+def _names_in(item: Any) -> list[Any]:
+    """The step names an unchecked item of ``steps`` gives: a bare name, or a mapping's keys."""
+    if isinstance(item, str):
+        return [item]
+    return list(item) if isinstance(item, dict) else []
 
 
 #: stage -> the model of its presets.
