@@ -6,7 +6,7 @@ import pytest
 
 from augment import answers
 from augment.errors import MalformedAnswer
-from tests.augment.conftest import rows, run
+from tests.augment.project import rows, run
 
 
 @pytest.mark.parametrize(

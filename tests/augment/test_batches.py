@@ -9,7 +9,7 @@ import pytest
 from augment.errors import BatchStillRunning
 from augment.pricing import Pricing
 from augment.settings import AUGMENT
-from tests.augment.conftest import reload, rows, run
+from tests.augment.project import reload, rows, run
 
 
 def test_batch_answers_are_logged_at_half_price(project, api):

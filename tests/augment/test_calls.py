@@ -7,7 +7,7 @@ import pytest
 from augment.errors import AugmentError
 from augment.pricing import Pricing
 from augment.settings import AUGMENT
-from tests.augment.conftest import API_KEY, rows, run
+from tests.augment.project import API_KEY, rows, run
 
 
 def test_second_run_is_answered_from_the_warehouse(project, api):
@@ -122,7 +122,7 @@ def test_the_api_key_never_lands_in_the_warehouse(project, api, capsys):
 
 def test_budget_stops_the_run_before_it_is_exceeded(project, api):
     from augment.errors import BudgetExceeded
-    from tests.augment.conftest import reload
+    from tests.augment.project import reload
 
     # what the first requests of the task may cost at worst: room for two of them, not three
     dry = run(project, "instruct-factual", dry_run=True)

@@ -10,7 +10,7 @@ from rich.console import Console
 
 from riftlab.commands.augment import augment
 from riftlab.stages.augment import run_stage
-from tests.augment.conftest import rows
+from tests.augment.project import rows
 from warehouse.errors import StageSkipped
 
 
@@ -57,7 +57,7 @@ def test_stage_runs_the_configured_tasks_and_publishes(models_project, api):
 
 
 def test_stage_stops_at_the_budget_publishes_and_lets_the_run_go_on(models_project, api):
-    from tests.augment.conftest import reload
+    from tests.augment.project import reload
 
     project = reload(models_project, budget=0.02, run_tasks=("roles", "champion-cards"))
     summary = run_stage(project, Console(file=io.StringIO(), width=200))

@@ -12,7 +12,7 @@ import sys
 
 import pytest
 
-from tests.augment.conftest import API_KEY, rows, run
+from tests.augment.project import API_KEY, rows, run
 
 BAD_GATEWAY = (
     b"<html>\n<head><title>502 Bad Gateway</title></head>\n"

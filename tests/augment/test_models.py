@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from tests.augment.conftest import CHAMPIONS, build_models, rows, run
+from tests.augment.project import CHAMPIONS, build_models, rows, run
 
 AUGMENTED_DOCUMENT_COLUMNS = ["document_id", "source", "url", "champion", "title", "section_path", "text", "split_hint"]
 INSTRUCT_PAIR_COLUMNS = ["pair_id", "kind", "messages", "champion", "split", "source_ids"]

@@ -11,7 +11,7 @@ from augment.inputs import Chunk
 from augment.settings import AUGMENT
 from augment.tasks.base import Corpus
 from augment.tasks.self_instruct import clipped_gauss, passage, sample_items
-from tests.augment.conftest import rows, run
+from tests.augment.project import rows, run
 
 
 def test_clipped_gaussian_stays_in_bounds_and_is_seeded():

@@ -10,7 +10,7 @@ import sys
 import time
 
 from crawlers.sinks import import_parquet
-from tests.crawlers.conftest import REPO, CrawlProject
+from tests.crawlers.project import REPO, CrawlProject
 from warehouse import db
 
 BULK_PAGES = 300

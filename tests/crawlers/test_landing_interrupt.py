@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from tests.crawlers.conftest import CrawlProject
+from tests.crawlers.project import CrawlProject
 
 #: seconds a stopped crawl may take to exit
 STOP_SECONDS = 10

@@ -6,7 +6,7 @@ import duckdb
 import polars as pl
 
 from crawlers.fixtures.server import FixtureServer
-from tests.crawlers.conftest import CrawlProject
+from tests.crawlers.project import CrawlProject
 
 
 def _refused(done, target) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from crawlers.fixtures.server import FixtureServer
-from tests.crawlers.conftest import CrawlProject
+from tests.crawlers.project import CrawlProject
 
 
 def test_snapshot_lands_171_champions_with_the_files_positions(snapshot_dir, tmp_path):

@@ -9,7 +9,7 @@ import pytest
 
 from crawlers.fixtures.server import FixtureServer
 from crawlers.spiders.wiki import api_url
-from tests.crawlers.conftest import CrawlProject
+from tests.crawlers.project import CrawlProject
 
 DEPTH = 200_000
 WORDS = [f"w{i}" for i in range(400)]

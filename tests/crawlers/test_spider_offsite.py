@@ -10,7 +10,7 @@ import pytest
 
 from crawlers.fixtures.server import FixtureServer
 from crawlers.offsite import site_of
-from tests.crawlers.conftest import CrawlProject
+from tests.crawlers.project import CrawlProject
 
 GUIDE = """<!DOCTYPE html><html><body><article data-champion="{champion}" data-name="{champion}">
 <h1>{champion} guide</h1><h2>Overview</h2><p>{champion} text.</p></article></body></html>"""

@@ -13,7 +13,7 @@ from crawlers.fixtures import SITES
 from crawlers.fixtures.server import FixtureServer
 from crawlers.page_size import cut_text
 from crawlers.spiders.wiki import api_url
-from tests.crawlers.conftest import CrawlProject
+from tests.crawlers.project import CrawlProject
 
 CAP = 4096
 #: Non-ASCII words, so a cut can fall inside a character.

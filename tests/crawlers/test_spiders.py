@@ -9,7 +9,7 @@ import pytest
 
 from crawlers.fixtures import SITES
 from crawlers.fixtures.server import FixtureServer
-from tests.crawlers.conftest import CrawlProject, offline_sources
+from tests.crawlers.project import CrawlProject, offline_sources
 
 
 @pytest.fixture(scope="module")

@@ -2,21 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import duckdb
 import pytest
 
 from tests.transforms import raw_landing
-
-HELDOUT = ["Braum"]
-
-
-def write_config(root: Path, extra_vars: str = "") -> None:
-    text = (root / "riftlab.yaml").read_text()
-    text = text.replace("path: data/riftlab.duckdb", "path: data/test.duckdb")
-    text = text.replace("heldout_champions: []", f"heldout_champions: {HELDOUT}")
-    (root / "riftlab.yaml").write_text(text + extra_vars)
+from tests.transforms.project import write_config
 
 
 @pytest.fixture(scope="module")

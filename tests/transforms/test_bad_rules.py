@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from tests.transforms import raw_landing
-from tests.transforms.conftest import write_config
+from tests.transforms.project import write_config
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.transforms.conftest import HELDOUT
+from tests.transforms.project import HELDOUT
 from tests.transforms.raw_landing import CHAMPIONS
 
 

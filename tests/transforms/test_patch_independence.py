@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from tests.transforms import raw_landing
-from tests.transforms.conftest import write_config
+from tests.transforms.project import write_config
 
 PER_RANK = re.compile(r"\d+(\.\d+)?\s*%?\s*/\s*\d+(\.\d+)?\s*%?\s*/\s*\d")
 PATCH_REF = re.compile(r"(?i)\bpatch\s+v?\d+\.\d+|\bv\d+\.\d+")

@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
 
 from riftlab.schedule import schedule_lock
+from tests.crawlers.project import CrawlProject
 from warehouse import db
 
-NOW = datetime.now(UTC).replace(tzinfo=None)
+NOW = db.utcnow()
+
+
+@pytest.fixture
+def project(tmp_path: Path, server) -> CrawlProject:
+    """Here a crawl project (not the shell's TempProject): the scheduler crawls the fixture server."""
+    return CrawlProject.serving(tmp_path / "project", server.url)
 
 
 def _configure(project, server):
