@@ -96,6 +96,12 @@ def test_every_preset_key_has_a_type_and_every_number_a_range(stage):
         ),
         (
             "embed",
+            "steps: [3]\nepoch: 1\n",
+            "unknown key 'epoch' (did you mean 'triplets.epochs'?); a step's settings go under its name in steps "
+            "(or --set triplets.epochs=VALUE)",
+        ),
+        (
+            "embed",
             "head_steps: 10\n",
             "unknown key 'head_steps' (did you mean 'head.steps'?); a step's settings go under its name in steps "
             "(or --set head.steps=VALUE)",
