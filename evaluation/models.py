@@ -142,24 +142,13 @@ def load(ref: ModelRef, decoder_pooling: str = "lasttoken", device: str | None =
     """Load ``ref`` as a SentenceTransformer (offline)."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-    from sentence_transformers import SentenceTransformer
-    from sentence_transformers.sentence_transformer import modules
-
-    from training.bases import load_sentence_transformer
-    from training.trust import WEIGHTS, check_folder
+    from training.bases import load_sentence_transformer, wrap_decoder
 
     device = device or "cpu"
     try:
         if (ref.path / "modules.json").is_file():
             return load_sentence_transformer(ref.path, device=device, local_files_only=True)
-        check_folder(ref.path)
-        transformer = modules.Transformer(str(ref.path), model_kwargs=dict(WEIGHTS))
-        tokenizer = transformer.tokenizer
-        if tokenizer.pad_token is None:
-            tokenizer.pad_token = tokenizer.eos_token or tokenizer.unk_token
-        mode = _decoder_pooling(ref.path, decoder_pooling)
-        pooling = modules.Pooling(transformer.get_embedding_dimension(), pooling_mode=mode)
-        return SentenceTransformer(modules=[transformer, pooling], device=device)
+        return wrap_decoder(ref.path, _decoder_pooling(ref.path, decoder_pooling), device=device)
     except (OSError, ValueError, KeyError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise EvaluationError(f"{ref.path}: cannot load as a model: {first}") from None

