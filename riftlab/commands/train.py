@@ -24,13 +24,18 @@ STAGES = ("embed", "clm", "sft")
     default=None,
     help="Preset name (training/configs/NAME.yaml) or YAML file; default from riftlab.yaml.",
 )
-@click.option("--base", default=None, help="Base model: a local folder, a run's output path, or 'minilm' (embed).")
+@click.option(
+    "--base",
+    default=None,
+    help="Base model: a local folder, a run's output path, 'minilm' (embed) or 'smollm2' (a pretrained decoder).",
+)
 @click.option(
     "--set",
     "overrides",
     multiple=True,
     metavar="KEY=VALUE",
-    help="Override a preset key (repeatable), e.g. --set epochs=2 --set lora.r=16.",
+    help="Override a preset key (repeatable), e.g. --set epochs=2 --set lora.r=16; "
+    "an embed step's setting is STEP.KEY, e.g. --set head.steps=100.",
 )
 @project_options
 def train(project: Project, stage: str, preset: str | None, base: str | None, overrides: tuple[str, ...]) -> None:

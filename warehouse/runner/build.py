@@ -9,7 +9,6 @@ being built rolls back, and it and every node after it keep their previous versi
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import time
 import uuid
 from dataclasses import dataclass
@@ -40,13 +39,8 @@ class NodeResult:
     error: str | None = None
 
 
-def _gate(con: duckdb.DuckDBPyConnection, project: Project) -> materialize.Gate | None:
-    """Blocking expectations, when the checks package is installed."""
-    if (
-        importlib.util.find_spec("warehouse.checks") is None
-        or importlib.util.find_spec("warehouse.checks.gate") is None
-    ):
-        return None
+def _gate(con: duckdb.DuckDBPyConnection, project: Project) -> materialize.Gate:
+    """The publication gate: a model whose blocking expectations fail is never swapped in."""
     from warehouse.checks.gate import blocking_failures
 
     return lambda table_name, tmp_relation: blocking_failures(con, project, table_name, tmp_relation)
