@@ -8,6 +8,10 @@ ratio default/seed, to ``benchmarks/results/clm_throughput_<device>.{json,md}``.
 
     python benchmarks/clm_throughput.py                # CUDA: 1B shape, 40 steps per preset
     python benchmarks/clm_throughput.py --shape tiny --steps 3   # CPU smoke check
+    python benchmarks/clm_throughput.py --shape smollm2 --steps 20   # the pretrained SmolLM2-135M
+
+``--shape smollm2`` trains the real pretrained decoder (``--base smollm2``) with its own tokenizer,
+so its validation perplexity before and after ``clm`` says what the corpus taught it.
 """
 
 from __future__ import annotations
@@ -49,6 +53,15 @@ SHAPES = {
         tie_word_embeddings=True,
     ),
 }
+#: SmolLM2-135M-Instruct's config (the pretrained decoder; its weights come from ``--base smollm2``)
+SMOLLM2 = dict(
+    vocab_size=49152,
+    hidden_size=576,
+    intermediate_size=1536,
+    num_hidden_layers=30,
+    num_attention_heads=9,
+    num_key_value_heads=3,
+)
 PEAK_TFLOPS = {"H200": 989.0, "H100": 989.0, "A100": 312.0, "L40S": 362.0, "A10G": 125.0, "L4": 121.0}
 
 
@@ -104,6 +117,10 @@ def build_fixture(folder: Path, shape: str, snapshot: Path | None, repeat: int) 
     )
     con.close()
 
+    if shape == "smollm2":
+        from training import bases
+
+        return project_dir, bases.resolve("smollm2", "clm", project_dir)
     model_dir = folder / "model"
     bpe = Tokenizer(models.BPE(unk_token="<unk>"))
     bpe.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
@@ -140,6 +157,13 @@ def model_flops_per_token(shape: dict, seq_len: int) -> float:
     return 6 * params + 12 * layers * d * seq_len
 
 
+def peak_rss_bytes() -> int:
+    """This process's peak resident memory (Linux reports ru_maxrss in KiB)."""
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
 def worker(args: argparse.Namespace) -> None:
     """Train one preset and print a JSON line with its numbers."""
     import torch
@@ -166,7 +190,10 @@ def worker(args: argparse.Namespace) -> None:
         "precision": m["precision"],
         "gradient_checkpointing": m["gradient_checkpointing"],
         "peak_gpu_memory_gib": round(torch.cuda.max_memory_allocated() / 2**30, 2) if cuda else None,
+        "peak_rss_gib": round(peak_rss_bytes() / 2**30, 2),
         "eval_loss": m["eval_loss"],
+        "eval_perplexity_before": m.get("eval_perplexity_before"),
+        "eval_perplexity": m.get("eval_perplexity"),
         "run_id": settings["run_id"],
     }
     print("RESULT " + json.dumps(out), flush=True)
@@ -175,7 +202,10 @@ def worker(args: argparse.Namespace) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument(
-        "--shape", choices=sorted(SHAPES), default=None, help="model shape (default: 1b on CUDA, tiny on CPU)"
+        "--shape",
+        choices=[*sorted(SHAPES), "smollm2"],
+        default=None,
+        help="model shape (default: 1b on CUDA, tiny on CPU); smollm2: the pretrained SmolLM2-135M",
     )
     parser.add_argument("--steps", type=int, default=40, help="optimiser steps per preset")
     parser.add_argument("--presets", nargs="+", default=["clm_seed", "clm_default"])
@@ -222,7 +252,7 @@ def main() -> None:
                 raise SystemExit(f"{preset} failed (exit {proc.returncode})")
             result = json.loads(line.removeprefix("RESULT "))
             seq = 512
-            flops = model_flops_per_token(SHAPES[shape], seq) * result["tokens_per_second"]
+            flops = model_flops_per_token(SHAPES.get(shape, SMOLLM2), seq) * result["tokens_per_second"]
             result["mfu"] = round(flops / (peak * 1e12), 4) if peak else None
             results.append(result)
             print(json.dumps(result), flush=True)
@@ -236,15 +266,18 @@ def main() -> None:
     lines = [
         f"# clm throughput on {device} ({shape} shape, {args.steps} steps per preset)",
         "",
-        "| preset | precision | grad ckpt | tokens/s | peak GPU GiB | MFU | speed-up |",
-        "|---|---|---|---|---|---|---|",
+        "| preset | precision | grad ckpt | tokens/s | peak GPU GiB | peak RSS GiB | MFU | speed-up "
+        "| val. perplexity before -> after |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
         mfu = f"{r['mfu']:.1%}" if r["mfu"] is not None else "n/a"
         peak_gib = r["peak_gpu_memory_gib"] if r["peak_gpu_memory_gib"] is not None else "n/a"
+        before, after = r.get("eval_perplexity_before"), r.get("eval_perplexity")
+        perplexity = f"{before:.1f} -> {after:.1f}" if before and after else "n/a"
         lines.append(
             f"| {r['preset']} | {r['precision']} | {r['gradient_checkpointing']} | {r['tokens_per_second']:.0f} | "
-            f"{peak_gib} | {mfu} | {r['speedup_vs_first']}x |"
+            f"{peak_gib} | {r.get('peak_rss_gib', 'n/a')} | {mfu} | {r['speedup_vs_first']}x | {perplexity} |"
         )
     (RESULTS / f"clm_throughput_{slug}_{shape}.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
     print("\n".join(lines))
