@@ -22,6 +22,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "import-landing": ("riftlab.commands.crawl:import_landing", "Load Parquet landing files (scale-out) into raw.*."),
     "build": ("riftlab.commands.build:build", "Build seeds, rule tables and SQL models (dbt-style)."),
     "ls": ("riftlab.commands.build:ls", "List models in DAG order with materialization and upstreams."),
+    "docs": ("riftlab.commands.docs:docs", "Write an offline page of the DAG: columns, tests, runs, column lineage."),
     "query": ("riftlab.commands.query:query", "Run read-only SQL against the warehouse."),
     "config": (
         "riftlab.commands.config:config",
