@@ -39,7 +39,7 @@ def offline_chromium(url: str, profile: Path, *extra: str) -> subprocess.Complet
 
 
 def write_shop(project: TempProject) -> None:
-    """Seeds, a staging view, marts with a CTE, a union, a star select and one model sqlglot cannot parse."""
+    """Seeds, a staging view, marts with a CTE, a union, star selects, riftlab's minhash() and a COLUMNS(...)."""
     project.write(
         "transforms/seeds/customers.csv",
         "id,first_name,last_name,country\n1,Ada,Lovelace,uk\n2,Alan,Turing,uk\n3,Grace,Hopper,us\n",
@@ -70,8 +70,12 @@ def write_shop(project: TempProject) -> None:
         select cast(id as varchar), 'order' from {{ ref('orders') }}
         """,
     )
-    # sqlglot reads minhash() as its own aggregate and cannot parse this: the page must say so, not fail
-    project.model("marts/customers_hashed", "select *, minhash(full_name) as signature from {{ ref('stg_customers') }}")
+    # minhash() is riftlab's SQL function (sqlglot knows an aggregate of that name); COLUMNS() sqlglot cannot name
+    project.model(
+        "marts/customers_hashed",
+        "select customer_id, minhash(full_name) as signature, columns('full_name|country')\n"
+        "from {{ ref('stg_customers') }}",
+    )
     project.write(
         "transforms/models/marts/schema.yml",
         """
@@ -112,7 +116,7 @@ def _row(html: str, model: str, column: str) -> dict[str, str]:
 def test_docs_command_reports_what_it_resolved(shop_docs):
     _, page, stdout = shop_docs
     assert page.is_file()
-    assert "lineage resolved for" in stdout and "customers_hashed: sqlglot cannot read this model's SQL" in stdout
+    assert re.search(r"columns: lineage resolved for \d+, not resolved for 2\n", stdout), stdout
     assert f"HTML: {page}" in stdout
 
 
@@ -134,9 +138,11 @@ def test_docs_render_offline_with_lineage_through_two_models(shop_docs, tmp_path
     # a union: both branches; a literal: a constant
     assert _row(dom, "all_names", "name")["fed-by"] == "orders.id | stg_customers.full_name"
     assert _row(dom, "all_names", "kind")["fed-by"] == "a constant (reads no column)"
-    # what sqlglot cannot parse is said per column, and the rest of the page is there
-    signature = _row(dom, "customers_hashed", "signature")["fed-by"]
-    assert signature.startswith("not resolved: sqlglot cannot read this model's SQL")
+    # riftlab's own functions parse; what sqlglot cannot name is said per column
+    assert _row(dom, "customers_hashed", "signature")["fed-by"] == "stg_customers.full_name"
+    assert _row(dom, "customers_hashed", "customer_id")["traced-to"] == "customers.id"
+    for column in ("full_name", "country"):  # made by COLUMNS(...): said per column
+        assert _row(dom, "customers_hashed", column)["fed-by"].startswith("not resolved: sqlglot does not see")
     # the DAG, descriptions, last build and rows
     assert 'data-edge="stg_customers-&gt;customer_orders"' in dom or 'data-edge="stg_customers->customer_orders"' in dom
     section = re.search(r'<section class="node" id="node-customer_orders".*?</section>', dom, re.S).group(0)
@@ -164,4 +170,22 @@ def test_docs_before_any_build_resolve_from_the_sql_alone(tmp_path):
     # seeds' columns come from their CSV header, so the select * over orders still resolves
     total = next(c for c in nodes["customer_orders"].columns if c.name == "total")
     assert [u.label for u in total.origins] == ["orders.amount"]
-    assert nodes["customers_hashed"].lineage_error.startswith("sqlglot cannot read this model's SQL")
+    unnamed = [c.lineage.unresolved for c in nodes["customers_hashed"].columns if c.lineage.unresolved]
+    assert unnamed == ["it reads columns sqlglot cannot name (COLUMNS(...), a positional #n, an unexpanded *)"]
+
+
+def test_lineage_of_riftlabs_own_transforms_resolves_every_column(tmp_path):
+    """DuckDB SQL with CTEs, unions, select *, unnest, lambdas and riftlab's SQL functions, before any build:
+    every column of every model resolves (landing tables from their DDL, seeds and rule tables from their files)."""
+    from warehouse.docs.page import build_docs
+    from warehouse.project import Project
+
+    repo = Path(__file__).resolve().parents[2]
+    page, _ = build_docs(Project.load(repo, tmp_path / "none.duckdb"), tmp_path / "docs.html")
+    models = {n.name: n for n in page.nodes if n.kind == "model"}
+    assert len(models) > 20 and [n.name for n in models.values() if n.lineage_error] == []
+    unresolved = [f"{n.name}.{c.name}" for n in models.values() for c in n.columns if c.lineage.unresolved]
+    assert unresolved == [] and page.resolved == sum(len(n.columns) for n in models.values())
+    chunk_document = next(c for c in models["corpus_chunks"].columns if c.name == "document_id")
+    assert [u.label for u in chunk_document.lineage.direct] == ["corpus_documents.document_id"]
+    assert {u.relation for u in chunk_document.origins} <= {"raw.documents", "raw.augmentations"}

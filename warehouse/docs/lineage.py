@@ -14,14 +14,14 @@ from dataclasses import dataclass, field
 import duckdb
 import sqlglot
 from sqlglot import exp
+from sqlglot.dialects.duckdb import DuckDB
 from sqlglot.lineage import lineage
 from sqlglot.optimizer.qualify import qualify
 from sqlglot.optimizer.scope import build_scope
+from sqlglot.schema import MappingSchema
 
 from warehouse.runner.build import render_model
 from warehouse.runner.manifest import Manifest
-
-DIALECT = "duckdb"
 
 # {schema: {table: {column: type}}}, as sqlglot's MappingSchema takes it
 Schema = dict[str, dict[str, dict[str, str]]]
@@ -55,6 +55,32 @@ class ModelLineage:
     error: str | None = None  # the whole model could not be parsed or qualified
 
 
+def own_function_names(project) -> set[str]:
+    """The SQL functions and macros riftlab registers for its models (``warehouse.sql_functions``)."""
+    from warehouse.sql_functions import register
+
+    con = duckdb.connect()
+    try:
+        listed = "SELECT DISTINCT function_name FROM duckdb_functions()"
+        builtin = {name for (name,) in con.execute(listed).fetchall()}
+        register(con, project)
+        return {name for (name,) in con.execute(listed).fetchall()} - builtin
+    finally:
+        con.close()
+
+
+def dialect_for(function_names: set[str]) -> type[DuckDB]:
+    """DuckDB's dialect, reading riftlab's own functions as plain calls: sqlglot knows some of their names
+    as something else (``minhash`` is its aggregate of that name) and cannot parse them otherwise."""
+    names = {name.upper() for name in function_names}
+
+    class RiftlabDuckDB(DuckDB):
+        class Parser(DuckDB.Parser):
+            FUNCTIONS = {k: v for k, v in DuckDB.Parser.FUNCTIONS.items() if k not in names}
+
+    return RiftlabDuckDB
+
+
 def warehouse_schema(con: duckdb.DuckDBPyConnection) -> Schema:
     """Every table and view of the warehouse with its columns (types are not needed for lineage)."""
     schema: Schema = {}
@@ -77,91 +103,115 @@ def _short(exc: Exception) -> str:
     return f"{type(exc).__name__}: {text[:200]}"
 
 
-def _upstream(leaf, manifest: Manifest) -> Upstream | None:
-    """The relation column a lineage leaf stands for; None for a constant (a literal, VALUES)."""
+# a leaf of these reads columns sqlglot cannot name (DuckDB's COLUMNS(...), #1, a star it could not expand)
+_UNNAMED_READS = (exp.Column, exp.Columns, exp.PositionalColumn, exp.Star)
+
+
+def _upstream(leaf, manifest: Manifest) -> Upstream | str:
+    """The relation column a lineage leaf stands for; "constant" for a literal or a VALUES list, "unnamed"
+    for a leaf that reads columns sqlglot cannot name."""
     source = leaf.source
-    if not isinstance(source, exp.Table):
-        return None
-    column = leaf.name.split(".")[-1].strip('"')
-    schema, table = source.db or "main", source.name
-    if schema == "main" and table in manifest.nodes:
-        return Upstream(table, column, True)
-    return Upstream(f"{schema}.{table}", column, False)
+    if isinstance(source, exp.Table):
+        column = leaf.name.split(".")[-1].strip('"')
+        schema, table = source.db or "main", source.name
+        if schema == "main" and table in manifest.nodes:
+            return Upstream(table, column, True)
+        return Upstream(f"{schema}.{table}", column, False)
+    if isinstance(source, exp.Values) or not any(leaf.expression.find_all(*_UNNAMED_READS)):
+        return "constant"
+    return "unnamed"
 
 
-def _column_lineage(column: str, qualified: exp.Expression, scope, schema: Schema, manifest: Manifest):
+def _resolved(column: str, root, manifest: Manifest) -> ColumnLineage:
+    """A column's lineage from sqlglot's lineage tree: its leaves are the upstream columns."""
     result = ColumnLineage(column)
-    try:
-        root = lineage(column, qualified, schema=schema, dialect=DIALECT, scope=scope)
-    except Exception as exc:  # sqlglot raises many kinds; each is this column's, not the page's
-        result.unresolved = _short(exc)
-        return result
-    found: dict[Upstream, None] = {}
-    constant_leaves = 0
-    for node in root.walk():
-        if node.downstream:
-            continue
-        upstream = _upstream(node, manifest)
-        if upstream is None:
-            constant_leaves += 1
-        else:
-            found[upstream] = None
+    leaves = [_upstream(node, manifest) for node in root.walk() if not node.downstream]
+    found = {u: None for u in leaves if isinstance(u, Upstream)}
     result.direct = sorted(found, key=lambda u: (u.relation, u.column))
-    result.constant = not found and constant_leaves > 0
-    if not found and not constant_leaves:
-        result.unresolved = "sqlglot found no source for this column"
+    if "unnamed" in leaves:
+        result.unresolved = "it reads columns sqlglot cannot name (COLUMNS(...), a positional #n, an unexpanded *)"
+    elif not found:
+        result.constant = "constant" in leaves
+        if not result.constant:
+            result.unresolved = "sqlglot found no source for this column"
     return result
 
 
-def model_lineage(manifest: Manifest, name: str, schema: Schema) -> ModelLineage:
+def _lineages(columns: list[str], qualified: exp.Expression, scope, schema: MappingSchema, manifest, dialect):
+    """Every column's lineage in one walk (sqlglot shares the work); a column that fails alone is retried alone,
+    so one column's error stays that column's."""
+    try:
+        roots = lineage(None, qualified, schema=schema, dialect=dialect, scope=scope, copy=False, trim_selects=False)
+    except Exception:  # sqlglot raises many kinds
+        roots = {}
+    results = {}
+    for column in columns:
+        try:
+            root = roots.get(column) or lineage(column, qualified, schema=schema, dialect=dialect, scope=scope)
+        except Exception as exc:
+            results[column] = ColumnLineage(column, unresolved=_short(exc))
+            continue
+        results[column] = _resolved(column, root, manifest)
+    return results
+
+
+def model_lineage(manifest: Manifest, name: str, schema: MappingSchema, dialect=DuckDB) -> ModelLineage:
     """The lineage of every output column of model ``name``; adds its columns to ``schema`` when missing."""
     node = manifest.nodes[name]
     result = ModelLineage(name)
+    table = exp.table_(name, db="main")
     try:
         sql = render_model(manifest, node, incremental=False)
         qualified = qualify(
-            sqlglot.parse_one(sql, read=DIALECT),
+            sqlglot.parse_one(sql, read=dialect),
             schema=schema,
-            dialect=DIALECT,
+            dialect=dialect,
             validate_qualify_columns=False,
         )
         scope = build_scope(qualified)
         columns = list(qualified.named_selects)
     except Exception as exc:
         result.error = f"sqlglot cannot read this model's SQL ({_short(exc)})"
-        built = schema.get("main", {}).get(name, {})
+        built = schema.column_names(table) if schema.find(table) is not None else []
         result.columns = {c: ColumnLineage(c, unresolved=result.error) for c in built}
         return result
-    if "*" in columns or scope is None:
+    columns = [c for c in columns if c != "*"]
+    if scope is None or len(columns) < len(qualified.named_selects):
         result.error = "a * the warehouse cannot expand (is an upstream built?)"
-    schema.setdefault("main", {}).setdefault(name, {c: "UNKNOWN" for c in columns if c != "*"})
-    for column in columns:
-        if column == "*":
-            continue
-        if scope is None:
-            result.columns[column] = ColumnLineage(column, unresolved=result.error)
-        else:
-            result.columns[column] = _column_lineage(column, qualified, scope, schema, manifest)
+    if schema.find(table) is None and columns:  # not built: its SQL's columns feed its children's lineage
+        schema.add_table(table, {c: "UNKNOWN" for c in columns}, dialect=dialect)
+    if scope is None:
+        result.columns = {c: ColumnLineage(c, unresolved=result.error) for c in columns}
+    else:
+        result.columns = _lineages(columns, qualified, scope, schema, manifest, dialect)
     return result
 
 
-def add_unbuilt_seeds(manifest: Manifest, schema: Schema) -> None:
-    """Seeds not in the warehouse yet: their columns from the CSV header."""
+def add_unbuilt_inputs(manifest: Manifest, schema: Schema) -> None:
+    """Seeds and rule tables not in the warehouse yet: columns from the CSV header and the rule file."""
     import csv
+
+    from warehouse.runner.rules import rules_table
 
     tables = schema.setdefault("main", {})
     for node in manifest.nodes.values():
-        if node.kind == "seed" and node.name not in tables:
+        if node.name in tables:
+            continue
+        if node.kind == "seed":
             with node.path.open(encoding="utf-8", newline="") as handle:
-                header = next(csv.reader(handle), [])
-            tables[node.name] = {column: "UNKNOWN" for column in header}
+                tables[node.name] = {column: "UNKNOWN" for column in next(csv.reader(handle), [])}
+        elif node.kind == "rules" and (table := rules_table(node.payload)) is not None:
+            tables[node.name] = {column: "UNKNOWN" for column in table.column_names}
 
 
-def project_lineage(manifest: Manifest, schema: Schema) -> dict[str, ModelLineage]:
+def project_lineage(manifest: Manifest, schema: Schema, dialect=DuckDB) -> dict[str, ModelLineage]:
     """Lineage of every model, in DAG order (an unbuilt model's columns feed its children's lineage)."""
-    add_unbuilt_seeds(manifest, schema)
+    add_unbuilt_inputs(manifest, schema)
+    mapping = MappingSchema(schema, dialect=dialect)
     return {
-        name: model_lineage(manifest, name, schema) for name in manifest.order if manifest.nodes[name].kind == "model"
+        name: model_lineage(manifest, name, mapping, dialect)
+        for name in manifest.order
+        if manifest.nodes[name].kind == "model"
     }
 
 

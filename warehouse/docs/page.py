@@ -78,7 +78,7 @@ def _columns(
     for column in names:
         column_lineage = model.columns.get(column) if model else None
         if model is not None and column_lineage is None:
-            why = model.error or "the model's SQL does not select this column"
+            why = model.error or "sqlglot does not see this column in the SQL (a COLUMNS(...) it cannot expand?)"
             column_lineage = lineage.ColumnLineage(column, unresolved=why)
         docs.append(
             ColumnDoc(
@@ -95,7 +95,8 @@ def _columns(
 
 def collect(project: Project, manifest: Manifest, con: duckdb.DuckDBPyConnection) -> DocsPage:
     schema = lineage.warehouse_schema(con)
-    lineages = lineage.project_lineage(manifest, schema)
+    dialect = lineage.dialect_for(lineage.own_function_names(project))
+    lineages = lineage.project_lineage(manifest, schema, dialect)
     declared = catalog.declared_docs(project.transforms_dir / "models")
     table_tests, column_tests = catalog.suite_tests(project.transforms_dir, project.root)
     runs, checks = catalog.last_runs(con), catalog.last_checks(con)
@@ -135,8 +136,9 @@ def build_docs(project: Project, target: Path | None = None) -> tuple[DocsPage, 
     manifest = load_manifest(project.transforms_dir, dict(project.config["vars"]))
     if project.db_path.exists():
         con = project.connect(read_only=True)
-    else:  # nothing built yet: lineage from the SQL alone, no runs or row counts
+    else:  # nothing built yet: lineage from the SQL, the landing tables' DDL and the seeds' headers
         con = duckdb.connect(":memory:")
+        db.ensure_schemas(con)
     try:
         page = collect(project, manifest, con)
     finally:
