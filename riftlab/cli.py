@@ -55,6 +55,7 @@ REPORTS: dict[str, tuple[str, str]] = {
         "riftlab.commands.reports:drift",
         "What changed between two crawls per source (new/changed/removed, tokens, PSI).",
     ),
+    "checks": ("riftlab.commands.reports:report_checks", "Rewrite reports/checks.html: every table's check history."),
     "eval": (
         "riftlab.commands.reports:report_eval",
         "Write reports/eval.html: scores, PCA maps, nearest neighbours, loss curves.",
