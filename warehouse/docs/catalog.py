@@ -131,27 +131,30 @@ def last_checks(con: duckdb.DuckDBPyConnection) -> dict[str, list[dict]]:
     return checks
 
 
+def _built(con: duckdb.DuckDBPyConnection, manifest: Manifest) -> dict[str, tuple[str, str]]:
+    """Each built node's (schema, table), whatever schema it publishes to."""
+    from warehouse.docs.lineage import node_tables
+
+    present = set(con.execute("SELECT table_schema, table_name FROM information_schema.tables").fetchall())
+    return {name: key for key, name in node_tables(manifest).items() if key in present}
+
+
 def row_counts(con: duckdb.DuckDBPyConnection, manifest: Manifest) -> dict[str, int]:
     """Rows in each built node's relation, counted now."""
-    built = {
-        name
-        for (name,) in con.execute(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'"
-        ).fetchall()
+    return {
+        name: con.execute(f"SELECT count(*) FROM {quote_identifier(schema)}.{quote_identifier(table)}").fetchall()[0][0]
+        for name, (schema, table) in _built(con, manifest).items()
     }
-    counts = {}
-    for name in manifest.order:
-        if name in built:
-            counts[name] = con.execute(f"SELECT count(*) FROM main.{quote_identifier(name)}").fetchall()[0][0]
-    return counts
 
 
-def column_types(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, str]]:
-    """``main`` relations' column types, in column order."""
+def column_types(con: duckdb.DuckDBPyConnection, manifest: Manifest) -> dict[str, dict[str, str]]:
+    """Each built node's column types, in column order."""
     types: dict[str, dict[str, str]] = {}
-    for table, column, type_ in con.execute(
-        "SELECT table_name, column_name, data_type FROM information_schema.columns "
-        "WHERE table_schema = 'main' ORDER BY table_name, ordinal_position"
-    ).fetchall():
-        types.setdefault(table, {})[column] = type_
+    for name, (schema, table) in _built(con, manifest).items():
+        rows = con.execute(
+            "SELECT column_name, data_type FROM information_schema.columns "
+            "WHERE table_schema = ? AND table_name = ? ORDER BY ordinal_position",
+            [schema, table],
+        ).fetchall()
+        types[name] = dict(rows)
     return types

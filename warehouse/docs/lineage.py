@@ -55,6 +55,15 @@ class ModelLineage:
     error: str | None = None  # the whole model could not be parsed or qualified
 
 
+def node_tables(manifest: Manifest) -> dict[tuple[str, str], str]:
+    """(schema, table) of each node's relation -> the node (a node may publish outside ``main``)."""
+    tables = {}
+    for name, node in manifest.nodes.items():
+        table = exp.to_table(node.relation, dialect=DuckDB)
+        tables[(table.db or "main", table.name)] = name
+    return tables
+
+
 def own_function_names(project) -> set[str]:
     """The SQL functions and macros riftlab registers for its models (``warehouse.sql_functions``)."""
     from warehouse.sql_functions import register
@@ -107,25 +116,25 @@ def _short(exc: Exception) -> str:
 _UNNAMED_READS = (exp.Column, exp.Columns, exp.PositionalColumn, exp.Star)
 
 
-def _upstream(leaf, manifest: Manifest) -> Upstream | str:
+def _upstream(leaf, tables: dict[tuple[str, str], str]) -> Upstream | str:
     """The relation column a lineage leaf stands for; "constant" for a literal or a VALUES list, "unnamed"
     for a leaf that reads columns sqlglot cannot name."""
     source = leaf.source
     if isinstance(source, exp.Table):
         column = leaf.name.split(".")[-1].strip('"')
         schema, table = source.db or "main", source.name
-        if schema == "main" and table in manifest.nodes:
-            return Upstream(table, column, True)
+        if (schema, table) in tables:
+            return Upstream(tables[(schema, table)], column, True)
         return Upstream(f"{schema}.{table}", column, False)
     if isinstance(source, exp.Values) or not any(leaf.expression.find_all(*_UNNAMED_READS)):
         return "constant"
     return "unnamed"
 
 
-def _resolved(column: str, root, manifest: Manifest) -> ColumnLineage:
+def _resolved(column: str, root, tables: dict[tuple[str, str], str]) -> ColumnLineage:
     """A column's lineage from sqlglot's lineage tree: its leaves are the upstream columns."""
     result = ColumnLineage(column)
-    leaves = [_upstream(node, manifest) for node in root.walk() if not node.downstream]
+    leaves = [_upstream(node, tables) for node in root.walk() if not node.downstream]
     found = {u: None for u in leaves if isinstance(u, Upstream)}
     result.direct = sorted(found, key=lambda u: (u.relation, u.column))
     if "unnamed" in leaves:
@@ -144,14 +153,14 @@ def _lineages(columns: list[str], qualified: exp.Expression, scope, schema: Mapp
         roots = lineage(None, qualified, schema=schema, dialect=dialect, scope=scope, copy=False, trim_selects=False)
     except Exception:  # sqlglot raises many kinds
         roots = {}
-    results = {}
+    results, tables = {}, node_tables(manifest)
     for column in columns:
         try:
             root = roots.get(column) or lineage(column, qualified, schema=schema, dialect=dialect, scope=scope)
         except Exception as exc:
             results[column] = ColumnLineage(column, unresolved=_short(exc))
             continue
-        results[column] = _resolved(column, root, manifest)
+        results[column] = _resolved(column, root, tables)
     return results
 
 
@@ -159,7 +168,7 @@ def model_lineage(manifest: Manifest, name: str, schema: MappingSchema, dialect=
     """The lineage of every output column of model ``name``; adds its columns to ``schema`` when missing."""
     node = manifest.nodes[name]
     result = ModelLineage(name)
-    table = exp.table_(name, db="main")
+    table = exp.to_table(node.relation, dialect=DuckDB)
     try:
         sql = render_model(manifest, node, incremental=False)
         qualified = qualify(
@@ -193,15 +202,15 @@ def add_unbuilt_inputs(manifest: Manifest, schema: Schema) -> None:
 
     from warehouse.runner.rules import rules_table
 
-    tables = schema.setdefault("main", {})
-    for node in manifest.nodes.values():
-        if node.name in tables:
+    for (schema_name, table_name), name in node_tables(manifest).items():
+        node, tables = manifest.nodes[name], schema.setdefault(schema_name, {})
+        if table_name in tables:
             continue
         if node.kind == "seed":
             with node.path.open(encoding="utf-8", newline="") as handle:
-                tables[node.name] = {column: "UNKNOWN" for column in next(csv.reader(handle), [])}
+                tables[table_name] = {column: "UNKNOWN" for column in next(csv.reader(handle), [])}
         elif node.kind == "rules" and (table := rules_table(node.payload)) is not None:
-            tables[node.name] = {column: "UNKNOWN" for column in table.column_names}
+            tables[table_name] = {column: "UNKNOWN" for column in table.column_names}
 
 
 def project_lineage(manifest: Manifest, schema: Schema, dialect=DuckDB) -> dict[str, ModelLineage]:

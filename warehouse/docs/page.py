@@ -100,7 +100,7 @@ def collect(project: Project, manifest: Manifest, con: duckdb.DuckDBPyConnection
     declared = catalog.declared_docs(project.transforms_dir / "models")
     table_tests, column_tests = catalog.suite_tests(project.transforms_dir, project.root)
     runs, checks = catalog.last_runs(con), catalog.last_checks(con)
-    counts, types = catalog.row_counts(con, manifest), catalog.column_types(con)
+    counts, types = catalog.row_counts(con, manifest), catalog.column_types(con, manifest)
     children = manifest.children()
     nodes = []
     for name in manifest.order:
