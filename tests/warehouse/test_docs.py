@@ -125,9 +125,17 @@ def test_docs_render_offline_with_lineage_through_two_models(shop_docs, tmp_path
     _, page, _ = shop_docs
     source = page.read_text(encoding="utf-8")
     assert not re.search(r'(src|href)="(https?:)?//', source), "the page must not load anything from the network"
-    shown = offline_chromium(page.as_uri(), tmp_path / "profile", "--dump-dom")
+    # opened on a column: the page's script lights up every column upstream of it
+    shown = offline_chromium(page.as_uri() + "#col-customer_orders-full_name", tmp_path / "profile", "--dump-dom")
     assert shown.returncode == 0, shown.stderr[-2000:]
     dom = shown.stdout
+    lit = re.findall(r'<tr id="col-[^"]*" data-column="([^"]+)" class="on-path">', dom)
+    assert sorted(lit) == [
+        "customer_orders.full_name",
+        "customers.first_name",
+        "customers.last_name",
+        "stg_customers.full_name",
+    ]
 
     # customer_orders.full_name <- stg_customers.full_name <- customers.first_name, customers.last_name
     full_name = _row(dom, "customer_orders", "full_name")

@@ -58,6 +58,15 @@ class DocsPage:
     def resolved(self) -> int:
         return sum(1 for n in self.nodes for c in n.columns if c.lineage and not c.lineage.unresolved)
 
+    def upstream_map(self) -> dict[str, list[str]]:
+        r"""``model.column`` -> the ``relation.column``\ s it reads, for the page's lineage highlighting."""
+        return {
+            f"{n.name}.{c.name}": [u.label for u in c.lineage.direct]
+            for n in self.nodes
+            for c in n.columns
+            if c.lineage and c.lineage.direct
+        }
+
     @property
     def unresolved(self) -> int:
         return sum(1 for n in self.nodes for c in n.columns if c.lineage and c.lineage.unresolved)
