@@ -22,6 +22,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "import-landing": ("riftlab.commands.crawl:import_landing", "Load Parquet landing files (scale-out) into raw.*."),
     "build": ("riftlab.commands.build:build", "Build seeds, rule tables and SQL models (dbt-style)."),
     "ls": ("riftlab.commands.build:ls", "List models in DAG order with materialization and upstreams."),
+    "docs": ("riftlab.commands.docs:docs", "Write an offline page of the DAG: columns, tests, runs, column lineage."),
     "query": ("riftlab.commands.query:query", "Run read-only SQL against the warehouse."),
     "config": (
         "riftlab.commands.config:config",
@@ -54,6 +55,7 @@ REPORTS: dict[str, tuple[str, str]] = {
         "riftlab.commands.reports:drift",
         "What changed between two crawls per source (new/changed/removed, tokens, PSI).",
     ),
+    "checks": ("riftlab.commands.reports:report_checks", "Rewrite reports/checks.html: every table's check history."),
     "eval": (
         "riftlab.commands.reports:report_eval",
         "Write reports/eval.html: scores, PCA maps, nearest neighbours, loss curves.",

@@ -1,4 +1,4 @@
-"""``riftlab check``: run the expectation suites, store results, build Data Docs."""
+"""``riftlab check``: run the expectation suites, store results, write the data-quality report and Data Docs."""
 
 from __future__ import annotations
 
@@ -59,7 +59,11 @@ def check(project: Project, select: tuple[str, ...], skip_missing: bool) -> None
     if run.docs_index is not None:
         console.print(f"Data Docs: {run.docs_index}", highlight=False, soft_wrap=True)
     if run.summary_page is not None:
-        console.print(f"Summary with failing rows: {run.summary_page}", highlight=False, soft_wrap=True)
+        console.print(
+            f"Data-quality report (offline; failing rows, each table's history): {run.summary_page}",
+            highlight=False,
+            soft_wrap=True,
+        )
     console.print(
         f"results in meta.check_results (check_run_id = '{run.check_run_id}')", highlight=False, soft_wrap=True
     )

@@ -154,3 +154,20 @@ def report_eval(project: Project, model_names: tuple[str, ...]) -> None:
 
     path = build_report(project, list(model_names) or None)
     click.echo(f"wrote {path}")
+
+
+@click.command("checks")
+@project_options
+def report_checks(project: Project) -> None:
+    """Rewrite <reports>/checks.html from meta.check_results: every table's check history, offline."""
+    from warehouse.checks.checker import write_summary_page
+    from warehouse.errors import WarehouseError
+
+    if not project.db_path.exists():
+        raise WarehouseError(f"no warehouse at {project.db_path}: run `riftlab check` first")
+    con = project.connect(read_only=True)
+    try:
+        page = write_summary_page(project, None, con)
+    finally:
+        con.close()
+    click.echo(f"HTML: {page}")

@@ -1,8 +1,8 @@
 """``riftlab check``: every suite's expectations evaluated against its published table.
 
 The engine decides each outcome (with a sample of failing rows); outcomes land in
-``meta.check_results``, GX renders Data Docs from the same batches, and ``<reports>/checks.html``
-summarises the run.
+``meta.check_results``, GX renders Data Docs from the same batches, and ``<reports>/checks.html``,
+the data-quality report a person reads (offline), shows the run and every table's check history.
 """
 
 from __future__ import annotations
@@ -64,15 +64,26 @@ def missing_table_message(suites: list[Suite]) -> str:
     return "cannot check tables that are not built: " + "; ".join(parts)
 
 
-def write_summary_page(project: Project, run: CheckRun) -> Path:
-    """``<reports>/checks.html``: the outcomes with their failing rows, linking to Data Docs."""
+def write_summary_page(project: Project, run: CheckRun | None, con: duckdb.DuckDBPyConnection) -> Path:
+    """``<reports>/checks.html``, the data-quality report: this run's outcomes with their failing rows, and every
+    table's check history from ``meta.check_results``; self-contained (no network), replaced atomically."""
+    from warehouse.reports import quality
     from warehouse.reports.html import render_page
 
     target = project.reports_dir / "checks.html"
-    docs = run.docs_index.relative_to(target.parent).as_posix() if run.docs_index else None
+    index = run.docs_index if run is not None else project.reports_dir / DOCS_FOLDER / "index.html"
+    docs = index.relative_to(target.parent).as_posix() if index is not None and index.is_file() else None
     generated = db.utcnow().strftime("%Y-%m-%d %H:%M UTC")
     return render_page(
-        "checks.html.j2", target, run=run, docs_index=docs, generated_at=generated, warehouse=project.db_path
+        "checks.html.j2",
+        target,
+        run=run,
+        histories=quality.table_histories(con),
+        runs_shown=quality.RUNS_SHOWN,
+        trend_runs=quality.TREND_RUNS,
+        docs_index=docs,
+        generated_at=generated,
+        warehouse=project.db_path,
     )
 
 
@@ -131,7 +142,7 @@ def run_checks(
         run.outcomes = _check_suites(con, present, engine.Context.of(project), docs, console)
         store_outcomes(con, run.check_run_id, run.outcomes)
         run.docs_index = docs.build() if docs is not None else None
-        run.summary_page = write_summary_page(project, run)
+        run.summary_page = write_summary_page(project, run, con)
         return run
     finally:
         con.close()

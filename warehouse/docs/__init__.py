@@ -1,0 +1,1 @@
+"""``riftlab docs``: a static, offline page of the DAG with column-level lineage."""
