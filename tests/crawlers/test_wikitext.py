@@ -20,6 +20,7 @@ ABILITIES = {
 JUNK = re.compile(
     r"Acq\. radius|Selection radius|\{\{|\}\}|\[\[|\]\]|\.png|\.ogg|Category:|<ref|<gallery|\bPlay\b"
     r"|Targeting inputDirection|Damage typemagic|#var|#vardefine|noinclude"
+    r"|\|\s*[a-z][a-z0-9 ]*="  # a template parameter leaking as text (|items=false, |cooldown = ...)
 )
 
 
