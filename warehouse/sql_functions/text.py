@@ -15,6 +15,21 @@ _WS = re.compile(r"[ \t\r\f\v\u00a0]+")
 _BLANK_LINES = re.compile(r"\n\s*\n+")
 _DASHES = str.maketrans({"\u2212": "-", "\u2013": "-", "\u2014": " - ", "\u2012": "-", "\u00d7": "x"})
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[]?[A-Z0-9])")
+_SENTENCE_OR_LINE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[]?[A-Z0-9])|\n+")
+#: Last words that end no sentence (a title, or one capital: an initial).
+_TITLES = frozenset(
+    f"{opening}{title}."
+    for title in ("Dr Mr Mrs Ms Mt St Jr Sr Prof Capt Gen Lt Sgt vs e.g i.e".split())
+    for opening in ("", "(", '"', "'")
+)
+
+
+def _may_go_on(piece: str) -> bool:
+    """Whether a piece ends in a title or an initial (then the sentence may go on in the next piece)."""
+    last = piece[piece.rfind(" ") + 1 :]
+    return last in _TITLES or (len(last) == 2 and last[0].isupper())
+
+
 #: A sentence piece that ends in a title ("Dr.", "Mr.") or a run of initials ("B. F."): the sentence goes on.
 _ABBREVIATION_END = re.compile(
     r"(?:^|[\s(\"'])(?:Dr|Mr|Mrs|Ms|Mt|St|Jr|Sr|Prof|Capt|Gen|Lt|Sgt|vs|e\.g|i\.e)\.$|(?:^|\s)[A-Z]\.\s[A-Z]\.$"
@@ -104,6 +119,9 @@ def sentences(text: str | None) -> list[str]:
     """Sentences of each line, in order; a full stop after a title or an initial ends none ("Dr. Mundo")."""
     if not text:
         return []
+    pieces = [s.strip() for s in _SENTENCE_OR_LINE_END.split(text) if s and s.strip()]
+    if not any(_may_go_on(piece) for piece in pieces[:-1]):
+        return pieces
     out: list[str] = []
     for line in text.split("\n"):
         pieces = [p.strip() for p in _SENTENCE_END.split(line) if p and p.strip()]
