@@ -141,6 +141,7 @@ class WikiSpider(RiftSpider):
             raise BadInput(f"page {page['title']!r}: no text under any heading", wikitext)
         if renderer.unknown:
             self.crawler.stats.inc_value("wiki/unknown_templates", sum(renderer.unknown.values()))
+            self.logger.debug("%s: dropped unknown templates %s", page["title"], ", ".join(sorted(renderer.unknown)))
         base = page_url(endpoint, page["title"])
         for section in sections:
             yield DocumentItem(

@@ -89,3 +89,10 @@ def test_a_slot_redirect_is_no_ability_and_a_rune_template_is_its_description():
     rune = data_passage(read("Template:Rune data Electrocute"))
     assert (rune.kind, rune.headings) == ("rune", ["Description"])
     assert "causes them to be struck by lightning after a 0.25-second delay" in rune.text
+
+
+def test_an_unknown_template_is_dropped_and_counted_never_guessed():
+    renderer = Renderer()
+    text = renderer.render("Aatrox {{Made up template|Lore words}} heals {{tip|heal|himself}}.")
+    assert text == "Aatrox  heals himself."
+    assert dict(renderer.unknown) == {"made up template": 1}
