@@ -19,7 +19,30 @@ from lxml import etree
 from lxml.html.defs import empty_tags
 
 HEADINGS = {"h2": 1, "h3": 2, "h4": 3, "h5": 4}
-SKIP_CLASSES = ("mw-editsection", "toc", "navbox", "reference", "mw-references-wrap", "printfooter", "catlinks")
+#: Page chrome and non-prose blocks: edit links, tables of contents, navboxes, references, the stats
+#: infobox, galleries, audio players ("Play"), level tables (``dl.skill-tabs``: values drawn by script).
+SKIP_CLASSES = (
+    "mw-editsection",
+    "toc",
+    "navbox",
+    "reference",
+    "references",
+    "mw-references-wrap",
+    "printfooter",
+    "catlinks",
+    "infobox",
+    "portable-infobox",
+    "gallery",
+    "ext-audiobutton",
+    "audio-button",
+    "skill-tabs",
+    "mw-empty-elt",
+)
+#: Elements that are never text.
+SKIP_TAGS = ("script", "style", "audio", "video", "figure")
+#: Table cells stay apart on their row: "Targeting input | Direction".
+CELLS = ("td", "th")
+CELL_SEPARATOR = " | "
 _SPACES = re.compile(r"[ \t\u00a0]+")
 _BLANK_LINES = re.compile(r"\n\s*\n+")
 BLOCKS = ("p", "li", "tr", "dd", "dt", "div", "h2", "h3", "h4", "h5")
@@ -40,7 +63,7 @@ def _clean(text: str) -> str:
 
 def _is_noise(tag: str, classes: str) -> bool:
     """Scripts, styles and page chrome (edit links, tables of contents, navboxes ...)."""
-    return tag in ("script", "style") or any(c in classes.split() for c in SKIP_CLASSES)
+    return tag in SKIP_TAGS or any(c in classes.split() for c in SKIP_CLASSES)
 
 
 def _drop_noise(root) -> None:
@@ -60,6 +83,10 @@ def _text(element) -> str:
         br.tail = "\n" + (br.tail or "")
     for block in element.iter(*BLOCKS):
         block.tail = "\n" + (block.tail or "")
+    for cell in element.iter(*CELLS):
+        previous = cell.getprevious()
+        if previous is not None and previous.tag in CELLS:
+            cell.text = CELL_SEPARATOR + (cell.text or "")
     return _clean(element.text_content())
 
 
@@ -213,8 +240,9 @@ def split_passages(html: str) -> list[Passage]:
         root = parse_fragment(html)
     except (etree.ParserError, ValueError) as exc:
         raise MalformedHtml(f"unparseable HTML: {exc}") from None
-    output = root.find("div[@class='mw-parser-output']")
-    container = output if output is not None else root
+    # MediaWiki 1.41+ writes <div class="mw-content-ltr mw-parser-output" lang="en" dir="ltr">
+    outputs = root.xpath("(.//div[contains(concat(' ', normalize-space(@class), ' '), ' mw-parser-output ')])[1]")
+    container = outputs[0] if outputs else root
     _drop_noise(container)
     passages: list[Passage] = [Passage(headings=[])]
     stack: list[tuple[int, str]] = []

@@ -69,6 +69,8 @@ class WikiSource(Source):
     ]
     page_size: int = Field(500, ge=1, le=500)
     """Category members per API request (MediaWiki serves at most 500)."""
+    read: Literal["wikitext", "html"] = "wikitext"
+    """wikitext: each page's wikitext and its ability data templates; html: the rendered page (other wikis)."""
 
 
 class ForumSource(Source):

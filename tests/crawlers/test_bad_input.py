@@ -68,7 +68,12 @@ def test_malformed_pages_of_html_and_api_spiders_are_recorded(project, server):
     assert project.scalar("SELECT count(*) FROM raw.documents WHERE champion = 'Thresh'") == 2
 
     project.configure(
-        {"name": "t", "sources": {"wiki": {"categories": [{"name": "Category:Broken", "entity_type": "champion"}]}}}
+        {
+            "name": "t",
+            "sources": {
+                "wiki": {"read": "html", "categories": [{"name": "Category:Broken", "entity_type": "champion"}]}
+            },
+        }
     )
     done = project.run("crawl", "wiki", "--url", f"{broken}/api.php")
     assert done.returncode == 1

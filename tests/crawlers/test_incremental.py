@@ -25,7 +25,7 @@ def test_recrawl_lands_nothing_and_a_changed_page_lands_one_new_version(project,
 
     meraki = sites / "meraki" / "champions.json"
     meraki.write_text(meraki.read_text().replace("must be recast within 4 seconds", "must be recast within 5 seconds"))
-    ahri = sites / "wiki" / "responses" / "parse_9002.json"
+    ahri = sites / "wiki" / "responses" / "wikitext_9002.json"
     ahri.write_text(ahri.read_text().replace("Keeping a Spirit Rush charge", "Holding a Spirit Rush charge"))
     aatrox_facts = project.scalar("SELECT count(*) FROM raw.facts WHERE source='meraki' AND champion='Aatrox'")
 

@@ -67,3 +67,47 @@ def test_a_deep_page_keeps_its_embedded_state_and_attributes_verbatim():
     assert selector.css("script#__NEXT_DATA__::text").get() == state
     assert selector.css("article::attr(data-champion)").get() == "A & B"
     assert selector.css("article ::text").get() == "words"
+
+
+def _real_page_1_41() -> str:
+    """Aatrox as MediaWiki 1.41 renders it (wrapper, infobox, skill block, level table, gallery, audio, refs),
+    its words taken from the real wikitext (no rendered HTML of the real page was recorded)."""
+    from crawlers.wikitext import data_passage, page_sections
+    from tests.crawlers.real_wiki import read
+
+    trivia = page_sections(read("Aatrox"))[1].text.split("\n")
+    q = data_passage(read("Template:Data Aatrox/The Darkin Blade")).text.split("\n")
+    heading = '<div class="mw-heading mw-heading2"><h2 id="{0}">{0}</h2></div>'
+    return (
+        '<div class="mw-content-ltr mw-parser-output" lang="en" dir="ltr">'
+        '<div class="infobox"><table><tr><th>Acq. radius</th><td>475</td></tr>'
+        "<tr><th>Selection radius</th><td>135</td></tr></table></div>"
+        + heading.format("Abilities")
+        + f'<div class="skill skill_q"><p>{q[0]}</p>'
+        "<table><tr><th>Targeting input</th><td>Direction</td></tr><tr><th>Damage type</th><td>physical</td></tr>"
+        '</table><dl class="skill-tabs"><dt>PHYSICAL DAMAGE:</dt><dd><span class="pp-tooltip"></span></dd>'
+        "<dt>MINION DAMAGE:</dt><dd></dd></dl></div>"
+        + heading.format("Media")
+        + '<ul class="gallery mw-gallery-traditional"><li class="gallerybox"><div class="gallerytext">'
+        "Electrocute with Precision</div></li></ul>"
+        '<p><span class="ext-audiobutton"><audio src="x.ogg"></audio><a href="#">Play</a></span></p>'
+        + heading.format("Trivia")
+        + f'<ul><li>{trivia[1]}<sup class="reference"><a href="#cite_note-1">[1]</a></sup></li>'
+        + f"<li>{trivia[3]}</li></ul>"
+        + heading.format("References")
+        + '<div class="mw-references-wrap"><ol class="references"><li>Riot Blaustoise Aatrox data tweet</li></ol></div>'
+        '<div class="navbox">Champions navigation</div></div>'
+    )
+
+
+def test_mediawiki_1_41_pages_split_by_heading_without_infobox_widgets_or_glued_cells():
+    passages = {p.section_path: p.text for p in split_passages(_real_page_1_41())}
+    assert list(passages) == ["Abilities", "Trivia"]  # Media (gallery, audio) and References hold no text
+    ability = passages["Abilities"]
+    assert ability.startswith("Aatrox can activate The Darkin Blade three times")
+    assert "Targeting input | Direction\nDamage type | physical" in ability
+    assert "PHYSICAL DAMAGE" not in ability and "MINION DAMAGE" not in ability
+    assert "[1]" not in passages["Trivia"] and "Aatrox is the first champion, since Lulu's patch" in passages["Trivia"]
+    everything = "\n".join(passages.values())
+    for junk in ("Acq. radius", "Selection radius", "Play", "Electrocute with Precision", "Blaustoise", "navigation"):
+        assert junk not in everything, junk

@@ -62,6 +62,7 @@ def project(tmp_path: Path, site: FixtureServer) -> CrawlProject:
                     "start_urls": [f"{site.url}/c/champions/deep/build", f"{site.url}/c/champions/spans/build"]
                 },
                 "wiki": {
+                    "read": "html",
                     "start_urls": [f"{site.url}/w/api.php"],
                     "categories": [{"name": "Category:Deep", "entity_type": "lore"}],
                 },

@@ -87,6 +87,7 @@ def project(tmp_path: Path, site: FixtureServer) -> CrawlProject:
             "sources": {
                 "coaching": {"start_urls": [f"{site.url}/c/champions/big/build"]},
                 "wiki": {
+                    "read": "html",
                     "start_urls": [f"{site.url}/w/api.php"],
                     "categories": [{"name": "Category:Big", "entity_type": "lore"}],
                 },

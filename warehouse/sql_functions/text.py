@@ -1,5 +1,9 @@
 """Text cleaning for the corpus models: HTML to visible text, Unicode and whitespace, sentences;
-and the masking of the words that name a champion (evaluation queries, training pairs)."""
+and the masking of the words that name a champion (evaluation queries, training pairs).
+
+``html_text`` is for markup only (``raw.documents.html``); text a spider already decoded
+(``raw.documents.text``: "I <3 this champ. Max Q > E > W") goes through ``clean`` alone,
+since a tag strip would eat everything between a ``<`` and the next ``>``."""
 
 from __future__ import annotations
 
@@ -10,12 +14,38 @@ import unicodedata
 _WS = re.compile(r"[ \t\r\f\v\u00a0]+")
 _BLANK_LINES = re.compile(r"\n\s*\n+")
 _DASHES = str.maketrans({"\u2212": "-", "\u2013": "-", "\u2014": " - ", "\u2012": "-", "\u00d7": "x"})
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[]?[A-Z0-9])|\n+")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[]?[A-Z0-9])")
+_SENTENCE_OR_LINE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[]?[A-Z0-9])|\n+")
+#: Last words that end no sentence (a title, or one capital: an initial).
+_TITLES = frozenset(
+    f"{opening}{title}."
+    for title in ("Dr Mr Mrs Ms Mt St Jr Sr Prof Capt Gen Lt Sgt vs e.g i.e".split())
+    for opening in ("", "(", '"', "'")
+)
+
+
+def _may_go_on(piece: str) -> bool:
+    """Whether a piece ends in a title or an initial (then the sentence may go on in the next piece)."""
+    last = piece[piece.rfind(" ") + 1 :]
+    return last in _TITLES or (len(last) == 2 and last[0].isupper())
+
+
+#: A sentence piece that ends in a title ("Dr.", "Mr.") or a run of initials ("B. F."): the sentence goes on.
+_ABBREVIATION_END = re.compile(
+    r"(?:^|[\s(\"'])(?:Dr|Mr|Mrs|Ms|Mt|St|Jr|Sr|Prof|Capt|Gen|Lt|Sgt|vs|e\.g|i\.e)\.$|(?:^|\s)[A-Z]\.\s[A-Z]\.$"
+)
+#: One initial ends a piece ("B.") and the next piece opens with another ("F. Sword"): one name.
+_INITIAL_END = re.compile(r"(?:^|\s)[A-Z]\.$")
+_INITIAL_START = re.compile(r"^[A-Z]\.(\s|$)")
 _DROP_HTML = (
     "script, style, noscript, nav, header, footer, aside, .navbox, .toc, #toc, .mw-editsection, "
-    "sup.reference, .reference, .infobox, .portable-infobox, .mw-empty-elt, template, .printfooter"
+    "sup.reference, .reference, .infobox, .portable-infobox, .mw-empty-elt, template, .printfooter, "
+    ".gallery, .ext-audiobutton, .audio-button, audio, .mw-references-wrap"
 )
 _BLOCKS = {"p", "div", "li", "br", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "dd", "dt", "blockquote", "section"}
+#: Table cells: kept apart on their row ("Targeting input | Direction", never "Targeting inputDirection").
+_CELLS = {"td", "th"}
+CELL_SEPARATOR = " | "
 
 
 def clean(text: str | None) -> str | None:
@@ -37,8 +67,9 @@ def _drop_selector():
 #: Markup that needs a real parse (content to drop, or structure); anything else is simple
 #: inline/paragraph markup (Meraki's ability texts) that a tag strip handles exactly.
 _NEEDS_PARSE = re.compile(
-    r"<\s*(script|style|noscript|nav|header|footer|aside|table|template|sup)\b|class=[\"'][^\"']*"
-    r"(navbox|toc|mw-editsection|reference|infobox|mw-empty-elt|printfooter)|id=[\"']toc",
+    r"<\s*(script|style|noscript|nav|header|footer|aside|table|td|th|template|sup|audio)\b|class=[\"'][^\"']*"
+    r"(navbox|toc|mw-editsection|reference|infobox|mw-empty-elt|printfooter|gallery|audiobutton|audio-button)"
+    r"|id=[\"']toc",
     re.IGNORECASE,
 )
 _BLOCK_TAG = re.compile(r"</?\s*(" + "|".join(sorted(_BLOCKS)) + r")\b[^>]*>", re.IGNORECASE)
@@ -72,16 +103,39 @@ def _parse_markup(html: str) -> str | None:
     for element in _drop_selector()(root):
         element.drop_tree()
     for element in root.iter():
-        if isinstance(element.tag, str) and element.tag in _BLOCKS:
+        if not isinstance(element.tag, str):
+            continue
+        if element.tag in _BLOCKS:
             element.text = "\n" + (element.text or "")
             element.tail = "\n" + (element.tail or "")
+        elif element.tag in _CELLS:
+            previous = element.getprevious()
+            if previous is not None and previous.tag in _CELLS:
+                element.text = CELL_SEPARATOR + (element.text or "")
     return clean(root.text_content())
 
 
 def sentences(text: str | None) -> list[str]:
+    """Sentences of each line, in order; a full stop after a title or an initial ends none ("Dr. Mundo")."""
     if not text:
         return []
-    return [s.strip() for s in _SENTENCE_END.split(text) if s and s.strip()]
+    pieces = [s.strip() for s in _SENTENCE_OR_LINE_END.split(text) if s and s.strip()]
+    if not any(_may_go_on(piece) for piece in pieces[:-1]):
+        return pieces
+    out: list[str] = []
+    for line in text.split("\n"):
+        pieces = [p.strip() for p in _SENTENCE_END.split(line) if p and p.strip()]
+        merged: list[str] = []
+        for piece in pieces:
+            if merged and (
+                _ABBREVIATION_END.search(merged[-1])
+                or (_INITIAL_END.search(merged[-1]) and _INITIAL_START.match(piece))
+            ):
+                merged[-1] = f"{merged[-1]} {piece}"
+            else:
+                merged.append(piece)
+        out.extend(merged)
+    return out
 
 
 def mask_terms(text: str, terms: list[str], token: str) -> str:

@@ -8,7 +8,7 @@ with documents as (
     union all
     select
         document_id, source, url, champion as champion_ref, null as entity, 'augmentation' as entity_type,
-        title, section_path, html_to_text(text) as text, md5(text) as content_hash
+        title, section_path, clean_text(text) as text, md5(text) as content_hash
     from {{ ref('augmented_documents') }}
 )
 select
