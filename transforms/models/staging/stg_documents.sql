@@ -19,8 +19,15 @@ select
     entity_type,
     clean_text(title) as title,
     coalesce(clean_text(section_path), '') as section_path,
-    html_to_text(coalesce(nullif(text, ''), html)) as text,
+    -- spiders land plain text in `text` (forum posts are already decoded: "Max Q > E > W" is text, not
+    -- markup); only a document landed as html alone is read as HTML
+    coalesce(clean_text(nullif(text, '')), html_to_text(html)) as text,
     language,
+    author,
+    created_at,
+    score,
+    link_url,
+    parent_entity,
     content_hash,
     fetched_at
 from ranked
