@@ -226,3 +226,15 @@ def test_forum_text_survives_the_staging_model_as_written(thread_crawl):
     assert "I <3 this champ. Max Q > E > W" in texts
     quote = next(t for t in texts if t.startswith(">because <3"))
     assert quote.startswith(">because <3\nWell said. Manly tears falling.")
+
+
+def test_a_listing_with_nothing_to_keep_fails_the_crawl_saying_what_to_check(tmp_path):
+    """The real listing's flairs are 'discussion' and 'pdf': keeping only Guide threads keeps none."""
+    with RedditSite() as site:
+        forum = {"start_urls": [f"{site.url}/r/netsec/new.json"], "flairs": ["Guide"], "max_pages": 1}
+        done = crawl(new_project(tmp_path, "empty"), forum)
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines()[-1] == (
+        "forum: nothing crawled: the crawl found nothing to land. The listing held no thread with an allowed "
+        "flair: check sources.forum.flairs ([] keeps all) and the start URLs."
+    )
