@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
 
 import pytest
 
@@ -172,15 +173,41 @@ def test_reddits_robots_txt_fails_the_crawl_naming_the_oauth_variables(tmp_path)
     assert CLIENT_ID in line and CLIENT_SECRET in line
 
 
-def test_a_403_block_page_fails_the_crawl_as_blocked(tmp_path):
-    with RedditSite(block=True) as site:
-        project = new_project(tmp_path, "blocked")
-        done = crawl(project, {"start_urls": [f"{site.url}/r/netsec/new.json"]})
-    assert done.returncode == 1
-    line = done.stderr.strip().splitlines()[-1]
-    assert line.startswith("forum: nothing crawled: blocked, 1 request(s) answered HTTP 401/403/429")
-    assert CLIENT_ID in line
-    assert project.query("SELECT status, error FROM raw.crawl_runs") == [("failed", line)]
+def test_a_block_page_or_nothing_to_keep_fails_the_crawl_with_its_line(tmp_path):
+    """Two crawls in one process (crawlers.runner): reddit's 403 block page; and the real listing with only
+    Guide threads kept (its flairs are 'discussion' and 'pdf'): each run fails with its line as the error."""
+    with RedditSite(block=True) as blocking, RedditSite() as site:
+        project = new_project(tmp_path, "nothing")
+        project.configure({"name": "nothing", "crawl": {"log_level": "ERROR"}})
+        script = (
+            "import json, sys\n"
+            "from crawlers.runner import CrawlSpec, run_crawls\n"
+            "from warehouse.project import Project\n"
+            "project = Project.load(sys.argv[1], db_path=sys.argv[2])\n"
+            "specs = [CrawlSpec('forum', [sys.argv[3]]),"
+            " CrawlSpec('forum', [sys.argv[4]], {'flairs': ['Guide'], 'max_pages': 1})]\n"
+            "print(json.dumps([r.nothing for r in run_crawls(project, specs)]))\n"
+        )
+        environment = {k: v for k, v in project.env().items() if k not in (CLIENT_ID, CLIENT_SECRET)}
+        done = subprocess.run(
+            [sys.executable, "-c", script, str(project.root), str(project.db)]
+            + [f"{blocking.url}/r/netsec/new.json", f"{site.url}/r/netsec/new.json"],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            cwd=REPO,
+            env=environment,
+        )
+    assert done.returncode == 0, done.stderr
+    blocked, empty = json.loads(done.stdout.strip().splitlines()[-1])
+    assert blocked.startswith("forum: nothing crawled: blocked, 1 request(s) answered HTTP 401/403/429")
+    assert CLIENT_ID in blocked and CLIENT_SECRET in blocked
+    assert empty == (
+        "forum: nothing crawled: the crawl found nothing to land. The listing held no thread with an allowed "
+        "flair: check sources.forum.flairs ([] keeps all) and the start URLs."
+    )
+    runs = project.query("SELECT status, error FROM raw.crawl_runs ORDER BY started_at")
+    assert runs == [("failed", blocked), ("failed", empty)]
 
 
 def test_refused_or_half_set_credentials_say_so(tmp_path):
@@ -226,15 +253,3 @@ def test_forum_text_survives_the_staging_model_as_written(thread_crawl):
     assert "I <3 this champ. Max Q > E > W" in texts
     quote = next(t for t in texts if t.startswith(">because <3"))
     assert quote.startswith(">because <3\nWell said. Manly tears falling.")
-
-
-def test_a_listing_with_nothing_to_keep_fails_the_crawl_saying_what_to_check(tmp_path):
-    """The real listing's flairs are 'discussion' and 'pdf': keeping only Guide threads keeps none."""
-    with RedditSite() as site:
-        forum = {"start_urls": [f"{site.url}/r/netsec/new.json"], "flairs": ["Guide"], "max_pages": 1}
-        done = crawl(new_project(tmp_path, "empty"), forum)
-    assert done.returncode == 1
-    assert done.stderr.strip().splitlines()[-1] == (
-        "forum: nothing crawled: the crawl found nothing to land. The listing held no thread with an allowed "
-        "flair: check sources.forum.flairs ([] keeps all) and the start URLs."
-    )
