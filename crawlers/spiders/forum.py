@@ -33,7 +33,7 @@ from crawlers import failures
 from crawlers.failures import BadInput, Blocked
 from crawlers.items import DocumentItem
 from crawlers.reddit_auth import CLIENT_ID, CLIENT_SECRET, Credentials, Token, TokenRefused, api_url, fetch_token
-from crawlers.reddit_auth import user_agent as reddit_user_agent
+from crawlers.reddit_auth import user_agent as reddit_agent
 from crawlers.spiders.base import RiftSpider
 
 #: Bodies reddit leaves in place of a comment that is gone (its replies stay).
@@ -132,8 +132,8 @@ class ForumSpider(RiftSpider):
         return int(self.options.get("more_budget", 20) or 0)
 
     @property
-    def user_agent(self) -> str:
-        return reddit_user_agent(self.crawler.settings.get("USER_AGENT") or "riftlab")
+    def reddit_user_agent(self) -> str:
+        return reddit_agent(self.crawler.settings.get("USER_AGENT") or "riftlab")
 
     async def start(self):
         if self.start_urls:
@@ -143,7 +143,7 @@ class ForumSpider(RiftSpider):
         if self.credentials is not None:
             token_url = self.token_url
             try:
-                self.token = fetch_token(self.credentials, token_url, self.user_agent)
+                self.token = fetch_token(self.credentials, token_url, self.reddit_user_agent)
             except TokenRefused as exc:
                 self.crawler.stats.set_value(failures.STAT_AUTH_REFUSED, str(exc))
                 failures.record_failure(self.crawler, self, token_url, str(exc))
@@ -163,11 +163,11 @@ class ForumSpider(RiftSpider):
     def request(self, url: str, callback, **kwargs: Any):
         """A request with reddit's kind of User-Agent, and under OAuth, to the API with the bearer token."""
         headers = dict(kwargs.pop("headers", None) or {})
-        headers["User-Agent"] = self.user_agent
+        headers["User-Agent"] = self.reddit_user_agent
         meta = dict(kwargs.pop("meta", None) or {})
         if self.credentials is not None and self.token is not None:
             if not self.token.fresh:
-                self.token = fetch_token(self.credentials, self.token_url, self.user_agent)
+                self.token = fetch_token(self.credentials, self.token_url, self.reddit_user_agent)
             url = self.api(url)
             headers["Authorization"] = f"bearer {self.token.value}"
             meta["dont_obey_robotstxt"] = True  # an authenticated API, not pages for crawlers
