@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from datetime import UTC
 
 import pytest
 
@@ -88,8 +89,10 @@ def test_every_live_comment_of_the_real_thread_lands_with_its_parent(thread_craw
     # the tree: every reply names its parent, and the replies under gone comments are there
     assert under_gone <= set(landed)
     assert all(landed[name][1].startswith(("t1_", "t3_1cebxh")) for name in landed)
-    top = landed["t1_c9ftsjg"]
-    assert top[1:5] == ("t3_1cebxh", "bacon_cake", 1058, top[4]) and top[4].year == 2013
+    first = json.loads((REAL / "thread.json").read_text())[1]["data"]["children"][0]["data"]
+    _, parent, author, score, created, _, _ = landed[first["name"]]
+    assert (parent, author, score) == ("t3_1cebxh", first["author"], first["score"])
+    assert created.replace(tzinfo=UTC).timestamp() == first["created_utc"]
 
 
 def test_reddit_escapes_are_undone_and_text_lands_as_written(thread_crawl):
@@ -111,19 +114,32 @@ def test_more_stubs_are_expanded_only_within_the_budget(thread_crawl):
     assert run == [("finished", 0)]
 
 
-def test_a_long_thread_lands_whole_through_morechildren(tmp_path):
-    """more.json's 50 real comments: 10 on the thread page, 40 behind a `more` stub, one request."""
+def test_a_long_thread_lands_whole_through_morechildren_and_parquet(tmp_path):
+    """more.json's 50 real comments: 10 on the thread page, 40 behind a `more` stub, one request; landed as
+    Parquet files and imported, the forum columns included."""
     things = json.loads((REAL / "more.json").read_text())["json"]["data"]["things"]
     comments = {t["data"]["name"]: t["data"] for t in things if t["kind"] == "t1"}
     with RedditSite() as site:
         project = new_project(tmp_path, "more")
-        done = crawl(project, {"flairs": [], "more_budget": 1}, None, "--url", f"{site.url}{MORE_THREAD}.json")
+        url = f"{site.url}{MORE_THREAD}.json"
+        done = crawl(project, {"flairs": [], "more_budget": 1}, None, "--url", url, "--sink", "parquet")
         assert done.returncode == 0, done.stdout + done.stderr
         assert len(site.paths("/api/morechildren")) == 1
-    rows = dict(project.query("SELECT entity, parent_entity FROM raw.documents WHERE entity_type = 'post'"))
+    imported = project.run("import-landing")
+    assert imported.returncode == 0, imported.stderr
+    rows = {
+        r[0]: r[1:]
+        for r in project.query(
+            "SELECT entity, parent_entity, author, score, created_at FROM raw.documents WHERE entity_type = 'post'"
+        )
+    }
     live = {name for name, c in comments.items() if c["body"] not in GONE}
     assert set(rows) == live and len(live) > 40
-    assert all(rows[name] == comments[name]["parent_id"] for name in rows)  # the tree, from the flat answer
+    for name, (parent, author, score, created) in rows.items():
+        real = comments[name]
+        assert parent == real["parent_id"]  # the tree, from the flat answer
+        assert (author, score) == (None if real["author"] == "[deleted]" else real["author"], real["score"])
+        assert created.replace(tzinfo=UTC).timestamp() == real["created_utc"]  # naive UTC
 
 
 def test_oauth_reads_the_api_with_a_token_from_the_token_endpoint(tmp_path):
