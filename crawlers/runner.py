@@ -103,12 +103,17 @@ def is_local(urls: list[str]) -> bool:
     return bool(urls) and all(urlsplit(u).scheme == "file" or (urlsplit(u).hostname or "") in LOCAL_HOSTS for u in urls)
 
 
-def spec_for(project, spider: str, urls: list[str] | None = None) -> CrawlSpec:
-    """The crawl of ``spider`` with start URLs from ``--url`` or ``sources.<spider>.start_urls``."""
+def spec_for(project, spider: str, urls: list[str] | None = None, offline: bool = False) -> CrawlSpec:
+    """The crawl of ``spider`` with start URLs from ``--url`` or ``sources.<spider>.start_urls``.
+
+    ``offline`` (the bundled fixture sites) tells the spider so: no credentials of the real site are used.
+    """
     check = getattr(spider_class(spider), "check_environment", None)
-    if check is not None:
+    if check is not None and not offline:
         check()  # (credentials half set: refused before any crawl starts)
     options = dict(project.config["sources"].get(spider) or {})
+    if offline:
+        options["offline"] = True
     start_urls = list(urls or options.pop("start_urls", []) or [])
     options.pop("start_urls", None)
     if not start_urls:
@@ -333,7 +338,7 @@ def crawl_sources(
     from crawlers.sinks import FIXTURE
 
     with FixtureServer(SITES) as server:
-        specs = [spec_for(project, n, [server.url + p for p in OFFLINE_START[n]]) for n in names]
+        specs = [spec_for(project, n, [server.url + p for p in OFFLINE_START[n]], offline=True) for n in names]
         return run_crawls(
             project, specs, sink=sink, origin=FIXTURE, extra={"RIFTLAB_URL_ALIASES": {server.url: OFFLINE_BASE}}
         )
