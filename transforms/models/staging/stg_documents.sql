@@ -19,9 +19,9 @@ select
     entity_type,
     clean_text(title) as title,
     coalesce(clean_text(section_path), '') as section_path,
-    -- spiders land plain text in `text` (forum posts are already decoded: "Max Q > E > W" is text, not
-    -- markup); only a document landed as html alone is read as HTML
-    coalesce(clean_text(nullif(text, '')), html_to_text(html)) as text,
+    -- text is what the spider decoded (plain: "I <3 this champ" stays); html is markup, read only when
+    -- a passage landed no text
+    case when nullif(trim(text), '') is not null then clean_text(text) else html_to_text(html) end as text,
     language,
     author,
     created_at,
