@@ -28,6 +28,14 @@ crawl_error = object()
 
 EXCERPT_CHARS = 300
 STAT_ERRORS = "riftlab/errors"
+#: requests the site refused as such: HTTP 401/403/429, or a block page in place of the content
+STAT_BLOCKED = "riftlab/blocked"
+#: why an API's token endpoint refused the crawl's credentials (a spider sets it)
+STAT_AUTH_REFUSED = "riftlab/auth_refused"
+#: Scrapy's count of requests robots.txt forbade
+STAT_ROBOTS = "robotstxt/forbidden"
+#: HTTP statuses with which a site refuses a client, not a page
+BLOCKING_STATUSES = (401, 403, 429)
 
 
 class BadInput(RiftlabError):
@@ -37,6 +45,10 @@ class BadInput(RiftlabError):
         super().__init__(reason)
         self.reason = reason
         self.excerpt = excerpt
+
+
+class Blocked(BadInput):
+    """The site answered a block page (an HTML "you are blocked" page) in place of the content asked for."""
 
 
 def excerpt_of(data: str | bytes | None) -> str | None:
@@ -89,6 +101,8 @@ def errback(spider, failure: Failure) -> None:
     if reason.startswith("request dropped: Forbidden by robots.txt"):
         spider.crawler.stats.inc_value("riftlab/robots_forbidden")
         return
+    if isinstance(failure.value, HttpError) and failure.value.response.status in BLOCKING_STATUSES:
+        spider.crawler.stats.inc_value(STAT_BLOCKED)
     record_failure(spider.crawler, spider, url, reason, excerpt)
 
 
@@ -117,10 +131,63 @@ class CrawlFailureMiddleware:
         spider = spider or self.crawler.spider
         if isinstance(exception, HttpError):
             reason, excerpt = f"HTTP {exception.response.status}", exception.response.body
+            if exception.response.status in BLOCKING_STATUSES:
+                self.crawler.stats.inc_value(STAT_BLOCKED)
         elif isinstance(exception, BadInput):
+            if isinstance(exception, Blocked):
+                self.crawler.stats.inc_value(STAT_BLOCKED)
             reason, excerpt = exception.reason, exception.excerpt if exception.excerpt is not None else response.body
         else:
             reason, excerpt = f"{type(exception).__name__}: {exception}", response.body
             logger.exception("unexpected error parsing %s", response.url, exc_info=exception)
         record_failure(self.crawler, spider, response.url, reason, excerpt)
         return []
+
+
+# -- a crawl that got nothing ------------------------------------------------------------------
+ROBOTS_HINT = (
+    "the site does not want crawlers there: use its API if it has one, or set crawl.obey_robots_txt: false "
+    "only where you have its permission"
+)
+BLOCKED_HINT = "the site refuses this client: use its API if it has one, or slow down (crawl.download_delay)"
+NOTHING_FOUND_HINT = "check the start URLs (sources.{spider}.start_urls or --url): they list nothing to land"
+
+
+def nothing_crawled(crawler, spider, reason: str = "finished") -> str | None:
+    """One line saying why a crawl that ran to its end landed no item, and what to do; None when it got some.
+
+    Which it was: every request refused by robots.txt, the site blocking the client (HTTP 401/403/429, a
+    block page, a refused API token), every page failing, or pages with nothing in them.  The spider's
+    ``robots_hint``, ``blocked_hint`` and ``nothing_found_hint`` class attributes say what to do about
+    its own site.
+    """
+    stats = crawler.stats
+    if stats.get_value("item_scraped_count", 0) or stats.get_value("riftlab/items", 0):
+        return None
+    if reason != "finished":
+        return None  # interrupted, or could not land: said elsewhere
+    name = spider.name
+    robots = stats.get_value(STAT_ROBOTS, 0)
+    blocked = stats.get_value(STAT_BLOCKED, 0)
+    errors = stats.get_value(STAT_ERRORS, 0)
+    refused = stats.get_value(STAT_AUTH_REFUSED)
+    if refused:
+        return f"{name}: nothing crawled: {refused}"
+    if robots:
+        hint = getattr(spider, "robots_hint", None) or ROBOTS_HINT
+        return f"{name}: nothing crawled: robots.txt refused all {robots} request(s). {_sentence(hint)}"
+    if blocked:
+        hint = getattr(spider, "blocked_hint", None) or BLOCKED_HINT
+        return (
+            f"{name}: nothing crawled: blocked, {blocked} request(s) answered HTTP 401/403/429 or a block page. "
+            f"{_sentence(hint)}"
+        )
+    if errors:
+        return f"{name}: nothing crawled: all {errors} page(s) failed; their reasons are in raw.crawl_errors"
+    hint = getattr(spider, "nothing_found_hint", None) or NOTHING_FOUND_HINT.format(spider=name)
+    return f"{name}: nothing crawled: the crawl found nothing to land. {_sentence(hint)}"
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")

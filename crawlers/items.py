@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
+from datetime import datetime
 
 
 def content_hash(*parts: object) -> str:
@@ -41,13 +42,23 @@ class DocumentItem:
     content_hash: str = ""
     #: Bytes of the page (or of this text or html) before it was cut at RIFTLAB_MAX_PAGE_BYTES; None: not cut.
     truncated_from_bytes: int | None = None
+    #: Who wrote it, when (UTC), and its score when landed (forum posts and comments).
+    author: str | None = None
+    created_at: datetime | None = None
+    score: int | None = None
+    #: The page a link post points to (the document's own url is its permalink).
+    link_url: str | None = None
+    #: What it answers: the fullname of the parent post (``t3_...``) or comment (``t1_...``), the thread tree.
+    parent_entity: str | None = None
 
     def __post_init__(self) -> None:
         if not self.content_hash:
-            # revision ids and etags change without the content changing: leave them out.
-            self.content_hash = content_hash(
-                self.title, self.champion, self.entity, self.entity_type, self.section_path, self.text, self.html
-            )
+            # revision ids, etags and scores change without the content changing: leave them out.
+            parts = [self.title, self.champion, self.entity, self.entity_type, self.section_path, self.text, self.html]
+            extra = [self.author, self.created_at, self.link_url, self.parent_entity]
+            if any(value is not None for value in extra):  # (documents without them keep their old hashes)
+                parts.append(extra)
+            self.content_hash = content_hash(*parts)
 
 
 @dataclass

@@ -31,6 +31,9 @@ logger = logging.getLogger(__name__)
 #: Scrapy close reason -> crawl_runs.status
 STATUS_BY_REASON = {"finished": "finished", "shutdown": "interrupted"}
 
+#: stat: the line saying why a crawl landed nothing (see crawlers.failures.nothing_crawled)
+STAT_NOTHING = "riftlab/nothing"
+
 #: Scrapy close reasons of crawls the pipeline ended
 CANNOT_LAND, LANDING_FAILED = "cannot_land", "landing_failed"
 
@@ -108,6 +111,12 @@ class LandingPipeline:
         self.writer.shutdown(wait=True)
         self.run.finished_at = utcnow()
         self.run.status = STATUS_BY_REASON.get(reason, "failed")
+        self._publish_counts()
+        nothing = failures.nothing_crawled(self.crawler, spider, reason)
+        if nothing is not None:
+            # a crawl that got nothing did not do its job: said in one line, and not "finished"
+            self.run.status, self.run.error = "failed", nothing
+            self.crawler.stats.set_value(STAT_NOTHING, nothing)
         if self.write_failure is None:
             batch, self.batch = self.batch, Batch()
             self._write(batch, self.run)
@@ -164,6 +173,11 @@ class LandingPipeline:
                         "fetched_at": fetched_at,
                         "crawl_run_id": run.crawl_run_id,
                         "truncated_from_bytes": item.truncated_from_bytes,
+                        "author": item.author,
+                        "created_at": item.created_at,
+                        "score": item.score,
+                        "link_url": item.link_url,
+                        "parent_entity": item.parent_entity,
                     }
                 )
                 run.landed += 1

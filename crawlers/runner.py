@@ -67,6 +67,8 @@ class CrawlResult:
     seconds: float
     #: why the crawl could not land (everything, or from some point on)
     error: RiftlabError | None = None
+    #: why a crawl that ran to its end landed nothing, and what to do (robots.txt, blocked, empty): one line
+    nothing: str | None = None
 
     def line(self) -> str:
         return (
@@ -101,10 +103,17 @@ def is_local(urls: list[str]) -> bool:
     return bool(urls) and all(urlsplit(u).scheme == "file" or (urlsplit(u).hostname or "") in LOCAL_HOSTS for u in urls)
 
 
-def spec_for(project, spider: str, urls: list[str] | None = None) -> CrawlSpec:
-    """The crawl of ``spider`` with start URLs from ``--url`` or ``sources.<spider>.start_urls``."""
-    spider_class(spider)
+def spec_for(project, spider: str, urls: list[str] | None = None, offline: bool = False) -> CrawlSpec:
+    """The crawl of ``spider`` with start URLs from ``--url`` or ``sources.<spider>.start_urls``.
+
+    ``offline`` (the bundled fixture sites) tells the spider so: no credentials of the real site are used.
+    """
+    check = getattr(spider_class(spider), "check_environment", None)
+    if check is not None and not offline:
+        check()  # (credentials half set: refused before any crawl starts)
     options = dict(project.config["sources"].get(spider) or {})
+    if offline:
+        options["offline"] = True
     start_urls = list(urls or options.pop("start_urls", []) or [])
     options.pop("start_urls", None)
     if not start_urls:
@@ -222,7 +231,7 @@ def _stop_reactor(_: Any = None) -> None:
 
 def _result(spec: CrawlSpec, crawler, seconds: float) -> CrawlResult:
     """What one finished crawl did, from its stats (and its landing pipeline's error, if any)."""
-    from crawlers.pipelines import LandingPipeline
+    from crawlers.pipelines import STAT_NOTHING, LandingPipeline
 
     stats = crawler.stats
     pipeline = crawler.get_item_pipeline(LandingPipeline)
@@ -236,6 +245,7 @@ def _result(spec: CrawlSpec, crawler, seconds: float) -> CrawlResult:
         pages=stats.get_value("response_received_count", 0),
         seconds=seconds,
         error=pipeline.error if pipeline is not None else None,
+        nothing=stats.get_value(STAT_NOTHING),
     )
 
 
@@ -328,7 +338,7 @@ def crawl_sources(
     from crawlers.sinks import FIXTURE
 
     with FixtureServer(SITES) as server:
-        specs = [spec_for(project, n, [server.url + p for p in OFFLINE_START[n]]) for n in names]
+        specs = [spec_for(project, n, [server.url + p for p in OFFLINE_START[n]], offline=True) for n in names]
         return run_crawls(
             project, specs, sink=sink, origin=FIXTURE, extra={"RIFTLAB_URL_ALIASES": {server.url: OFFLINE_BASE}}
         )

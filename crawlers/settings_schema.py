@@ -83,6 +83,14 @@ class ForumSource(Source):
     """Listing pages read per crawl (0 = until the listing ends)."""
     comments: bool = True
     """Also land each thread's comments."""
+    more_budget: int = Field(20, ge=0)
+    """Requests a crawl may spend expanding collapsed comments (`more` stubs: /api/morechildren, "continue this
+    thread"); 0 lands only what the thread pages show."""
+    token_url: StartUrl = "https://www.reddit.com/api/v1/access_token"
+    """OAuth token endpoint (application-only, client_credentials), used when RIFTLAB_REDDIT_CLIENT_ID and
+    RIFTLAB_REDDIT_CLIENT_SECRET are set."""
+    api_base: StartUrl = "https://oauth.reddit.com"
+    """Where OAuth requests go: start URLs' paths are read from here with the bearer token."""
 
 
 class Sources(Settings):

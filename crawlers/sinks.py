@@ -49,6 +49,11 @@ SCHEMAS: dict[str, dict[str, pl.DataType]] = {
         "fetched_at": pl.Datetime("us"),
         "crawl_run_id": pl.Utf8,
         "truncated_from_bytes": pl.Int64,
+        "author": pl.Utf8,
+        "created_at": pl.Datetime("us"),
+        "score": pl.Int64,
+        "link_url": pl.Utf8,
+        "parent_entity": pl.Utf8,
     },
     "facts": {
         "champion": pl.Utf8,

@@ -4,8 +4,9 @@
 ``schedule`` and ``riftlab run`` start a fresh process per crawl (a reactor
 cannot start twice in one process) and read its results back as JSON.
 
-``crawl`` exits 0 when every crawl finished cleanly, 1 when pages failed or a
-crawl could not land (one line on stderr says why), 130 when interrupted.
+``crawl`` exits 0 when every crawl finished cleanly, 1 when pages failed, a crawl could not land
+or a crawl landed nothing (robots.txt refused it, the site blocked it, it found nothing: one line
+on stderr says which and what to do), 130 when interrupted.
 """
 
 from __future__ import annotations
@@ -88,7 +89,11 @@ def crawl(
         raise
     finally:
         if results_file is not None:
-            write_results(results_file, results, failure or next((r.error for r in results if r.error), None))
+            write_results(
+                results_file,
+                results,
+                failure or next((r.error or r.nothing for r in results if r.error or r.nothing), None),
+            )
     _report(results, len(names))
 
 
@@ -113,6 +118,9 @@ def _report(results, crawls: int) -> None:
     error = next((r.error for r in results if r.error is not None), None)
     if error is not None:
         raise error
+    for result in results:
+        if result.nothing:  # got nothing: one line each, saying which and what to do
+            click.echo(result.nothing, err=True)
     if any(r.errors for r in results) or any(r.status != "finished" for r in results) or len(results) < crawls:
         sys.exit(1)
 

@@ -18,7 +18,18 @@ CREATE TABLE IF NOT EXISTS raw.documents (
     content_hash VARCHAR NOT NULL,
     fetched_at TIMESTAMP NOT NULL,
     crawl_run_id VARCHAR NOT NULL,
-    truncated_from_bytes BIGINT            -- size before a cut at crawl.max_page_bytes; NULL: landed whole
+    truncated_from_bytes BIGINT,           -- size before a cut at crawl.max_page_bytes; NULL: landed whole
+    author VARCHAR,                        -- who wrote it (forum posts and comments)
+    created_at TIMESTAMP,                  -- when it was written (UTC)
+    score BIGINT,                          -- its score when this version landed
+    link_url VARCHAR,                      -- a link post's target (url is its permalink)
+    parent_entity VARCHAR                  -- the post (t3_...) or comment (t1_...) it answers: the thread tree
 );
 -- Warehouses made before truncated_from_bytes existed gain it here.
 ALTER TABLE raw.documents ADD COLUMN IF NOT EXISTS truncated_from_bytes BIGINT;
+-- Warehouses made before the forum columns existed gain them here.
+ALTER TABLE raw.documents ADD COLUMN IF NOT EXISTS author VARCHAR;
+ALTER TABLE raw.documents ADD COLUMN IF NOT EXISTS created_at TIMESTAMP;
+ALTER TABLE raw.documents ADD COLUMN IF NOT EXISTS score BIGINT;
+ALTER TABLE raw.documents ADD COLUMN IF NOT EXISTS link_url VARCHAR;
+ALTER TABLE raw.documents ADD COLUMN IF NOT EXISTS parent_entity VARCHAR;

@@ -23,6 +23,11 @@ select
     -- a passage landed no text
     case when nullif(trim(text), '') is not null then clean_text(text) else html_to_text(html) end as text,
     language,
+    author,
+    created_at,
+    score,
+    link_url,
+    parent_entity,
     content_hash,
     fetched_at
 from ranked
