@@ -480,3 +480,63 @@ def _run_test_step(data_tests: _Tests, test: DataTest, broken: dict[str, str], r
         reason = f"test '{test.name}' on '{', '.join(test.depends_on)}' failed"
         for name in test.depends_on:
             broken.setdefault(name, reason)
+
+
+def run_tests(
+    project: Project,
+    selectors: tuple[str, ...] | list[str] = (),
+    *,
+    exclude: tuple[str, ...] | list[str] = (),
+    state: str | Path | None = None,
+    on_result=None,
+) -> tuple[list[NodeResult], str | None]:
+    """``riftlab test``: the selected data tests against the published tables, stored in meta.check_results,
+    written to target/run_results.json and the checks page; the results and that check run's id."""
+    manifest = load_project_manifest(project)
+    previous = load_state(state) if state is not None else None
+    names = manifest.select_tests(selectors, exclude, previous)
+    run_id = uuid.uuid4().hex[:12]
+    write_manifest(project, manifest, run_id)
+    if not names:
+        return [], None
+    clock = time.perf_counter()
+    con = project.connect()
+    results: list[NodeResult] = []
+    try:
+        _register_functions(con, project)
+        data_tests = _Tests(con, project, manifest)
+        outcomes = []
+        for name in names:
+            test = manifest.tests[name]
+            missing = [n for n in test.depends_on if not _published(con, manifest.nodes[n])]
+            started, timer = utcnow(), time.perf_counter()
+            if missing:
+                node = manifest.nodes[missing[0]]
+                why = f"{node.relation} is not built: run `riftlab build --select {node.name}`"
+                result = NodeResult(test.name, "test", "test", "error", None, 0.0, why, test.unique_id, started)
+            else:
+                (outcome,) = data_tests.evaluate([test])
+                outcomes.append(outcome)
+                result = _test_result(outcome, time.perf_counter() - timer, started)
+            results.append(result)
+            if on_result:
+                on_result(len(results), len(names), result)
+        data_tests.store(outcomes)
+        _summary_page(project, data_tests.check_run_id, [o.outcome for o in outcomes])
+    finally:
+        con.close()
+    arguments = {"select": list(selectors), "exclude": list(exclude), "state": str(state) if state else None}
+    write_run_results(project, run_id, "test", [run_result(r) for r in results], time.perf_counter() - clock, arguments)
+    return results, data_tests.check_run_id
+
+
+def _published(con: duckdb.DuckDBPyConnection, node: Node) -> bool:
+    return materialize.existing_type(con, node.name, node.schema) is not None
+
+
+def _summary_page(project: Project, check_run_id: str, outcomes: list) -> None:
+    """The checks page (``<reports>/checks.html``) with this run's test outcomes and their failing rows."""
+    from warehouse.checks.checker import CheckRun, write_summary_page
+
+    if outcomes:
+        write_summary_page(project, CheckRun(check_run_id, outcomes=outcomes))

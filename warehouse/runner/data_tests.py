@@ -87,11 +87,11 @@ def generic_name(test_name: str, model: str, arguments: dict[str, Any]) -> str:
             flat.extend(_clean(v) for v in value)
         else:
             flat.append(_clean(value))
-    name = f"{test_name}_{model}_{'__'.join(flat)}"
-    if len(name) <= _MAX_NAME:
+    identifier = f"{test_name}_{model}"
+    name = f"{identifier}_{'__'.join(flat)}"
+    if len(name) < _MAX_NAME:
         return name
-    digest = hashlib.md5(name.encode("utf-8")).hexdigest()
-    return f"{name[: _MAX_NAME - 33]}_{digest}"
+    return f"{identifier[:30]}_{hashlib.md5(name.encode('utf-8')).hexdigest()}"  # dbt's short form
 
 
 def generic_test(item: TestEntry, attached_to: str, path: Path, package: str = DEFAULT_PACKAGE) -> DataTest:
