@@ -188,13 +188,14 @@ def run_checks(
         run = CheckRun(new_check_run_id(), skipped=missing)
         if not present and not tests:
             return run
-        docs = DataDocs(project.reports_dir / DOCS_FOLDER) if checks_settings(project.config)["data_docs"] else None
+        wanted = present and checks_settings(project.config)["data_docs"]
+        docs = DataDocs(project.reports_dir / DOCS_FOLDER) if wanted else None
         if present:
             run.outcomes = _check_suites(con, present, engine.Context.of(project), docs, console)
         if tests:
             run.outcomes += _check_tests(con, project, tests, test_context)
         store_outcomes(con, run.check_run_id, run.outcomes)
-        run.docs_index = docs.build() if docs is not None and present else None
+        run.docs_index = docs.build() if docs is not None else None
         run.summary_page = write_summary_page(project, run)
         return run
     finally:
