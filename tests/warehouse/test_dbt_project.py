@@ -263,3 +263,52 @@ def test_a_disabled_folder_is_not_built_and_its_readers_say_so(dbt_project):
     dbt_project.edit("transforms/models/marts/recent_orders.sql", "ref('orders')", "ref('revenue_by_month')")
     with pytest.raises(ModelError, match=r"recent_orders\.sql:3: ref\('revenue_by_month'\) is disabled"):
         dbt_project.manifest()
+
+
+@pytest.mark.parametrize(
+    "models, message",
+    [
+        ("  +materialised: view", "unknown key 'models.+materialised' (did you mean '+materialized'?)"),
+        ("  staging:\n    +materialized: tabel", "models.staging.+materialized 'tabel' is not one of table, view"),
+        ("  staging: view", "unknown key 'models.staging'; a key is a folder (a mapping) or a config"),
+        ("  +schema: meta", "models.+schema must be a schema of your own, not raw or meta"),
+        ("  +tags: 3", "models.+tags must be a name or a list of names, got 3"),
+    ],
+)
+def test_a_wrong_models_section_is_one_line(tmp_path, models, message):
+    from warehouse.config import load_config
+
+    path = tmp_path / "riftlab.yaml"
+    path.write_text(f"models:\n{models}\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert str(info.value) == f"{path}: {message}" or str(info.value).startswith(f"{path}: {message}")
+
+
+def test_config_precedence_is_dbt_s(project):
+    """Nearest folder over its parents, schema.yml config: over folders, config() over all; tags add up."""
+    from warehouse.runner.manifest import load_project_manifest
+
+    project.write(
+        "riftlab.yaml",
+        "models:\n  +materialized: view\n  +tags: all\n  a:\n    +materialized: table\n    +tags: [a]\n"
+        "    b:\n      +materialized: view\n      +tags: b\n",
+    )
+    project.model("a/b/by_folder", "select 1 as x")
+    project.model("a/b/by_properties", "select 1 as x")
+    project.model("a/b/by_call", "{{ config(materialized='incremental', tags=['call']) }}\nselect 1 as x")
+    project.model("a/in_a", "select 1 as x")
+    project.model("top", "select 1 as x")
+    project.write(
+        "transforms/models/a/b/schema.yml",
+        "models:\n  - name: by_properties\n    config: {materialized: table, tags: [props]}\n"
+        "  - name: by_call\n    config: {materialized: table}\n",
+    )
+    nodes = load_project_manifest(project.load()).nodes
+    assert {name: (node.materialized, node.tags) for name, node in nodes.items()} == {
+        "by_folder": ("view", ["all", "a", "b"]),
+        "by_properties": ("table", ["all", "a", "b", "props"]),
+        "by_call": ("incremental", ["all", "a", "b", "call"]),
+        "in_a": ("table", ["all", "a"]),
+        "top": ("view", ["all"]),
+    }

@@ -50,13 +50,13 @@ class Folder(Settings):
 
     materialized: Literal["table", "view", "incremental"] | None = Field(None, alias="+materialized")
     """How the folder's models are published: table, view or incremental."""
-    tags: Text | list[Text] | None = Field(None, alias="+tags")
+    tags: list[Text] | None = Field(None, alias="+tags")
     """Tags the folder's models carry (added to the tags of the folders above; select with tag:NAME)."""
     schema_: Text | None = Field(None, alias="+schema")
     """Schema the folder's models are published in (default main; raw and meta are riftlab's own)."""
     enabled: bool | None = Field(None, alias="+enabled")
     """false: the folder's models are not built, listed or tested."""
-    unique_key: Text | list[Text] | None = Field(None, alias="+unique_key")
+    unique_key: list[Text] | None = Field(None, alias="+unique_key")
     """Key columns of incremental models (rows with the same key are replaced)."""
     description: str | None = Field(None, alias="+description")
     """What the folder holds (shown by riftlab docs)."""
@@ -95,8 +95,11 @@ class Folder(Settings):
     @field_validator("tags", "unique_key", mode="before")
     @classmethod
     def _text_or_texts(cls, value: Any) -> Any:
-        if value is None or isinstance(value, str):
+        """One name or a list of names (``+tags: nightly``), kept as a list."""
+        if value is None:
             return value
+        if isinstance(value, str):
+            return [value]
         if isinstance(value, list) and all(isinstance(v, str) and v for v in value):
             return value
         from warehouse.config import refusal
