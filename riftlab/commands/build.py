@@ -19,6 +19,26 @@ SELECT_HELP = (
 )
 
 
+class SpacedOption(click.Option):
+    """An option that, like dbt's ``--select a b``, takes every word up to the next option as one value."""
+
+    def add_to_parser(self, parser, ctx) -> None:
+        super().add_to_parser(parser, ctx)
+        for name in self.opts:
+            option = parser._long_opt.get(name) or parser._short_opt.get(name)
+            if option is None:
+                continue
+            original = option.process
+
+            def process(value, state, original=original):
+                words = [value]
+                while state.rargs and not state.rargs[0].startswith("-"):
+                    words.append(state.rargs.pop(0))
+                original(" ".join(words), state)
+
+            option.process = process
+
+
 def selection_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """``--select``/``-s``, ``--exclude`` and ``--state DIR``, as dbt takes them."""
     func = click.option(
@@ -27,8 +47,10 @@ def selection_options(func: Callable[..., Any]) -> Callable[..., Any]:
         default=None,
         help="Folder with a saved manifest.json for state:modified / state:new.",
     )(func)
-    func = click.option("--exclude", "exclude", multiple=True, help="Same grammar as --select; removed last.")(func)
-    return click.option("--select", "-s", "selectors", multiple=True, help=SELECT_HELP)(func)
+    func = click.option(
+        "--exclude", "exclude", multiple=True, cls=SpacedOption, help="Same grammar as --select; removed last."
+    )(func)
+    return click.option("--select", "-s", "selectors", multiple=True, cls=SpacedOption, help=SELECT_HELP)(func)
 
 
 def echo_result(index: int, total: int, result: NodeResult) -> None:

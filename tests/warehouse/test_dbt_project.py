@@ -189,7 +189,7 @@ def test_the_verbs_seed_test_compile_show_and_ls(built_dbt_project):
     assert shown.exit_code == 0, shown.stderr
     assert [row["customer_id"] for row in json.loads(shown.stdout)] == [1, 2]
 
-    listed = project.invoke("ls", "--select", "tag:finance resource_type:test,test_type:singular")
+    listed = project.invoke("ls", "--select", "tag:finance", "resource_type:test,test_type:singular")  # dbt's syntax
     assert [line.split()[0] for line in listed.stdout.splitlines()[1:]] == [
         "revenue_by_month",
         "assert_order_amounts_are_not_negative",
