@@ -312,3 +312,14 @@ def test_config_precedence_is_dbt_s(project):
         "in_a": ("table", ["all", "a"]),
         "top": ("view", ["all"]),
     }
+
+
+def test_a_test_reading_a_table_never_built_is_skipped_not_failed(dbt_project):
+    """Building stg_customers alone selects the relationships test of stg_orders, which reads it (eager
+    selection); with stg_orders never built, the test is skipped, and nothing fails."""
+    from warehouse.runner.build import build
+
+    results = _by_name(build(dbt_project.load(), ["raw_customers stg_customers"]))
+    relationships = results["relationships_stg_orders_96411fe0c89b49c3f4da955dfd358ba0"]
+    assert relationships.status == "skipped" and relationships.error == "skipped: main.stg_orders is not built"
+    assert not any(r.failed for r in results.values())

@@ -59,8 +59,11 @@ def new_check_run_id() -> str:
     return db.utcnow().strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
 
 
-def missing_table_message(suites: list[Suite]) -> str:
+def missing_table_message(suites: list[Suite], tested: list[tuple[str, str, str]] = ()) -> str:
+    """One line naming each table not built and what makes it; ``tested``: (relation, first test, node)
+    of tables data tests read."""
     parts = [f"main.{s.table} (suite {s.display}): {s.made_by} makes it" for s in suites]
+    parts += [f"{rel} (test {test}): `riftlab build --select {node}` makes it" for rel, test, node in tested]
     return "cannot check tables that are not built: " + "; ".join(parts)
 
 
@@ -139,6 +142,17 @@ def _built(con: duckdb.DuckDBPyConnection, node) -> bool:
     return db.table_exists(con, node.schema, node.name)
 
 
+def _unbuilt_nodes(con: duckdb.DuckDBPyConnection, unbuilt: list) -> list[tuple[str, str, str]]:
+    """(relation, the first test reading it, node name) of each table the ``unbuilt`` tests miss."""
+    found: dict[str, tuple[str, str, str]] = {}
+    for manifest, test in unbuilt:
+        for name in test.depends_on:
+            node = manifest.nodes[name]
+            if name not in found and not _built(con, node):
+                found[name] = (node.relation.replace('"', ""), test.name, name)
+    return list(found.values())
+
+
 def _unbuilt_suite(project: Project, manifest, test) -> Suite:
     """A data test whose table is not built, as the suite message names it (the first table missing)."""
     from warehouse.checks.schema_tests import suite_of
@@ -181,11 +195,10 @@ def run_checks(
         missing = [s for s in suites if not db.table_exists(con, "main", s.table)]
         unbuilt = [(m, t) for m, t in tests if not all(_built(con, m.nodes[n]) for n in t.depends_on)]
         tests = [pair for pair in tests if pair not in unbuilt]
-        missing += [_unbuilt_suite(project, m, t) for m, t in unbuilt]
-        if missing and not skip_missing:
-            raise WarehouseError(missing_table_message(missing))
+        if (missing or unbuilt) and not skip_missing:
+            raise WarehouseError(missing_table_message(missing, _unbuilt_nodes(con, unbuilt)))
         present = [s for s in suites if s not in missing]
-        run = CheckRun(new_check_run_id(), skipped=missing)
+        run = CheckRun(new_check_run_id(), skipped=missing + [_unbuilt_suite(project, m, t) for m, t in unbuilt])
         if not present and not tests:
             return run
         wanted = present and checks_settings(project.config)["data_docs"]

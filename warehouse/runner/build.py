@@ -336,10 +336,19 @@ class _Tests:
 
         def gate(table_name: str, candidate: str) -> list[str]:
             failures = blocking_failures(self.con, self.project, table_name, candidate)
-            self.gated[table_name] = outcomes = self.evaluate(self._gate_tests.get(table_name, []), candidate)
+            runnable = [t for t in self._gate_tests.get(table_name, []) if not self.unbuilt(t, table_name)]
+            self.gated[table_name] = outcomes = self.evaluate(runnable, candidate)
             return failures + [o.message() for o in outcomes if o.blocks]
 
         return gate
+
+    def unbuilt(self, test: DataTest, building: str | None = None) -> str | None:
+        """Why ``test`` cannot run: a table it reads is not in the warehouse (nor being built); None: it can."""
+        for name in test.depends_on:
+            node = self.manifest.nodes[name]
+            if name != building and not _published(self.con, node):
+                return f"{node.relation.replace(chr(34), '')} is not built"
+        return None
 
     def expect(self, step: Step) -> None:
         """The gate of ``step``'s node runs ``step.gate_tests``."""
@@ -462,13 +471,13 @@ def _after_node(data_tests: _Tests, step: Step, node: Node, result: NodeResult, 
     evaluated = {o.test.name for o in outcomes}
     for test in step.gate_tests:
         if test.name not in evaluated:
-            why = broken.get(node.name) or "an earlier test of the model could not run"
+            why = broken.get(node.name) or data_tests.unbuilt(test) or "an earlier test of the model could not run"
             report(_skipped_test(test, why.removeprefix("skipped: ")))
 
 
 def _run_test_step(data_tests: _Tests, test: DataTest, broken: dict[str, str], report) -> None:
     """A test that reads several nodes, once they are built; a blocking failure skips what reads them."""
-    upstream = next((broken[n] for n in test.depends_on if n in broken), None)
+    upstream = next((broken[n] for n in test.depends_on if n in broken), None) or data_tests.unbuilt(test)
     if upstream is not None:
         report(_skipped_test(test, upstream))
         return
