@@ -59,7 +59,7 @@ class Folder(Settings):
     unique_key: list[Text] | None = Field(None, alias="+unique_key")
     """Key columns of incremental models (rows with the same key are replaced)."""
     description: str | None = Field(None, alias="+description")
-    """What the folder holds (shown by riftlab docs)."""
+    """What the folder holds (for docs; a model's own description comes from schema.yml)."""
 
     @model_validator(mode="before")
     @classmethod

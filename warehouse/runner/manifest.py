@@ -228,7 +228,7 @@ def load_manifest(
             materialized=materialized,
             unique_key=config.get("unique_key"),
             template=template,
-            description=described.description if described else str(config.get("description") or ""),
+            description=described.description if described else "",
             schema=_schema(config, display),
             tags=config["tags"],
             config=config,
