@@ -112,6 +112,13 @@ def ls(
         kind = node.materialized if node.kind == "model" else node.kind
         upstream = ", ".join(node.refs + [f"{s}.{t}" for s, t in node.sources]) or "-"
         rows.append((name, kind, upstream))
+    if "source" in resource_types or (chosen and any(uid.startswith("source.") for uid in chosen)):
+        from warehouse.runner.selectors import Source
+
+        for uid, item in manifest.graph().items.items():
+            if isinstance(item, Source) and (chosen is None or uid in chosen):
+                if not resource_types or "source" in resource_types:
+                    rows.append((item.name, "source", "-"))
     if not resource_types or "test" in resource_types:
         for name in manifest.test_order():
             test = manifest.tests[name]

@@ -160,6 +160,16 @@ def test_source_selection(project):
     assert nodes(manifest, "source:raw.documents+1") == ["documents"]
     assert nodes(manifest, "resource_type:source+,documents+") == ["documents", "both"]
     assert "source.riftlab.raw.facts" in manifest.selected_ids(["+facts"])
+    from click.testing import CliRunner
+
+    from riftlab.cli import cli
+
+    listed = CliRunner().invoke(cli, ["--project-dir", str(project.root), "ls", "--select", "source:raw.facts+"])
+    assert [line.split()[:2] for line in listed.stdout.splitlines()[1:]] == [
+        ["facts", "table"],
+        ["both", "table"],
+        ["raw.facts", "source"],
+    ]
 
 
 @pytest.mark.parametrize(
