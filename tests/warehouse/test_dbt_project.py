@@ -323,3 +323,38 @@ def test_a_test_reading_a_table_never_built_is_skipped_not_failed(dbt_project):
     relationships = results["relationships_stg_orders_96411fe0c89b49c3f4da955dfd358ba0"]
     assert relationships.status == "skipped" and relationships.error == "skipped: main.stg_orders is not built"
     assert not any(r.failed for r in results.values())
+
+
+def test_an_incremental_model_s_tests_see_the_table_the_merge_would_leave(project):
+    """Appending rows whose id repeats an old row's: the new rows alone are unique, the merged table is not."""
+    from warehouse.runner.build import build
+
+    project.write("transforms/seeds/events.csv", "id,value\n1,a\n2,b\n")
+    project.model(
+        "events_inc",
+        """
+        {{ config(materialized='incremental') }}
+        select id, value from {{ ref('events') }}
+        {% if is_incremental() %}where id >= (select max(id) from {{ this }}){% endif %}
+        """,
+    )
+    project.write(
+        "transforms/models/schema.yml",
+        "models:\n  - name: events_inc\n    columns:\n      - {name: id, data_tests: [unique]}\n",
+    )
+    assert _by_name(build(project.load()))["unique_events_inc_id"].status == "pass"
+    project.write("transforms/seeds/events.csv", "id,value\n1,a\n2,b\n3,c\n")
+    second = _by_name(build(project.load()))
+    assert second["unique_events_inc_id"].status == "fail" and '"id": 2' in second["unique_events_inc_id"].error
+    assert second["events_inc"].status == "error" and "new rows not published" in second["events_inc"].error
+    assert project.rows("select id from main.events_inc order by id") == [(1,), (2,)]
+    project.model(
+        "events_inc",
+        """
+        {{ config(materialized='incremental', unique_key='id') }}
+        select id, value from {{ ref('events') }}
+        {% if is_incremental() %}where id >= (select max(id) from {{ this }}){% endif %}
+        """,
+    )
+    assert _by_name(build(project.load()))["unique_events_inc_id"].status == "pass"  # id 2 is replaced
+    assert project.rows("select id from main.events_inc order by id") == [(1,), (2,), (3,)]

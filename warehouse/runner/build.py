@@ -100,10 +100,25 @@ def _build_node(
     if node.materialized == "view":
         rows = materialize.publish_view(con, node, sql, where, gate)
     elif incremental:
-        rows = materialize.publish_incremental(con, node, sql, where, gate)
+        rows = materialize.publish_incremental(con, node, sql, where, _merged(gate, node) if gate else None)
     else:
         rows = materialize.publish_table(con, node, sql, where, gate)
     return rows, _hash(sql), sql
+
+
+def _merged(gate: materialize.Gate, node: Node) -> materialize.Gate:
+    """An incremental model's gate sees the table as the merge will leave it (old rows not replaced by a
+    new row's ``unique_key``, plus the new rows), so ``unique`` catches a new row repeating an old one."""
+    keys = [node.unique_key] if isinstance(node.unique_key, str) else list(node.unique_key or [])
+
+    def merged_gate(table_name: str, staged: str) -> list[str]:
+        kept = f"SELECT * FROM {node.relation} AS target"
+        if keys:
+            match = " AND ".join(f"target.{quote_identifier(k)} = staged.{quote_identifier(k)}" for k in keys)
+            kept += f" WHERE NOT EXISTS (SELECT 1 FROM {staged} AS staged WHERE {match})"
+        return gate(table_name, f"({kept} UNION ALL BY NAME SELECT * FROM {staged})")
+
+    return merged_gate
 
 
 def _hash(text: str) -> str:
