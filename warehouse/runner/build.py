@@ -431,7 +431,8 @@ def _build_selected(
         con.execute(f"CREATE SCHEMA IF NOT EXISTS {quote_identifier(schema)}")
     data_tests = _Tests(con, project, manifest)
     gate = data_tests.gate()
-    broken: dict[str, str] = {}  # node -> why its descendants are skipped
+    broken: dict[str, str] = {}  # node not published -> why its descendants (and its tests) are skipped
+    tested: dict[str, str] = {}  # node whose two-model test failed -> why the nodes reading it later are skipped
     total = sum(1 + len(step.gate_tests) for step in plan)
     node, published, left = None, False, len(plan)
 
@@ -446,11 +447,11 @@ def _build_selected(
                 left = len(plan) - index
                 if step.kind == "test":
                     node, published = None, True
-                    _run_test_step(data_tests, manifest.tests[step.name], broken, report)
+                    _run_test_step(data_tests, manifest.tests[step.name], broken, tested, report)
                     continue
                 node, published = manifest.nodes[step.name], False
                 started = utcnow()
-                upstream = next((broken[p] for p in node.refs if p in broken), None)
+                upstream = next((broken.get(p) or tested[p] for p in node.refs if p in broken or p in tested), None)
                 data_tests.expect(step)
                 result, sql_hash, sql = _run_node(con, manifest, node, gate, full_refresh, upstream)
                 result.started_at = started
@@ -490,7 +491,7 @@ def _after_node(data_tests: _Tests, step: Step, node: Node, result: NodeResult, 
             report(_skipped_test(test, why.removeprefix("skipped: ")))
 
 
-def _run_test_step(data_tests: _Tests, test: DataTest, broken: dict[str, str], report) -> None:
+def _run_test_step(data_tests: _Tests, test: DataTest, broken: dict[str, str], tested: dict[str, str], report) -> None:
     """A test that reads several nodes, once they are built; a blocking failure skips what reads them."""
     upstream = next((broken[n] for n in test.depends_on if n in broken), None) or data_tests.unbuilt(test)
     if upstream is not None:
@@ -503,7 +504,7 @@ def _run_test_step(data_tests: _Tests, test: DataTest, broken: dict[str, str], r
     if outcome.blocks:
         reason = f"test '{test.name}' on '{', '.join(test.depends_on)}' failed"
         for name in test.depends_on:
-            broken.setdefault(name, reason)
+            tested.setdefault(name, reason)  # other tests of these nodes still run, as in dbt
 
 
 def run_tests(
