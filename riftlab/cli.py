@@ -23,6 +23,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "build": ("riftlab.commands.build:build", "Build seeds, rule tables and SQL models (dbt-style)."),
     "ls": ("riftlab.commands.build:ls", "List models in DAG order with materialization and upstreams."),
     "docs": ("riftlab.commands.docs:docs", "Write an offline page of the DAG: columns, tests, runs, column lineage."),
+    "seed": ("riftlab.commands.dbt_verbs:seed", "Load the seeds (transforms/seeds/*.csv) as tables."),
+    "test": ("riftlab.commands.dbt_verbs:test", "Run the data tests of schema.yml and transforms/tests/."),
+    "compile": ("riftlab.commands.dbt_verbs:compile_command", "Render models and tests to target/compiled/."),
+    "show": ("riftlab.commands.dbt_verbs:show", "Preview a model's (or --inline SQL's) first rows."),
     "query": ("riftlab.commands.query:query", "Run read-only SQL against the warehouse."),
     "config": (
         "riftlab.commands.config:config",

@@ -34,6 +34,7 @@ SECTIONS: dict[str, str] = {
     "schedules": "crawlers.settings_schema:Schedules",
     "crawl": "crawlers.settings_schema:Crawl",
     "checks": "warehouse.checks.settings:Checks",
+    "models": "warehouse.runner.folder_config:Models",
     "augment": "augment.settings:Augment",
     "training": "training.settings:Training",
     "evaluation": "evaluation.settings:Evaluation",

@@ -28,6 +28,8 @@ class Paths(Settings):
 
     transforms: Text = "transforms"
     reports: Text = "reports"
+    target: Text = "target"
+    """dbt-style artefacts: manifest.json, run_results.json and compiled SQL (riftlab build, compile, test)."""
 
     @model_validator(mode="before")
     @classmethod

@@ -7,6 +7,7 @@ import json
 import click
 
 from riftlab.commandline import project_options
+from riftlab.commands.build import selection_options
 from warehouse.project import Project
 
 
@@ -42,18 +43,22 @@ def print_run(run, console, rows: int) -> None:
 
 
 @click.command("check")
-@click.option("--select", "-s", "select", multiple=True, help="Check only this table's suite (repeatable).")
+@selection_options
 @click.option("--skip-missing", is_flag=True, help="Skip suites whose table is not built instead of failing.")
 @project_options
-def check(project: Project, select: tuple[str, ...], skip_missing: bool) -> None:
-    """Run the expectation suites of transforms/expectations/ against the warehouse (Great Expectations)."""
+def check(
+    project: Project, selectors: tuple[str, ...], exclude: tuple[str, ...], state: str | None, skip_missing: bool
+) -> None:
+    """Run the expectation suites of transforms/expectations/ and the data tests against the warehouse."""
     from rich.console import Console
 
     from warehouse.checks.checker import ChecksFailed, run_checks
     from warehouse.checks.settings import checks_settings
 
     console = Console()
-    run = run_checks(project, select=select, skip_missing=skip_missing, console=console)
+    run = run_checks(
+        project, select=selectors, skip_missing=skip_missing, console=console, exclude=exclude, state=state
+    )
     rows = checks_settings(project.config)["sample_rows"]
     print_run(run, console, rows)
     if run.docs_index is not None:

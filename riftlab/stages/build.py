@@ -11,7 +11,7 @@ from warehouse.runner.build import build
 def run_stage(project: Project, console) -> str:
     results = build(project, on_result=lambda index, total, result: print_node(console, index, total, result))
     summary = summarize_build(results)
-    failed = [r for r in results if r.status == "error"]
+    failed = [r for r in results if r.failed]
     if failed:
         raise RiftlabError(f"{summary}; first failure: {failed[0].name}: {failed[0].error.splitlines()[0]}")
     return summary

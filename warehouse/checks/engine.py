@@ -9,7 +9,7 @@ which ``tests/checks/test_agreement.py`` proves against Great Expectations type 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import duckdb
@@ -17,6 +17,7 @@ import duckdb
 from warehouse.checks.results import Outcome, rows_as_dicts
 from warehouse.checks.settings import checks_settings
 from warehouse.errors import ConfigError, did_you_mean
+from warehouse.runner.nodes import relation as relation_of
 from warehouse.runner.rendering import render
 from warehouse.runner.rules import check_regex, load_rule_files
 from warehouse.sql_literals import literal, quote_identifier
@@ -34,9 +35,13 @@ class Context:
     rules: dict[str, Any]
     sample_rows: int = 5
     sample_value_chars: int = 160
+    #: ref name -> relation, where a ref is not main.<name> (a custom schema, or a table being built)
+    relations: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
 
     @classmethod
-    def of(cls, project: Project, rules: dict[str, Any] | None = None) -> Context:
+    def of(
+        cls, project: Project, rules: dict[str, Any] | None = None, relations: dict[str, str] | None = None
+    ) -> Context:
         """The project's context; ``rules`` (already loaded rule files) saves reading them again."""
         settings = checks_settings(project.config)
         if rules is None:
@@ -46,6 +51,7 @@ class Context:
             rules=rules,
             sample_rows=settings["sample_rows"],
             sample_value_chars=settings["sample_value_chars"],
+            relations=dict(relations or {}),
         )
 
 
@@ -261,6 +267,7 @@ def render_sql(suite: Suite, expectation: Expectation, relation: str, context: C
         variables=context.variables,
         rules=context.rules,
         this=relation,
+        resolve_ref=lambda name: context.relations.get(name) or relation_of(name),
         display=f"{suite.display} (expectation '{expectation.name}')",
     )
     return sql

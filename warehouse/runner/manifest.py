@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import graphlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from warehouse.config import read_yaml
 from warehouse.errors import ConfigError, ModelError, did_you_mean
-from warehouse.runner.nodes import Node
+from warehouse.runner.data_tests import generic_test, singular_tests
+from warehouse.runner.folder_config import RESERVED_SCHEMAS, resolve, unknown_folders
+from warehouse.runner.nodes import DEFAULT_PACKAGE, DEFAULT_SCHEMA, MATERIALIZATIONS, DataTest, Node
+from warehouse.runner.properties import read_properties
 from warehouse.runner.rendering import line_of, render
 from warehouse.runner.rules import load_rule_file
 from warehouse.runner.seeds import validate_seed
@@ -30,6 +32,10 @@ class Manifest:
     order: list[str]
     rules: dict[str, Any]  # file stem -> rule document, for templates
     variables: dict[str, Any]
+    tests: dict[str, DataTest] = field(default_factory=dict)  # data tests by name
+    disabled: dict[str, Node] = field(default_factory=dict)  # models with enabled: false
+    package: str = DEFAULT_PACKAGE
+    transforms: Path | None = None
 
     def children(self) -> dict[str, set[str]]:
         children: dict[str, set[str]] = {name: set() for name in self.nodes}
@@ -59,24 +65,40 @@ class Manifest:
                     stack.append(parent)
         return seen
 
-    def select(self, selectors: tuple[str, ...] | list[str]) -> list[str]:
-        """Node names matching dbt-style selectors (``name``, ``name+``, ``+name``, ``+name+``), in DAG order."""
-        if not selectors:
+    @property
+    def transforms_dir(self) -> Path:
+        return self.transforms or self.root / "transforms"
+
+    def graph(self):
+        """The selection graph: nodes, tests and the sources models read (:mod:`warehouse.runner.selectors`)."""
+        from warehouse.runner.selectors import graph_of
+
+        return graph_of(self)
+
+    def selected_ids(
+        self, selectors=(), exclude=(), state: dict[str, Any] | None = None, *, indirect: bool = True
+    ) -> set[str]:
+        """Unique ids of the nodes, tests and sources dbt-style ``selectors`` name, less ``exclude``."""
+        from warehouse.runner.selectors import select
+
+        return select(self.graph(), selectors, exclude, state, indirect=indirect)
+
+    def select(self, selectors=(), exclude=(), state: dict[str, Any] | None = None) -> list[str]:
+        """Names of the nodes to build (models, seeds, rule tables) that ``selectors`` name, in DAG order."""
+        if not selectors and not exclude:
             return list(self.order)
-        chosen: set[str] = set()
-        for selector in selectors:
-            upstream, downstream = selector.startswith("+"), selector.endswith("+")
-            name = selector.strip("+")
-            if name not in self.nodes:
-                raise ModelError(
-                    f"--select {selector}: no model, seed or rule table named '{name}'{did_you_mean(name, self.nodes)}"
-                )
-            chosen.add(name)
-            if upstream:
-                chosen |= self.ancestors(name)
-            if downstream:
-                chosen |= self.descendants(name)
-        return [name for name in self.order if name in chosen]
+        chosen = self.selected_ids(selectors, exclude, state)
+        return [name for name in self.order if self.nodes[name].unique_id in chosen]
+
+    def select_tests(self, selectors=(), exclude=(), state: dict[str, Any] | None = None) -> list[str]:
+        """Names of the data tests ``selectors`` name (directly, or through a node they read), in DAG order."""
+        chosen = self.selected_ids(selectors, exclude, state)
+        return [name for name in self.test_order() if self.tests[name].unique_id in chosen]
+
+    def test_order(self) -> list[str]:
+        """Tests ordered by the last node each reads, then by name."""
+        position = {name: index for index, name in enumerate(self.order)}
+        return sorted(self.tests, key=lambda t: (max(position[n] for n in self.tests[t].depends_on), t))
 
 
 def _display(path: Path, root: Path) -> str:
@@ -96,22 +118,47 @@ def _add(nodes: dict[str, Node], node: Node, root: Path) -> None:
     nodes[node.name] = node
 
 
-def _read_schema_docs(models_dir: Path) -> dict[str, str]:
-    """Model descriptions from ``schema.yml`` files beside the models."""
-    docs: dict[str, str] = {}
-    for path in sorted(models_dir.rglob("schema.yml")):
-        document = read_yaml(path) or {}
-        if not isinstance(document, dict) or not isinstance(document.get("models", []), list):
-            raise ConfigError(f"{path}: expected a mapping with a 'models' list")
-        for model in document.get("models", []):
-            if not isinstance(model, dict) or "name" not in model:
-                raise ConfigError(f"{path}: every entry under 'models' needs a 'name'")
-            docs[model["name"]] = str(model.get("description", "")).strip()
-    return docs
+def _config_of(node_path: Path, models_dir: Path, models_config: dict[str, Any] | None, *later: dict[str, Any]):
+    """A model's resolved configuration (riftlab.yaml folders < schema.yml config: < config())."""
+    folders = list(node_path.relative_to(models_dir).parent.parts)
+    return resolve(models_config, folders, *later)
 
 
-def load_manifest(transforms_dir: Path, variables: dict[str, Any]) -> Manifest:
-    """Read every node under ``transforms_dir`` and order the DAG."""
+def _schema(config: dict[str, Any], where: str) -> str:
+    schema = config.get("schema") or DEFAULT_SCHEMA
+    if not isinstance(schema, str) or not schema.isidentifier():
+        raise ModelError(f"{where}: schema {schema!r} must be a plain name (letters, digits, _)")
+    if schema in RESERVED_SCHEMAS:
+        raise ModelError(f"{where}: schema '{schema}' is riftlab's own; publish models in main or a schema of your own")
+    return schema
+
+
+def _check_folders(models_config: dict[str, Any] | None, model_files: list[Path], models_dir: Path) -> None:
+    existing: set[tuple[str, ...]] = set()
+    for path in model_files:
+        parts = path.relative_to(models_dir).parent.parts
+        existing.update(parts[:i] for i in range(1, len(parts) + 1))
+    missing = unknown_folders(models_config, existing)
+    if missing:
+        known = sorted("/".join(p) for p in existing)
+        raise ConfigError(
+            f"riftlab.yaml: models.{missing[0].replace('/', '.')} configures transforms/models/{missing[0]}/, "
+            f"which holds no model{did_you_mean(missing[0], known)}"
+        )
+
+
+def load_manifest(
+    transforms_dir: Path,
+    variables: dict[str, Any],
+    *,
+    models_config: dict[str, Any] | None = None,
+    package: str = DEFAULT_PACKAGE,
+) -> Manifest:
+    """Read every node and test under ``transforms_dir`` and order the DAG.
+
+    ``models_config`` is riftlab.yaml's ``models`` section (configuration by folder); ``package``
+    the project's name in unique ids (``model.<package>.<name>``).
+    """
     root = transforms_dir.parent
     models_dir = transforms_dir / "models"
     if not transforms_dir.is_dir():
@@ -119,6 +166,7 @@ def load_manifest(transforms_dir: Path, variables: dict[str, Any]) -> Manifest:
     model_files = sorted(models_dir.rglob("*.sql")) if models_dir.is_dir() else []
     if not model_files:
         raise ModelError(f"{_display(models_dir, root)}: no SQL models found (add transforms/models/<name>.sql)")
+    _check_folders(models_config, model_files, models_dir)
 
     nodes: dict[str, Node] = {}
     rules: dict[str, Any] = {}
@@ -134,19 +182,41 @@ def load_manifest(transforms_dir: Path, variables: dict[str, Any]) -> Manifest:
                     path,
                     payload=document,
                     description=str(document.get("description", "")).strip(),
+                    package=package,
                 ),
                 root,
             )
+    properties = read_properties(transforms_dir, root)
     for path in sorted((transforms_dir / "seeds").glob("*.csv")):
         validate_seed(path, _display(path, root))
-        _add(nodes, Node(path.stem, "seed", path), root)
+        described = properties.get(("seeds", path.stem))
+        config = resolve(None, [], described.config) if described else {"tags": []}
+        _add(
+            nodes,
+            Node(
+                path.stem,
+                "seed",
+                path,
+                description=described.description if described else "",
+                tags=config["tags"],
+                config=config,
+                columns=described.columns if described else {},
+                properties_path=described.path if described else None,
+                package=package,
+            ),
+            root,
+        )
 
-    docs = _read_schema_docs(models_dir)
+    disabled: dict[str, Node] = {}
     for path in model_files:
         template = path.read_text(encoding="utf-8")
         display = _display(path, root)
         _sql, capture = render(path, template, variables=variables, rules=rules, display=display)
-        config = capture.config
+        described = properties.get(("models", path.stem))
+        config = _config_of(path, models_dir, models_config, described.config if described else {}, capture.config)
+        materialized = config.get("materialized", "table")
+        if materialized not in MATERIALIZATIONS:
+            raise ModelError(f"{display}: materialized='{materialized}' is not one of {', '.join(MATERIALIZATIONS)}")
         # a model that reads a rule file through Jinja depends on that file's rule table
         rule_tables = [RULE_TABLE_PREFIX + stem for stem in capture.rule_files if RULE_TABLE_PREFIX + stem in nodes]
         node = Node(
@@ -155,22 +225,87 @@ def load_manifest(transforms_dir: Path, variables: dict[str, Any]) -> Manifest:
             path=path,
             refs=list(dict.fromkeys(capture.refs + rule_tables)),
             sources=list(dict.fromkeys(capture.sources)),
-            materialized=config.get("materialized", "table"),
+            materialized=materialized,
             unique_key=config.get("unique_key"),
             template=template,
-            description=docs.get(path.stem, ""),
+            description=described.description if described else "",
+            schema=_schema(config, display),
+            tags=config["tags"],
+            config=config,
+            columns=described.columns if described else {},
+            properties_path=described.path if described else None,
+            package=package,
         )
+        if config.get("enabled", True) is False:
+            disabled[node.name] = node
+            continue
         _add(nodes, node, root)
 
     for node in nodes.values():
         for ref in node.refs:
             if ref not in nodes:
                 line = line_of(node.template, rf"ref\(\s*['\"]{re.escape(ref)}['\"]\s*\)")
+                why = " is disabled (enabled: false)" if ref in disabled else " names no model, seed or rule table"
                 raise ModelError(
-                    f"{_display(node.path, root)}:{line or '?'}: ref('{ref}') names no model, seed or rule table"
-                    f"{did_you_mean(ref, nodes)}"
+                    f"{_display(node.path, root)}:{line or '?'}: ref('{ref}'){why}"
+                    f"{'' if ref in disabled else did_you_mean(ref, nodes)}"
                 )
-    return Manifest(root, nodes, _order(nodes), rules, variables)
+    for (section, name), described in properties.items():
+        kinds = ("model",) if section == "models" else ("seed",)
+        if name not in disabled and (name not in nodes or nodes[name].kind not in kinds):
+            raise ConfigError(
+                f"{described.display}: {section[:-1]} '{name}' is described but there is no such {section[:-1]}"
+                f"{did_you_mean(name, [n for n, v in nodes.items() if v.kind in kinds])}"
+            )
+    tests = _tests(transforms_dir, root, variables, rules, properties, nodes, disabled, package)
+    return Manifest(root, nodes, _order(nodes), rules, variables, tests, disabled, package, transforms_dir)
+
+
+def _tests(
+    transforms_dir: Path,
+    root: Path,
+    variables: dict[str, Any],
+    rules: dict[str, Any],
+    properties: dict,
+    nodes: dict[str, Node],
+    disabled: dict[str, Node],
+    package: str,
+) -> dict[str, DataTest]:
+    """Every enabled data test, by name; a test of a disabled model is disabled with it."""
+    found: list[tuple[DataTest, str]] = []
+    for (_section, name), described in properties.items():
+        if name in disabled:
+            continue
+        for item in described.tests:
+            found.append((generic_test(item, name, described.path, package), item.where))
+    for test in singular_tests(transforms_dir, root, variables, rules, package):
+        found.append((test, test.display_path(root)))
+    tests: dict[str, DataTest] = {}
+    for test, where in found:
+        if test.config.get("enabled", True) is False or any(n in disabled for n in test.depends_on):
+            continue
+        for parent in test.depends_on:
+            if parent not in nodes:
+                raise ModelError(
+                    f"{where}: ref('{parent}') names no model, seed or rule table{did_you_mean(parent, nodes)}"
+                )
+        if test.name in tests or test.name in nodes:
+            other = tests[test.name].display_path(root) if test.name in tests else nodes[test.name].display_path(root)
+            raise ConfigError(
+                f"{where}: a test named '{test.name}' is already declared in {other}; give one a distinct 'name'"
+            )
+        tests[test.name] = test
+    return tests
+
+
+def load_project_manifest(project: Any) -> Manifest:
+    """The manifest of a :class:`~warehouse.project.Project`: its vars, folder configuration and name."""
+    return load_manifest(
+        project.transforms_dir,
+        dict(project.config["vars"]),
+        models_config=project.config.get("models"),
+        package=str(project.config.get("name") or DEFAULT_PACKAGE),
+    )
 
 
 def _order(nodes: dict[str, Node]) -> list[str]:

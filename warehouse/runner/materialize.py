@@ -16,7 +16,7 @@ import duckdb
 
 from warehouse.db import transaction
 from warehouse.errors import ModelError, RiftlabError, WarehouseError
-from warehouse.runner.nodes import Node, relation
+from warehouse.runner.nodes import DEFAULT_SCHEMA, Node, relation
 
 TMP_PREFIX = "__riftlab_tmp_"
 
@@ -33,20 +33,29 @@ class WarehouseWriteError(WarehouseError):
     """The warehouse file could not be written; the node being built (if any) keeps its previous version."""
 
 
-def existing_type(con: duckdb.DuckDBPyConnection, name: str) -> str | None:
-    """'BASE TABLE', 'VIEW' or None for main.<name>."""
+def existing_type(con: duckdb.DuckDBPyConnection, name: str, schema: str = DEFAULT_SCHEMA) -> str | None:
+    """'BASE TABLE', 'VIEW' or None for <schema>.<name>."""
     rows = con.execute(
-        "SELECT table_type FROM information_schema.tables WHERE table_schema = 'main' AND table_name = ?", [name]
+        "SELECT table_type FROM information_schema.tables WHERE table_schema = ? AND table_name = ?", [schema, name]
     ).fetchall()
     return rows[0][0] if rows else None
 
 
-def _drop_statement(kind: str | None, name: str) -> str | None:
+def _drop_statement(kind: str | None, name: str, schema: str = DEFAULT_SCHEMA) -> str | None:
     if kind == "VIEW":
-        return f"DROP VIEW {relation(name)}"
+        return f"DROP VIEW {relation(name, schema)}"
     if kind is not None:
-        return f"DROP TABLE {relation(name)}"
+        return f"DROP TABLE {relation(name, schema)}"
     return None
+
+
+def _gated(gate: Gate | None, node: Node, candidate: str, where: str, what: str) -> None:
+    """Ask the gate about ``candidate``; its failures roll the node back."""
+    if gate is None:
+        return
+    failures = gate(node.name, candidate)
+    if failures:
+        raise ModelError(f"{where}: {what}:\n  " + "\n  ".join(f.replace("\n", "\n  ") for f in failures))
 
 
 def write_failure(exc: duckdb.Error, where: str) -> WarehouseWriteError | None:
@@ -94,7 +103,7 @@ def publish_table(
     con: duckdb.DuckDBPyConnection, node: Node, select_sql: str, where: str, gate: Gate | None = None
 ) -> int:
     """CREATE TABLE tmp AS <select>; gate; DROP old; RENAME tmp -- in one transaction."""
-    tmp = relation(TMP_PREFIX + node.name)
+    tmp = relation(TMP_PREFIX + node.name, node.schema)
 
     def steps() -> int:
         try:
@@ -102,14 +111,8 @@ def publish_table(
             con.execute(f"CREATE OR REPLACE TABLE {tmp} AS\n{select_sql}")
         except duckdb.Error as exc:
             raise duckdb_error(exc, where, first_line=2) from None
-        if gate is not None:
-            failures = gate(node.name, tmp)
-            if failures:
-                raise ModelError(
-                    f"{where}: not published, blocking expectations failed (the previous version stays):\n  "
-                    + "\n  ".join(failures)
-                )
-        drop = _drop_statement(existing_type(con, node.name), node.name)
+        _gated(gate, node, tmp, where, "not published, blocking checks failed (the previous version stays)")
+        drop = _drop_statement(existing_type(con, node.name, node.schema), node.name, node.schema)
         if drop:
             con.execute(drop)
         con.execute(f'ALTER TABLE {tmp} RENAME TO "{node.name}"')
@@ -118,15 +121,21 @@ def publish_table(
     return _in_transaction(con, steps, where)
 
 
-def publish_view(con: duckdb.DuckDBPyConnection, node: Node, select_sql: str, where: str) -> int:
+def publish_view(
+    con: duckdb.DuckDBPyConnection, node: Node, select_sql: str, where: str, gate: Gate | None = None
+) -> int:
+    """CREATE OR REPLACE VIEW; gate -- in one transaction, so a view whose checks fail is rolled back."""
+
     def steps() -> int:
-        if existing_type(con, node.name) == "BASE TABLE":
+        if existing_type(con, node.name, node.schema) == "BASE TABLE":
             con.execute(f"DROP TABLE {node.relation}")
         try:
             con.execute(f"CREATE OR REPLACE VIEW {node.relation} AS\n{select_sql}")
-            return count_rows(con, node.relation)
+            rows = count_rows(con, node.relation)
         except duckdb.Error as exc:
             raise duckdb_error(exc, where, first_line=2) from None
+        _gated(gate, node, node.relation, where, "not published, blocking checks failed (the previous version stays)")
+        return rows
 
     return _in_transaction(con, steps, where)
 
@@ -136,19 +145,14 @@ def publish_incremental(
 ) -> int:
     """Insert the new rows (replacing rows with the same unique_key) in one transaction."""
     keys = [node.unique_key] if isinstance(node.unique_key, str) else list(node.unique_key or [])
-    staged = relation(TMP_PREFIX + node.name)
+    staged = relation(TMP_PREFIX + node.name, node.schema)
 
     def steps() -> int:
         try:
             con.execute(f"CREATE OR REPLACE TABLE {staged} AS\n{select_sql}")
         except duckdb.Error as exc:
             raise duckdb_error(exc, where, first_line=2) from None
-        if gate is not None:
-            failures = gate(node.name, staged)
-            if failures:
-                raise ModelError(
-                    f"{where}: new rows not published, blocking expectations failed:\n  " + "\n  ".join(failures)
-                )
+        _gated(gate, node, staged, where, "new rows not published, blocking checks failed")
         try:
             if keys:
                 match = " AND ".join(f'target."{k}" = staged."{k}"' for k in keys)
