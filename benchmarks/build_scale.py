@@ -177,6 +177,17 @@ if baseline:  # the baseline's modules, loaded under their own names before the 
         current.loader.exec_module(newer)
         for attribute, value in vars(newer).items():  # names the tree needs that the baseline lacked
             module.__dict__.setdefault(attribute, value)
+    import pyarrow as pa
+
+    minhash = sys.modules["warehouse.sql_functions.minhash"]
+    # The baseline's functions as its own registration called them: one Python list, one pair at a time.
+    old_signatures, old_similarity = minhash.signatures, minhash.similarity
+    minhash.signatures = lambda texts, *args: old_signatures(
+        texts.to_pylist() if hasattr(texts, "to_pylist") else texts, *args
+    )
+    minhash.similarities = lambda a, b: pa.array(
+        [old_similarity(x, y) for x, y in zip(a.to_pylist(), b.to_pylist())], type=pa.float64()
+    )
 
 import warehouse.sql_functions as functions
 from warehouse.project import Project
@@ -211,7 +222,8 @@ started = time.perf_counter()
 results = build(Project.load(root))
 seconds = time.perf_counter() - started
 failed = [r.name + ": " + (r.error or "") for r in results if r.status != "success"]
-print(seconds, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+print()  # (a progress bar may have left its line open)
+print("BUILD-RESULT", seconds, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
       ",".join(f"{k}={v:.2f}" for k, v in sorted(spent.items())) or "-", ";".join(failed) or "-")
 """
 
@@ -253,7 +265,10 @@ def measure(factor: int, rows: list[dict], facts: list[dict], baseline: Path | N
         which = "baseline" if baseline else "tree"
         if out.returncode != 0:
             raise SystemExit(f"build x{factor} ({which}) crashed:\n{out.stderr[-3000:]}")
-        seconds, peak_mb, spent, failed = out.stdout.strip().splitlines()[-1].split(" ", 3)
+        found = re.search(r"^BUILD-RESULT (\S+) (\S+) (\S+) (.*)$", out.stdout, re.MULTILINE)
+        if not found:
+            raise SystemExit(f"build x{factor} ({which}) printed no result:\n{out.stdout[-2000:]}")
+        seconds, peak_mb, spent, failed = found.groups()
         if failed != "-":
             raise SystemExit(f"build x{factor} ({which}) failed: {failed}")
         import duckdb

@@ -148,3 +148,17 @@ def test_minhash_estimates_jaccard_on_real_passages(snapshot_dir):
             assert estimate >= threshold
         if jaccard < 0.4:
             assert estimate < threshold
+
+
+def test_similarities_of_many_pairs_equal_one_pair_at_a_time():
+    import pyarrow as pa
+
+    from warehouse.sql_functions.minhash import signatures, similarities, similarity
+
+    texts = ["Garen spins to win", "Garen spins to win the fight", None, "", "Lux binds a target with light"]
+    left = signatures(texts)
+    right = signatures(texts[::-1])
+    kind = pa.list_(pa.uint64())
+    batched = similarities(pa.array(left, type=kind), pa.array(right, type=kind)).to_pylist()
+    assert batched == [similarity(a, b) for a, b in zip(left, right, strict=True)]
+    assert batched[2] is None and batched[0] < 1.0 and similarity(left[0], left[0]) == 1.0

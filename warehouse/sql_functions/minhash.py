@@ -117,3 +117,27 @@ def similarity(a: list[int] | None, b: list[int] | None) -> float | None:
     if a is None or b is None:
         return None
     return float(np.mean(np.asarray(a) == np.asarray(b)))
+
+
+def _rows(signatures: pa.Array) -> np.ndarray | None:
+    """Signatures of one length as a matrix (None when their lengths differ)."""
+    lengths = pc.list_value_length(signatures).to_numpy(zero_copy_only=False)
+    if len(lengths) and (lengths != lengths[0]).any():
+        return None
+    return signatures.flatten().to_numpy(zero_copy_only=False).reshape(len(signatures), -1)
+
+
+def similarities(a: pa.Array | pa.ChunkedArray, b: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """:func:`similarity` of many pairs of signatures at once (null where either is null)."""
+    a, b = (x.combine_chunks() if isinstance(x, pa.ChunkedArray) else x for x in (a, b))
+    valid = pc.and_(a.is_valid(), b.is_valid()).to_numpy(zero_copy_only=False)
+    out = np.zeros(len(a))
+    present = pa.array(np.flatnonzero(valid))
+    left, right = _rows(a.take(present)), _rows(b.take(present))
+    if left is not None and right is not None and left.shape == right.shape:
+        out[valid] = (left == right).mean(axis=1) if left.size else 0.0
+    else:
+        out[valid] = [
+            similarity(x, y) for x, y in zip(a.take(present).to_pylist(), b.take(present).to_pylist(), strict=True)
+        ]
+    return pa.array(out, mask=~valid, type=pa.float64())
