@@ -6,9 +6,10 @@ champion's sentences, so every model does real work).  Every factor is built twi
 other on the same data: with the SQL functions' cleaning and MinHash modules
 (``warehouse/sql_functions/text.py`` and ``minhash.py``) of the baseline commit, loaded from git in
 place of the tree's, and with the tree's own.  Everything else (models, tokenizer, DuckDB) is the
-tree's, so the ratio is what the two modules cost.  Prints seconds, peak RSS, rows, the seconds spent
-inside each SQL function, the new/baseline ratio, growth against x1 and the machine's load average
-(ratios from one run are what count on a shared machine; absolute seconds move with the load).
+tree's, so the ratio is what the two modules cost.  Prints seconds (wall, and the build process's
+CPU time), peak RSS, rows, the seconds spent inside each SQL function, the new/baseline ratios,
+growth against x1 and the machine's load average (ratios from one run are what count on a shared
+machine; absolute seconds move with the load, CPU seconds much less).
 Targets: x100 in at most 120x the x1 time, and under 45 s.  Results go to
 ``benchmarks/results/build_scale.{json,md}``.
 
@@ -223,7 +224,8 @@ results = build(Project.load(root))
 seconds = time.perf_counter() - started
 failed = [r.name + ": " + (r.error or "") for r in results if r.status != "success"]
 print()  # (a progress bar may have left its line open)
-print("BUILD-RESULT", seconds, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+usage = resource.getrusage(resource.RUSAGE_SELF)
+print("BUILD-RESULT", seconds, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime,
       ",".join(f"{k}={v:.2f}" for k, v in sorted(spent.items())) or "-", ";".join(failed) or "-")
 """
 
@@ -265,10 +267,10 @@ def measure(factor: int, rows: list[dict], facts: list[dict], baseline: Path | N
         which = "baseline" if baseline else "tree"
         if out.returncode != 0:
             raise SystemExit(f"build x{factor} ({which}) crashed:\n{out.stderr[-3000:]}")
-        found = re.search(r"^BUILD-RESULT (\S+) (\S+) (\S+) (.*)$", out.stdout, re.MULTILINE)
+        found = re.search(r"^BUILD-RESULT (\S+) (\S+) (\S+) (\S+) (.*)$", out.stdout, re.MULTILINE)
         if not found:
             raise SystemExit(f"build x{factor} ({which}) printed no result:\n{out.stdout[-2000:]}")
-        seconds, peak_mb, spent, failed = found.groups()
+        seconds, peak_mb, cpu, spent, failed = found.groups()
         if failed != "-":
             raise SystemExit(f"build x{factor} ({which}) failed: {failed}")
         import duckdb
@@ -286,6 +288,7 @@ def measure(factor: int, rows: list[dict], facts: list[dict], baseline: Path | N
             tokens=int(tokens or 0),
             near_duplicate_pairs=pairs,
             seconds=float(seconds),
+            cpu_seconds=float(cpu),
             wall=wall,
             peak_mb=float(peak_mb),
             functions=functions,
@@ -338,8 +341,8 @@ def main() -> None:
 
     say(f"{os.cpu_count()} CPUs; baseline = text.py + minhash.py of {options.baseline}; tree = this checkout")
     say(
-        f"{'factor':>6} {'code':>8} {'passages':>9} {'chunks':>8} {'tokens':>10} {'build s':>8} {'peak MB':>8} "
-        f"{'x time':>7} {'new/old':>7} {'load':>9}  seconds inside SQL functions"
+        f"{'factor':>6} {'code':>8} {'passages':>9} {'chunks':>8} {'tokens':>10} {'build s':>8} {'CPU s':>7} "
+        f"{'peak MB':>8} {'x time':>7} {'new/old':>7} {'CPU n/o':>7} {'load':>9}  seconds inside SQL functions"
     )
     with tempfile.TemporaryDirectory() as folder:
         baseline = None if options.no_baseline else baseline_modules(options.baseline, Path(folder))
@@ -351,11 +354,16 @@ def main() -> None:
                 results.append(result)
                 first = next(r for r in results if r["code"] == result["code"])
                 growth = result["seconds"] / first["seconds"]
-                ratio = f"{result['seconds'] / pair[0]['seconds']:>7.2f}" if result is not pair[0] else f"{'':>7}"
+                if result is pair[0] and len(pair) > 1:
+                    ratio = cpu_ratio = f"{'':>7}"
+                else:
+                    ratio = f"{result['seconds'] / pair[0]['seconds']:>7.2f}"
+                    cpu_ratio = f"{result['cpu_seconds'] / pair[0]['cpu_seconds']:>7.2f}"
                 say(
                     f"{factor:>6} {result['code']:>8} {result['passages']:>9} {result['chunks']:>8} "
-                    f"{result['tokens']:>10} {result['seconds']:>8.1f} {result['peak_mb']:>8.0f} {growth:>7.1f} "
-                    f"{ratio} {result['load_before']:>4.1f}/{result['load_after']:<4.1f}  {_functions(result)}"
+                    f"{result['tokens']:>10} {result['seconds']:>8.1f} {result['cpu_seconds']:>7.1f} "
+                    f"{result['peak_mb']:>8.0f} {growth:>7.1f} {ratio} {cpu_ratio} "
+                    f"{result['load_before']:>4.1f}/{result['load_after']:<4.1f}  {_functions(result)}"
                 )
     for code in ("baseline", "tree"):
         runs = [r for r in results if r["code"] == code]
@@ -375,7 +383,8 @@ def main() -> None:
     if old:
         say(
             f"x{top}: tree {new['seconds']:.1f}s vs baseline {old['seconds']:.1f}s: "
-            f"ratio {new['seconds'] / old['seconds']:.2f} "
+            f"ratio {new['seconds'] / old['seconds']:.2f}, CPU time {new['cpu_seconds']:.1f}s vs "
+            f"{old['cpu_seconds']:.1f}s: ratio {new['cpu_seconds'] / old['cpu_seconds']:.2f} "
             f"({old['seconds'] / new['seconds']:.2f}x faster); near-duplicate pairs {new['near_duplicate_pairs']} vs "
             f"{old['near_duplicate_pairs']}; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
         )
