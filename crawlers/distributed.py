@@ -6,8 +6,11 @@ dupefilter to scrapy-redis: every worker of the spider pushes its requests to ``
 and pops whichever comes next, and ``<spider>:dupefilter`` lets each URL through once, whichever
 worker found it.  Each worker lands its own Parquet files (``--sink parquet``: DuckDB has one writer);
 ``riftlab import-landing`` folds them in afterwards.  :class:`SharedCrawlWorkers` decides when the
-crawl is over:
+crawl starts and when it is over:
 
+- with ``RIFTLAB_REDIS_WORKERS=N``, a worker waits until N workers have joined the crawl before it
+  sends a request (at most ``RIFTLAB_REDIS_MAX_IDLE`` seconds), so that none finishes the crawl
+  before the others are up;
 - a worker whose queue ran dry stays open while another worker is still busy (its responses may
   yield more requests), at most ``RIFTLAB_REDIS_MAX_IDLE`` seconds;
 - the last worker to finish clears the crawl's keys, so that the next crawl starts afresh; a crawl
@@ -29,8 +32,13 @@ logger = logging.getLogger(__name__)
 
 SCHEDULER = "scrapy_redis.scheduler.Scheduler"
 DUPEFILTER = "scrapy_redis.dupefilter.RFPDupeFilter"
-#: Seconds an idle worker waits for busy ones before it closes anyway (one killed mid-crawl never finishes).
+#: Seconds an idle worker waits for busy ones before it closes anyway (one killed mid-crawl never finishes),
+#: and the longest a worker waits for the others to join.
 MAX_IDLE = "RIFTLAB_REDIS_MAX_IDLE"
+#: Workers a crawl waits for before it starts (1: none).
+WORKERS = "RIFTLAB_REDIS_WORKERS"
+#: Seconds between looks at how many workers have joined.
+JOIN_POLL = 0.1
 
 
 class SharedQueue:
@@ -58,6 +66,7 @@ class SharedCrawlWorkers:
         self.server = get_redis_from_settings(crawler.settings)
         self.worker = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.max_idle = crawler.settings.getfloat(MAX_IDLE, 60.0)
+        self.expected = crawler.settings.getint(WORKERS, 1)
         self.idle_since: float | None = None
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(self.response_received, signal=signals.response_received)
@@ -74,6 +83,7 @@ class SharedCrawlWorkers:
         settings = self.crawler.settings
         return {
             "workers": f"{spider.name}:workers",
+            "joined": f"{spider.name}:joined",
             "idle": f"{spider.name}:idle",
             "queue": settings.get("SCHEDULER_QUEUE_KEY", defaults.SCHEDULER_QUEUE_KEY) % {"spider": spider.name},
             "dupefilter": settings.get("SCHEDULER_DUPEFILTER_KEY", defaults.SCHEDULER_DUPEFILTER_KEY)
@@ -81,9 +91,17 @@ class SharedCrawlWorkers:
         }
 
     def spider_opened(self, spider) -> None:
+        """Join the crawl; with ``RIFTLAB_REDIS_WORKERS``, wait for the others (nothing is requested yet)."""
         keys = self._keys(spider)
         self.server.sadd(keys["workers"], self.worker)
         self.server.srem(keys["idle"], self.worker)
+        joined = self.server.incr(keys["joined"])
+        deadline = time.monotonic() + self.max_idle
+        while joined < self.expected and time.monotonic() < deadline:
+            time.sleep(JOIN_POLL)
+            joined = int(self.server.get(keys["joined"]) or 0)
+        if joined < self.expected:
+            logger.warning("starting with %d of %d workers after %.0fs", joined, self.expected, self.max_idle)
 
     def response_received(self, response, request, spider) -> None:
         if self.idle_since is not None:
@@ -117,4 +135,4 @@ class SharedCrawlWorkers:
         self.server.srem(keys["idle"], self.worker)
         self.server.srem(keys["workers"], self.worker)
         if reason == "finished" and not self.server.scard(keys["workers"]):
-            self.server.delete(keys["queue"], keys["dupefilter"], keys["workers"], keys["idle"])
+            self.server.delete(*keys.values())

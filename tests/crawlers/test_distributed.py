@@ -78,7 +78,8 @@ def test_two_workers_share_one_queue_and_land_what_one_process_lands(tmp_path, s
 
     server.delay = 0.05  # pages take a moment, as real ones do: both workers get their share
     # The README's commands: two workers on one queue, each landing Parquet files, then one import.
-    worker = ("crawl", "wiki", "--sink", "parquet", "-s", f"REDIS_URL={redis_url}", "-s", "CONCURRENT_REQUESTS=2")
+    worker = ("crawl", "wiki", "--sink", "parquet", "-s", f"REDIS_URL={redis_url}", "-s", "RIFTLAB_REDIS_WORKERS=2")
+    worker += ("-s", "CONCURRENT_REQUESTS=2")
     workers = [project.start(*worker) for _ in range(2)]
     outputs = [w.communicate(timeout=180) for w in workers]
     for process, (_out, err) in zip(workers, outputs, strict=True):
