@@ -8,12 +8,12 @@ No scrapy import here: the project file is checked before any crawl starts.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal, get_origin
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, Field, model_validator
 
-from warehouse.config import Settings, Text, refusal
+from warehouse.config import Settings, Text, refusal, validate
 
 URL_SCHEMES = ("http", "https", "file")
 #: Levels Scrapy's LOG_LEVEL accepts.
@@ -55,6 +55,12 @@ class WikiCategory(Settings):
 
     name: Text
     entity_type: Text | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _name_alone(cls, data: Any) -> Any:
+        """A bare name (``-a categories=Category:Items``) is a category without an entity type."""
+        return {"name": data} if isinstance(data, str) else data
 
 
 class WikiSource(Source):
@@ -147,3 +153,36 @@ class Crawl(Settings):
     """`riftlab schedule`'s lock file (never two schedulers at once)."""
     after_crawl: list[AFTER_CRAWL] = ["build", "check"]
     """`riftlab` commands the scheduler runs after each crawl, in order."""
+
+
+#: Where spider arguments come from, in the one line that refuses a bad one.
+ARGUMENTS = "spider arguments (-a NAME=VALUE)"
+
+
+def _argument_value(text: str, field_annotation: Any) -> Any:
+    """A spider argument as YAML (``2``, ``false``, ``[a, b]``); a list setting also takes ``a,b``."""
+    import yaml
+
+    try:
+        value = yaml.safe_load(text)
+    except yaml.YAMLError:
+        value = text
+    if isinstance(value, str | int | float) and get_origin(field_annotation) is list:
+        return [part.strip() for part in str(value).split(",") if part.strip()]
+    return text if value is None else value
+
+
+def source_options(spider: str, options: dict[str, Any], arguments: dict[str, str]) -> dict[str, Any]:
+    """``sources.<spider>`` (``options``, start_urls included) with spider arguments over it, checked.
+
+    ``arguments`` are text, as ``scrapy crawl -a NAME=VALUE`` and ``riftlab crawl -a`` give them:
+    ``start_urls=URL1,URL2`` or any option of the source (``-a max_pages=2``).  A bad name or value is
+    refused in one line, as riftlab.yaml's would be.
+    """
+    model = Sources.model_fields[spider].annotation
+    fields = model.model_fields
+    given = {
+        name: _argument_value(value, fields[name].annotation) if name in fields else value
+        for name, value in arguments.items()
+    }
+    return validate(Sources, {spider: {**options, **given}}, ARGUMENTS)[spider]

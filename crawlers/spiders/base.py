@@ -2,7 +2,9 @@
 
 The same spider crawls the real site, a loopback server or a ``file://``
 snapshot: start URLs are data (``sources.<name>.start_urls`` or ``--url``), and
-nothing below depends on the scheme.
+nothing below depends on the scheme.  ``riftlab crawl`` hands a spider its start URLs and
+options; under plain ``scrapy crawl NAME`` they come from the project
+(:mod:`crawlers.project_settings`), ``-a start_urls=URL1,URL2`` and ``-a NAME=VALUE`` over them.
 """
 
 from __future__ import annotations
@@ -21,16 +23,33 @@ from crawlers.failures import BadInput
 logger = logging.getLogger(__name__)
 
 
+def start_urls_of(value: Iterable[str] | str | None) -> list[str]:
+    """Start URLs from a list, or from text as ``-a start_urls=URL1,URL2`` gives it (comma-separated)."""
+    if isinstance(value, str):
+        return [url.strip() for url in value.split(",") if url.strip()]
+    return list(value or [])
+
+
 class RiftSpider(scrapy.Spider):
     """Base spider: requests carry the recording errback; bodies decode strictly; pages are capped."""
 
     #: options of this spider's ``sources.<name>`` section (set by the runner).
     options: dict[str, Any]
 
-    def __init__(self, *args: Any, start_urls: Iterable[str] | None = None, options: dict | None = None, **kwargs: Any):
+    def __init__(
+        self, *args: Any, start_urls: Iterable[str] | str | None = None, options: dict | None = None, **kwargs: Any
+    ):
         super().__init__(*args, **kwargs)
-        self.start_urls = list(start_urls or [])
+        self.start_urls = start_urls_of(start_urls)
         self.options = dict(options or {})
+        #: who gave the start URLs and options: ``caller`` (``riftlab crawl``), ``project`` (``scrapy crawl``)
+        self.configured_by: str | None = "caller" if options is not None else None
+        #: the other spider arguments (``scrapy crawl -a NAME=VALUE``): options of ``sources.<name>``
+        self.arguments: dict[str, str] = {k: v for k, v in kwargs.items() if not k.startswith("_")}
+
+    def configure(self, start_urls: list[str], options: dict[str, Any]) -> None:
+        """The project's start URLs and source options (``riftlab crawl`` passes them at creation instead)."""
+        self.start_urls, self.options, self.configured_by = list(start_urls), dict(options), "project"
 
     async def start(self) -> AsyncIterator[Any]:
         for url in self.start_urls:

@@ -40,6 +40,23 @@ from warehouse.project import Project
     help="Land in the warehouse (duckdb) or as Parquet files under crawl.parquet_dir.",
 )
 @click.option(
+    "-s",
+    "--set",
+    "settings",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="A Scrapy setting over riftlab.yaml's (repeatable), as scrapy crawl -s: -s DOWNLOAD_DELAY=2.",
+)
+@click.option(
+    "-a",
+    "--arg",
+    "arguments",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="A spider argument (repeatable), as scrapy crawl -a: an option of sources.<spider> (-a max_pages=2) "
+    "or start_urls=URL1,URL2.",
+)
+@click.option(
     "--results",
     "results_file",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -55,13 +72,15 @@ def crawl(
     all_spiders: bool,
     offline: bool,
     sink: str | None,
+    settings: tuple[str, ...],
+    arguments: tuple[str, ...],
     results_file: Path | None,
 ) -> None:
     """Crawl SPIDER(s) into raw.* (meraki, ddragon, wiki, coaching, forum).
 
     Exits 1 if a page failed, 130 if interrupted.
     """
-    from crawlers.runner import SPIDERS, CrawlsInterrupted, crawl_sources
+    from crawlers.runner import SPIDERS, CrawlsInterrupted
 
     names = list(SPIDERS) if all_spiders else list(dict.fromkeys(spiders))
     if not names:
@@ -75,11 +94,21 @@ def crawl(
         raise click.UsageError("--url applies to one spider; name exactly one")
     if offline and urls:
         raise click.UsageError("--offline and --url exclude each other")
+    scrapy_settings, spider_arguments = _pairs(settings, "-s", "KEY"), _pairs(arguments, "-a", "NAME")
+    if spider_arguments and len(names) > 1:
+        raise click.UsageError("-a applies to one spider; name exactly one")
+    if "start_urls" in spider_arguments and (urls or offline):
+        raise click.UsageError("-a start_urls=, --url and --offline exclude each other")
+    if spider_arguments:  # over sources.<spider> for this run, checked like riftlab.yaml
+        from crawlers.settings_schema import source_options
+
+        name = names[0]
+        project.config["sources"][name] = source_options(name, project.config["sources"][name], spider_arguments)
 
     results: list = []
     failure: Exception | None = None
     try:
-        results = crawl_sources(project, names, list(urls), offline, sink)
+        results = _crawl(project, names, list(urls), offline, sink, scrapy_settings)
     except CrawlsInterrupted as stopped:
         results, failure = stopped.results, stopped
         _print_results(stopped.results)
@@ -95,6 +124,35 @@ def crawl(
                 failure or next((r.error or r.nothing for r in results if r.error or r.nothing), None),
             )
     _report(results, len(names))
+
+
+def _pairs(values: tuple[str, ...], option: str, key: str) -> dict[str, str]:
+    """``KEY=VALUE`` texts as a mapping (a later one wins), as scrapy's -s and -a take them."""
+    pairs: dict[str, str] = {}
+    for value in values:
+        name, equals, text = value.partition("=")
+        if not equals or not name.strip():
+            raise click.BadParameter(f"{value!r} is not {key}=VALUE", param_hint=option)
+        pairs[name.strip()] = text
+    return pairs
+
+
+def _crawl(project, names: list[str], urls: list[str], offline: bool, sink: str | None, settings: dict[str, str]):
+    """:func:`crawlers.runner.crawl_sources`, with Scrapy settings (``-s``) over riftlab.yaml's."""
+    from crawlers.runner import crawl_sources, run_crawls, spec_for
+
+    if not settings:
+        return crawl_sources(project, names, urls, offline, sink)
+    if not offline:
+        return run_crawls(project, [spec_for(project, n, urls or None) for n in names], sink=sink, extra=settings)
+    from crawlers.fixtures import OFFLINE_BASE, OFFLINE_START, SITES
+    from crawlers.fixtures.server import FixtureServer
+    from crawlers.sinks import FIXTURE
+
+    with FixtureServer(SITES) as server:
+        specs = [spec_for(project, n, [server.url + p for p in OFFLINE_START[n]]) for n in names]
+        extra = {"RIFTLAB_URL_ALIASES": {server.url: OFFLINE_BASE}, **settings}
+        return run_crawls(project, specs, sink=sink, origin=FIXTURE, extra=extra)
 
 
 def write_results(path: Path, results: list, error: Exception | None) -> None:

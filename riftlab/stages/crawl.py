@@ -12,9 +12,11 @@ stay free to run again.  The child writes its typed results to FILE; nothing par
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,8 +45,15 @@ class ChildCrawl:
         return self.error or self.summary
 
 
-def crawl_in_child(project, arguments: list[str]) -> ChildCrawl:
-    """Run ``riftlab crawl ARGUMENTS`` on ``project`` in a child process and read back its results."""
+#: the child's live progress lines on stderr (crawlers/progress.py): "wiki: 12 pages, 30 items, 0 errors in 3s (...)"
+PROGRESS_LINE = re.compile(r"^\w+: \d+ pages, \d+ items, \d+ errors in ")
+
+
+def crawl_in_child(project, arguments: list[str], on_progress: Callable[[str], None] | None = None) -> ChildCrawl:
+    """Run ``riftlab crawl ARGUMENTS`` on ``project`` in a child process and read back its results.
+
+    ``on_progress`` gets each progress line the child writes while it crawls.
+    """
     with tempfile.TemporaryDirectory(prefix="riftlab-crawl-") as folder:
         results_file = Path(folder) / "results.json"
         command = [
@@ -60,13 +69,19 @@ def crawl_in_child(project, arguments: list[str]) -> ChildCrawl:
             "--db",
             str(project.db_path),
         ]
-        done = subprocess.run(command, capture_output=True, text=True)
+        with subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True) as child:
+            stderr: list[str] = []
+            for line in child.stderr:
+                if PROGRESS_LINE.match(line):
+                    if on_progress is not None:
+                        on_progress(line.strip())
+                elif line.strip():
+                    stderr.append(line.rstrip("\n"))
         if not results_file.is_file():  # it stopped before crawling (bad arguments, a crash)
-            stderr = [line for line in done.stderr.splitlines() if line.strip()]
-            return ChildCrawl(done.returncode, [], stderr[-1] if stderr else f"exit {done.returncode}, no output")
+            return ChildCrawl(child.returncode, [], stderr[-1] if stderr else f"exit {child.returncode}, no output")
         payload = json.loads(results_file.read_text(encoding="utf-8"))
     results = [CrawlResult(**row) for row in payload["results"]]
-    return ChildCrawl(done.returncode, results, payload["error"])
+    return ChildCrawl(child.returncode, results, payload["error"])
 
 
 def configured_sources(project) -> list[str]:
@@ -82,8 +97,8 @@ def run_stage(project, console) -> str:
         if not arguments:
             raise StageSkipped("no source has start_urls in riftlab.yaml (sources.<spider>.start_urls)")
         what = ", ".join(arguments)
-    with console.status(f"crawling {what} ..."):
-        child = crawl_in_child(project, arguments)
+    with console.status(f"crawling {what} ...") as status:
+        child = crawl_in_child(project, arguments, lambda line: status.update(f"crawling {what}: {line}"))
     for result in child.results:
         if result.crawl_run_id:
             console.print(f"  {result.line()}  [{result.crawl_run_id}]", markup=False, highlight=False)

@@ -90,3 +90,75 @@ def test_batched_minhash_equals_one_at_a_time():
     assert batched == [signatures([t])[0] for t in texts]
     assert batched[1] is None and len(batched[0]) == 64
     assert signature("Garen spins") == signatures(["Garen spins"])[0]
+
+
+def _reference_shingles(text: str) -> set[str]:
+    """Word 3-shingles as the near-duplicate model has always defined them (the regular expression)."""
+    import re
+
+    words = re.findall(r"[a-z0-9]+(?:'[a-z]+)?", text.lower())
+    return {" ".join(words[i : i + 3]) for i in range(max(1, len(words) - 2))} if words else {""}
+
+
+@pytest.mark.parametrize(
+    "text, same_words",
+    [
+        ("Kai'Sa's Icathian Rain!", "kai'sa s icathian rain"),
+        ("rock'n'roll a''b don't' 'hello'", "rock'n roll a b don't hello"),
+        ("x2'ab then a'b2'c", "x2'ab then a'b 2'c"),
+        ("Nunu & Willump — über naïve", "nunu willump ber na ve"),
+        ("Two words", "two   words"),
+    ],
+)
+def test_minhash_reads_the_words_of_the_regular_expression(text, same_words):
+    from warehouse.sql_functions.minhash import signatures
+
+    assert _reference_shingles(text) == _reference_shingles(same_words)
+    first, second, other = signatures([text, same_words, "lux binds a target with light"])
+    assert first == second != other
+
+
+def test_minhash_estimates_jaccard_on_real_passages(snapshot_dir):
+    """Real lore passages and edits of them: the estimate tracks exact Jaccard, so near-duplicate pairs are right."""
+    import json
+    import random
+
+    from warehouse.sql_functions.minhash import signatures, similarity
+
+    lore = [c["lore"] for c in json.loads((snapshot_dir / "meraki" / "champions.json").read_text()).values()]
+    rng = random.Random(7)
+    pairs = []
+    for text in rng.sample(lore, 60):
+        words = text.split()
+        for keep in (1.0, 0.95, 0.8, 0.5):  # drop a share of the words: from a copy to a loose paraphrase
+            pairs.append((text, " ".join(w for w in words if rng.random() < keep)))
+    pairs += [(a, b) for a, b in zip(lore[:40], lore[40:80], strict=True)]  # unrelated champions
+    flat = signatures([text for pair in pairs for text in pair])
+    estimates = [similarity(a, b) for a, b in zip(flat[::2], flat[1::2], strict=True)]
+    exact = [
+        len(_reference_shingles(a) & _reference_shingles(b)) / len(_reference_shingles(a) | _reference_shingles(b))
+        for a, b in pairs
+    ]
+    errors = [e - j for e, j in zip(estimates, exact, strict=True)]
+    assert abs(sum(errors) / len(errors)) < 0.02  # unbiased
+    assert sum(abs(e) for e in errors) / len(errors) < 0.05
+    threshold = 0.7
+    for estimate, jaccard in zip(estimates, exact, strict=True):
+        if jaccard >= 0.9:
+            assert estimate >= threshold
+        if jaccard < 0.4:
+            assert estimate < threshold
+
+
+def test_similarities_of_many_pairs_equal_one_pair_at_a_time():
+    import pyarrow as pa
+
+    from warehouse.sql_functions.minhash import signatures, similarities, similarity
+
+    texts = ["Garen spins to win", "Garen spins to win the fight", None, "", "Lux binds a target with light"]
+    left = signatures(texts)
+    right = signatures(texts[::-1])
+    kind = pa.list_(pa.uint64())
+    batched = similarities(pa.array(left, type=kind), pa.array(right, type=kind)).to_pylist()
+    assert batched == [similarity(a, b) for a, b in zip(left, right, strict=True)]
+    assert batched[2] is None and batched[0] < 1.0 and similarity(left[0], left[0]) == 1.0

@@ -25,7 +25,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from warehouse.sql_functions.minhash import signatures, similarity
+from warehouse.sql_functions.minhash import signatures, similarities
 from warehouse.sql_functions.text import clean, html_text, sentences
 from warehouse.sql_functions.tokens import fit_sentences, load_tokenizer, pack_chunks, token_counts
 
@@ -81,15 +81,8 @@ def register(con: duckdb.DuckDBPyConnection, project: Any) -> None:
         ("html_to_text", lambda a: _map(html_text, a, pa.string()), [VARCHAR], VARCHAR),
         ("clean_text", lambda a: _map(clean, a, pa.string()), [VARCHAR], VARCHAR),
         ("split_sentences", lambda a: _map(sentences, a, pa.list_(pa.string())), [VARCHAR], duckdb.list_type(VARCHAR)),
-        ("minhash", lambda a: pa.array(signatures(a.to_pylist()), type=pa.list_(pa.uint64())), [VARCHAR], SIG),
-        (
-            "minhash_similarity",
-            lambda a, b: pa.array(
-                [similarity(x, y) for x, y in zip(a.to_pylist(), b.to_pylist(), strict=True)], type=pa.float64()
-            ),
-            [SIG, SIG],
-            DOUBLE,
-        ),
+        ("minhash", lambda a: pa.array(signatures(a), type=pa.list_(pa.uint64())), [VARCHAR], SIG),
+        ("minhash_similarity", similarities, [SIG, SIG], DOUBLE),
         ("chunk_text", chunk_text, [VARCHAR, INTEGER, INTEGER], CHUNK),
         (
             "pack_sentences",
