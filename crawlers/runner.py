@@ -325,20 +325,26 @@ def summarize(results: list[CrawlResult]) -> str:
 
 
 def crawl_sources(
-    project, names: list[str], urls: list[str] | None = None, offline: bool = False, sink: str | None = None
+    project,
+    names: list[str],
+    urls: list[str] | None = None,
+    offline: bool = False,
+    sink: str | None = None,
+    extra: dict | None = None,
 ) -> list[CrawlResult]:
     """Crawl ``names`` from their sources (or ``urls``), or, ``offline``, from the bundled fixture sites.
 
-    Offline crawls land as fixture data, never mixed with live rows.
+    ``extra``: Scrapy settings over riftlab.yaml's (``-s KEY=VALUE``). Offline crawls land as fixture
+    data, never mixed with live rows.
     """
+    extra = dict(extra or {})
     if not offline:
-        return run_crawls(project, [spec_for(project, n, urls or None) for n in names], sink=sink)
+        return run_crawls(project, [spec_for(project, n, urls or None) for n in names], sink=sink, extra=extra)
     from crawlers.fixtures import OFFLINE_BASE, OFFLINE_START, SITES
     from crawlers.fixtures.server import FixtureServer
     from crawlers.sinks import FIXTURE
 
     with FixtureServer(SITES) as server:
         specs = [spec_for(project, n, [server.url + p for p in OFFLINE_START[n]], offline=True) for n in names]
-        return run_crawls(
-            project, specs, sink=sink, origin=FIXTURE, extra={"RIFTLAB_URL_ALIASES": {server.url: OFFLINE_BASE}}
-        )
+        aliases = {"RIFTLAB_URL_ALIASES": {server.url: OFFLINE_BASE}}
+        return run_crawls(project, specs, sink=sink, origin=FIXTURE, extra={**aliases, **extra})

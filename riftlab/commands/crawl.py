@@ -139,20 +139,9 @@ def _pairs(values: tuple[str, ...], option: str, key: str) -> dict[str, str]:
 
 def _crawl(project, names: list[str], urls: list[str], offline: bool, sink: str | None, settings: dict[str, str]):
     """:func:`crawlers.runner.crawl_sources`, with Scrapy settings (``-s``) over riftlab.yaml's."""
-    from crawlers.runner import crawl_sources, run_crawls, spec_for
+    from crawlers.runner import crawl_sources
 
-    if not settings:
-        return crawl_sources(project, names, urls, offline, sink)
-    if not offline:
-        return run_crawls(project, [spec_for(project, n, urls or None) for n in names], sink=sink, extra=settings)
-    from crawlers.fixtures import OFFLINE_BASE, OFFLINE_START, SITES
-    from crawlers.fixtures.server import FixtureServer
-    from crawlers.sinks import FIXTURE
-
-    with FixtureServer(SITES) as server:
-        specs = [spec_for(project, n, [server.url + p for p in OFFLINE_START[n]]) for n in names]
-        extra = {"RIFTLAB_URL_ALIASES": {server.url: OFFLINE_BASE}, **settings}
-        return run_crawls(project, specs, sink=sink, origin=FIXTURE, extra=extra)
+    return crawl_sources(project, names, urls, offline, sink, extra=settings)
 
 
 def write_results(path: Path, results: list, error: Exception | None) -> None:

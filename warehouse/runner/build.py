@@ -547,7 +547,7 @@ def run_tests(
             if on_result:
                 on_result(len(results), len(names), result)
         data_tests.store(outcomes)
-        _summary_page(project, data_tests.check_run_id, [o.outcome for o in outcomes])
+        _summary_page(project, con, data_tests.check_run_id, [o.outcome for o in outcomes])
     finally:
         con.close()
     arguments = {"select": list(selectors), "exclude": list(exclude), "state": str(state) if state else None}
@@ -559,9 +559,9 @@ def _published(con: duckdb.DuckDBPyConnection, node: Node) -> bool:
     return materialize.existing_type(con, node.name, node.schema) is not None
 
 
-def _summary_page(project: Project, check_run_id: str, outcomes: list) -> None:
+def _summary_page(project: Project, con: duckdb.DuckDBPyConnection, check_run_id: str, outcomes: list) -> None:
     """The checks page (``<reports>/checks.html``) with this run's test outcomes and their failing rows."""
     from warehouse.checks.checker import CheckRun, write_summary_page
 
     if outcomes:
-        write_summary_page(project, CheckRun(check_run_id, outcomes=outcomes))
+        write_summary_page(project, CheckRun(check_run_id, outcomes=outcomes), con)
