@@ -26,7 +26,7 @@ import duckdb
 import pyarrow as pa
 
 from warehouse.sql_functions.minhash import signatures, similarities
-from warehouse.sql_functions.text import clean, html_text, sentences
+from warehouse.sql_functions.text import clean_texts, html_texts, sentences
 from warehouse.sql_functions.tokens import fit_sentences, load_tokenizer, pack_chunks, token_counts
 
 
@@ -78,8 +78,8 @@ def register(con: duckdb.DuckDBPyConnection, project: Any) -> None:
         return pa.array([None if v is None else next(counts) for v in values], type=pa.int32())
 
     functions = [
-        ("html_to_text", lambda a: _map(html_text, a, pa.string()), [VARCHAR], VARCHAR),
-        ("clean_text", lambda a: _map(clean, a, pa.string()), [VARCHAR], VARCHAR),
+        ("html_to_text", html_texts, [VARCHAR], VARCHAR),
+        ("clean_text", clean_texts, [VARCHAR], VARCHAR),
         ("split_sentences", lambda a: _map(sentences, a, pa.list_(pa.string())), [VARCHAR], duckdb.list_type(VARCHAR)),
         ("minhash", lambda a: pa.array(signatures(a), type=pa.list_(pa.uint64())), [VARCHAR], SIG),
         ("minhash_similarity", similarities, [SIG, SIG], DOUBLE),

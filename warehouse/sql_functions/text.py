@@ -11,6 +11,8 @@ import functools
 import re
 import unicodedata
 
+import pyarrow as pa
+
 _WS = re.compile(r"[ \t\r\f\v\u00a0]+")
 _BLANK_LINES = re.compile(r"\n\s*\n+")
 _DASHES = str.maketrans({"\u2212": "-", "\u2013": "-", "\u2014": " - ", "\u2012": "-", "\u00d7": "x"})
@@ -113,6 +115,72 @@ def _parse_markup(html: str) -> str | None:
             if previous is not None and previous.tag in _CELLS:
                 element.text = CELL_SEPARATOR + (element.text or "")
     return clean(root.text_content())
+
+
+#: Whitespace that ``str.strip`` removes, but the newline (lines are what ``clean`` keeps apart).
+_LINE_EDGE = "".join(c for c in map(chr, range(0x3100)) if c.isspace() and c != "\n")
+_LINE_BREAK = "[" + _LINE_EDGE + "]*\n[" + _LINE_EDGE + "\n]*"
+#: the runs ``_WS`` would change (a single space stays: replacing each one is most of the cost)
+_ARROW_WS = "[ \t\r\f\v\u00a0]{2,}|[\t\r\f\v\u00a0]"
+_ARROW_BLOCK_TAG = r"(?i)</?\s*(?:" + "|".join(sorted(_BLOCKS)) + r")\b[^>]*>"
+
+
+def clean_texts(texts: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """``clean`` over a whole column in Arrow kernels (same output, row for row): NFKC where a row is
+    not ASCII, the dashes, whitespace runs, line edges and blank lines."""
+    import pyarrow.compute as pc
+
+    texts = _one_chunk(texts)
+    if not pc.all(pc.string_is_ascii(texts)).as_py():  # NFKC and the dashes change no ASCII text
+        texts = pa.array(
+            [v if v is None or v.isascii() else _dashes(unicodedata.normalize("NFKC", v)) for v in texts.to_pylist()],
+            type=pa.string(),
+        )
+    texts = pc.replace_substring_regex(texts, _ARROW_WS, " ")
+    texts = pc.replace_substring_regex(texts, _LINE_BREAK, "\n")
+    return pc.utf8_trim(texts, _LINE_EDGE + "\n")
+
+
+def _dashes(text: str) -> str:
+    """``text.translate(_DASHES)`` by ``str.replace`` (translate with a table is slow on non-ASCII text)."""
+    for dash, replacement in _DASHES.items():
+        if chr(dash) in text:
+            text = text.replace(chr(dash), replacement)
+    return text
+
+
+def html_texts(documents: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """``html_text`` over a whole column: tag strip and ``clean`` in Arrow kernels for the rows of simple
+    markup (most of them), lxml only for the rows that need a real parse; same output, row for row."""
+    import html as entities
+
+    import pyarrow.compute as pc
+
+    documents = _one_chunk(documents)
+    parse = pc.fill_null(pc.match_substring_regex(documents, _NEEDS_PARSE.pattern, ignore_case=True), False)
+    simple = pc.if_else(parse, pa.scalar(None, pa.string()), documents)
+    simple = pc.replace_substring_regex(simple, _ARROW_BLOCK_TAG, "\n")
+    simple = pc.replace_substring_regex(simple, r"<[^>]*>", "")
+    # entities are decoded in markup only ("<" in the row): plain text keeps "&amp;" as written
+    markup = pc.fill_null(pc.and_(pc.match_substring(documents, "<"), pc.match_substring(simple, "&")), False)
+    if pc.any(markup).as_py():
+        simple = pa.array(
+            [entities.unescape(v) if m else v for v, m in zip(simple.to_pylist(), markup.to_pylist(), strict=True)],
+            type=pa.string(),
+        )
+    out = clean_texts(simple)
+    if not pc.any(parse).as_py():
+        return out
+    rows = out.to_pylist()
+    for index in pc.indices_nonzero(parse).to_pylist():
+        rows[index] = _parse_markup(documents[index].as_py())
+    return pa.array(rows, type=pa.string())
+
+
+def _one_chunk(array: pa.Array | pa.ChunkedArray) -> pa.Array:
+    if isinstance(array, pa.ChunkedArray):
+        return array.combine_chunks() if array.num_chunks != 1 else array.chunk(0)
+    return array
 
 
 def sentences(text: str | None) -> list[str]:
