@@ -164,14 +164,14 @@ def test_similarities_of_many_pairs_equal_one_pair_at_a_time():
     assert batched[2] is None and batched[0] < 1.0 and similarity(left[0], left[0]) == 1.0
 
 
-def test_column_cleaning_equals_row_by_row_on_real_passages(snapshot_dir):
-    """html_to_text and clean_text run over whole Arrow columns; each row must come out as the row-by-row
-    cleaning gives it: the real Meraki ability markup and lore, plus the edge cases of both paths."""
+def test_column_cleaning_and_sentences_equal_row_by_row_on_real_passages(snapshot_dir):
+    """html_to_text, clean_text and split_sentences run over whole Arrow columns; each row must come out as
+    the row-by-row functions give it: the real Meraki ability markup and lore, plus the edge cases of each path."""
     import json
 
     import pyarrow as pa
 
-    from warehouse.sql_functions.text import clean, clean_texts, html_text, html_texts
+    from warehouse.sql_functions.text import clean, clean_texts, html_text, html_texts, sentences, sentences_of_column
 
     champions = json.loads((snapshot_dir / "meraki" / "champions.json").read_text()).values()
     real = [c["lore"] for c in champions] + [
@@ -192,3 +192,5 @@ def test_column_cleaning_equals_row_by_row_on_real_passages(snapshot_dir):
     values = column.to_pylist()
     assert html_texts(column).to_pylist() == [html_text(v) for v in values]
     assert clean_texts(column).to_pylist() == [clean(v) for v in values]
+    cleaned = pa.array([clean(v) for v in values] + ["Dr. Mundo goes. Mr. X", "A. B. F. Sword is. Q. Then", "AD\nok"])
+    assert sentences_of_column(cleaned).to_pylist() == [sentences(v) for v in cleaned.to_pylist()]

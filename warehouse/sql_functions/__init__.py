@@ -26,12 +26,8 @@ import duckdb
 import pyarrow as pa
 
 from warehouse.sql_functions.minhash import signatures, similarities
-from warehouse.sql_functions.text import clean_texts, html_texts, sentences
+from warehouse.sql_functions.text import clean_texts, html_texts, sentences, sentences_of_column
 from warehouse.sql_functions.tokens import fit_sentences, load_tokenizer, pack_chunks, token_counts
-
-
-def _map(function, array: pa.Array | pa.ChunkedArray, out_type: pa.DataType) -> pa.Array:
-    return pa.array([function(v) for v in array.to_pylist()], type=out_type)
 
 
 def register(con: duckdb.DuckDBPyConnection, project: Any) -> None:
@@ -80,7 +76,7 @@ def register(con: duckdb.DuckDBPyConnection, project: Any) -> None:
     functions = [
         ("html_to_text", html_texts, [VARCHAR], VARCHAR),
         ("clean_text", clean_texts, [VARCHAR], VARCHAR),
-        ("split_sentences", lambda a: _map(sentences, a, pa.list_(pa.string())), [VARCHAR], duckdb.list_type(VARCHAR)),
+        ("split_sentences", sentences_of_column, [VARCHAR], duckdb.list_type(VARCHAR)),
         ("minhash", lambda a: pa.array(signatures(a), type=pa.list_(pa.uint64())), [VARCHAR], SIG),
         ("minhash_similarity", similarities, [SIG, SIG], DOUBLE),
         ("chunk_text", chunk_text, [VARCHAR, INTEGER, INTEGER], CHUNK),
