@@ -192,6 +192,11 @@ if baseline:  # the baseline's modules, loaded under their own names before the 
     minhash.similarities = lambda a, b: pa.array(
         [old_similarity(x, y) for x, y in zip(a.to_pylist(), b.to_pylist())], type=pa.float64()
     )
+    text = sys.modules["warehouse.sql_functions.text"]  # the column functions the tree registers, per row
+    per_row = lambda function, kind: lambda a: pa.array([function(v) for v in a.to_pylist()], type=kind)
+    text.html_texts = per_row(text.html_text, pa.string())
+    text.clean_texts = per_row(text.clean, pa.string())
+    text.sentences_of_column = per_row(text.sentences, pa.list_(pa.string()))
 
 import warehouse.sql_functions as functions
 from warehouse.project import Project
