@@ -111,7 +111,9 @@ def snapshot_passages(snapshot: Path) -> tuple[list[dict], list[dict]]:
 
 
 def replicate(documents: list[dict], factor: int, seed: int = 13) -> list[dict]:
-    """Copy 0 as is; copy k>0 of a passage: a sample of its champion's sentences, reordered."""
+    """Copy 0 as is; copy k>0 of a passage: a sample of its champion's sentences, reordered.  A passage
+    with markup lands in ``html`` (the warehouse's ``html_to_text`` cleans it), plain text in ``text``
+    (``clean_text``), as the spiders land them."""
     pools: dict[str, list[str]] = {}
     for doc in documents:
         pools.setdefault(doc["champion"], []).extend(s for s in SENTENCE.split(doc["text"]) if s.strip())
@@ -125,12 +127,13 @@ def replicate(documents: list[dict], factor: int, seed: int = 13) -> list[dict]:
                 size = max(1, min(len(pool), len(SENTENCE.split(text))))
                 text = " ".join(rng.sample(pool, size))
             url = doc["url"] + (f"#copy{copy}" if copy else "")
+            markup = "<" in text  # Meraki's ability texts are HTML: they land as markup, as html
             rows.append(
                 {
                     **doc,
                     "url": url,
-                    "text": text,
-                    "html": None,
+                    "text": None if markup else text,
+                    "html": text if markup else None,
                     "language": "en",
                     "revision_id": None,
                     "etag": None,
@@ -189,6 +192,11 @@ if baseline:  # the baseline's modules, loaded under their own names before the 
     minhash.similarities = lambda a, b: pa.array(
         [old_similarity(x, y) for x, y in zip(a.to_pylist(), b.to_pylist())], type=pa.float64()
     )
+    text = sys.modules["warehouse.sql_functions.text"]  # the column functions the tree registers, per row
+    per_row = lambda function, kind: lambda a: pa.array([function(v) for v in a.to_pylist()], type=kind)
+    text.html_texts = per_row(text.html_text, pa.string())
+    text.clean_texts = per_row(text.clean, pa.string())
+    text.sentences_of_column = per_row(text.sentences, pa.list_(pa.string()))
 
 import warehouse.sql_functions as functions
 from warehouse.project import Project
@@ -272,7 +280,7 @@ def measure(factor: int, rows: list[dict], facts: list[dict], baseline: Path | N
             raise SystemExit(f"build x{factor} ({which}) printed no result:\n{out.stdout[-2000:]}")
         seconds, peak_mb, cpu, spent, failed = found.groups()
         if failed != "-":
-            raise SystemExit(f"build x{factor} ({which}) failed: {failed}")
+            raise SystemExit(f"build x{factor} ({which}) failed: {failed}\n{out.stdout[-3000:]}")
         import duckdb
 
         con = duckdb.connect(str(root / "data" / "riftlab.duckdb"), read_only=True)

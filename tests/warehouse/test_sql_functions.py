@@ -162,3 +162,35 @@ def test_similarities_of_many_pairs_equal_one_pair_at_a_time():
     batched = similarities(pa.array(left, type=kind), pa.array(right, type=kind)).to_pylist()
     assert batched == [similarity(a, b) for a, b in zip(left, right, strict=True)]
     assert batched[2] is None and batched[0] < 1.0 and similarity(left[0], left[0]) == 1.0
+
+
+def test_column_cleaning_and_sentences_equal_row_by_row_on_real_passages(snapshot_dir):
+    """html_to_text, clean_text and split_sentences run over whole Arrow columns; each row must come out as
+    the row-by-row functions give it: the real Meraki ability markup and lore, plus the edge cases of each path."""
+    import json
+
+    import pyarrow as pa
+
+    from warehouse.sql_functions.text import clean, clean_texts, html_text, html_texts, sentences, sentences_of_column
+
+    champions = json.loads((snapshot_dir / "meraki" / "champions.json").read_text()).values()
+    real = [c["lore"] for c in champions] + [
+        e.get("description") or "" for c in champions for s in c["abilities"].values() for a in s for e in a["effects"]
+    ]
+    assert sum("<" in t for t in real) > 100 and sum(not t.isascii() for t in real) > 10
+    edges = [
+        None,
+        "",
+        " \n \u3000\n",
+        "I <3 this champ. Max Q > E > W &amp; more",
+        "<p>x &amp; y</p>\n\n<p>  z\u00a0\u2014 w\u2212 1\u00d72 \ufb01ne</p>",
+        "a\r\nb\u2028\n\x1c c\x85 \t\v d",
+        "<div>Garen spins.<nav>menu</nav><table><tr><th>Targeting input</th><td>Direction</td></tr></table></div>",
+        "Line one<BR/>line two<li class='x'>item</li><blockquote>q</blockquote>",
+    ]
+    column = pa.chunked_array([pa.array(real[:700], pa.string()), pa.array(real[700:] + edges, pa.string())])
+    values = column.to_pylist()
+    assert html_texts(column).to_pylist() == [html_text(v) for v in values]
+    assert clean_texts(column).to_pylist() == [clean(v) for v in values]
+    cleaned = pa.array([clean(v) for v in values] + ["Dr. Mundo goes. Mr. X", "A. B. F. Sword is. Q. Then", "AD\nok"])
+    assert sentences_of_column(cleaned).to_pylist() == [sentences(v) for v in cleaned.to_pylist()]

@@ -26,12 +26,8 @@ import duckdb
 import pyarrow as pa
 
 from warehouse.sql_functions.minhash import signatures, similarities
-from warehouse.sql_functions.text import clean, html_text, sentences
+from warehouse.sql_functions.text import clean_texts, html_texts, sentences, sentences_of_column
 from warehouse.sql_functions.tokens import fit_sentences, load_tokenizer, pack_chunks, token_counts
-
-
-def _map(function, array: pa.Array | pa.ChunkedArray, out_type: pa.DataType) -> pa.Array:
-    return pa.array([function(v) for v in array.to_pylist()], type=out_type)
 
 
 def register(con: duckdb.DuckDBPyConnection, project: Any) -> None:
@@ -78,9 +74,9 @@ def register(con: duckdb.DuckDBPyConnection, project: Any) -> None:
         return pa.array([None if v is None else next(counts) for v in values], type=pa.int32())
 
     functions = [
-        ("html_to_text", lambda a: _map(html_text, a, pa.string()), [VARCHAR], VARCHAR),
-        ("clean_text", lambda a: _map(clean, a, pa.string()), [VARCHAR], VARCHAR),
-        ("split_sentences", lambda a: _map(sentences, a, pa.list_(pa.string())), [VARCHAR], duckdb.list_type(VARCHAR)),
+        ("html_to_text", html_texts, [VARCHAR], VARCHAR),
+        ("clean_text", clean_texts, [VARCHAR], VARCHAR),
+        ("split_sentences", sentences_of_column, [VARCHAR], duckdb.list_type(VARCHAR)),
         ("minhash", lambda a: pa.array(signatures(a), type=pa.list_(pa.uint64())), [VARCHAR], SIG),
         ("minhash_similarity", similarities, [SIG, SIG], DOUBLE),
         ("chunk_text", chunk_text, [VARCHAR, INTEGER, INTEGER], CHUNK),

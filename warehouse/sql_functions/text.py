@@ -11,6 +11,8 @@ import functools
 import re
 import unicodedata
 
+import pyarrow as pa
+
 _WS = re.compile(r"[ \t\r\f\v\u00a0]+")
 _BLANK_LINES = re.compile(r"\n\s*\n+")
 _DASHES = str.maketrans({"\u2212": "-", "\u2013": "-", "\u2014": " - ", "\u2012": "-", "\u00d7": "x"})
@@ -115,6 +117,72 @@ def _parse_markup(html: str) -> str | None:
     return clean(root.text_content())
 
 
+#: Whitespace that ``str.strip`` removes, but the newline (lines are what ``clean`` keeps apart).
+_LINE_EDGE = "".join(c for c in map(chr, range(0x3100)) if c.isspace() and c != "\n")
+_LINE_BREAK = "[" + _LINE_EDGE + "]*\n[" + _LINE_EDGE + "\n]*"
+#: the runs ``_WS`` would change (a single space stays: replacing each one is most of the cost)
+_ARROW_WS = "[ \t\r\f\v\u00a0]{2,}|[\t\r\f\v\u00a0]"
+_ARROW_BLOCK_TAG = r"(?i)</?\s*(?:" + "|".join(sorted(_BLOCKS)) + r")\b[^>]*>"
+
+
+def clean_texts(texts: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """``clean`` over a whole column in Arrow kernels (same output, row for row): NFKC where a row is
+    not ASCII, the dashes, whitespace runs, line edges and blank lines."""
+    import pyarrow.compute as pc
+
+    texts = _one_chunk(texts)
+    if not pc.all(pc.string_is_ascii(texts)).as_py():  # NFKC and the dashes change no ASCII text
+        texts = pa.array(
+            [v if v is None or v.isascii() else _dashes(unicodedata.normalize("NFKC", v)) for v in texts.to_pylist()],
+            type=pa.string(),
+        )
+    texts = pc.replace_substring_regex(texts, _ARROW_WS, " ")
+    texts = pc.replace_substring_regex(texts, _LINE_BREAK, "\n")
+    return pc.utf8_trim(texts, _LINE_EDGE + "\n")
+
+
+def _dashes(text: str) -> str:
+    """``text.translate(_DASHES)`` by ``str.replace`` (translate with a table is slow on non-ASCII text)."""
+    for dash, replacement in _DASHES.items():
+        if chr(dash) in text:
+            text = text.replace(chr(dash), replacement)
+    return text
+
+
+def html_texts(documents: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """``html_text`` over a whole column: tag strip and ``clean`` in Arrow kernels for the rows of simple
+    markup (most of them), lxml only for the rows that need a real parse; same output, row for row."""
+    import html as entities
+
+    import pyarrow.compute as pc
+
+    documents = _one_chunk(documents)
+    parse = pc.fill_null(pc.match_substring_regex(documents, _NEEDS_PARSE.pattern, ignore_case=True), False)
+    simple = pc.if_else(parse, pa.scalar(None, pa.string()), documents)
+    simple = pc.replace_substring_regex(simple, _ARROW_BLOCK_TAG, "\n")
+    simple = pc.replace_substring_regex(simple, r"<[^>]*>", "")
+    # entities are decoded in markup only ("<" in the row): plain text keeps "&amp;" as written
+    markup = pc.fill_null(pc.and_(pc.match_substring(documents, "<"), pc.match_substring(simple, "&")), False)
+    if pc.any(markup).as_py():
+        simple = pa.array(
+            [entities.unescape(v) if m else v for v, m in zip(simple.to_pylist(), markup.to_pylist(), strict=True)],
+            type=pa.string(),
+        )
+    out = clean_texts(simple)
+    if not pc.any(parse).as_py():
+        return out
+    rows = out.to_pylist()
+    for index in pc.indices_nonzero(parse).to_pylist():
+        rows[index] = _parse_markup(documents[index].as_py())
+    return pa.array(rows, type=pa.string())
+
+
+def _one_chunk(array: pa.Array | pa.ChunkedArray) -> pa.Array:
+    if isinstance(array, pa.ChunkedArray):
+        return array.combine_chunks() if array.num_chunks != 1 else array.chunk(0)
+    return array
+
+
 def sentences(text: str | None) -> list[str]:
     """Sentences of each line, in order; a full stop after a title or an initial ends none ("Dr. Mundo")."""
     if not text:
@@ -136,6 +204,46 @@ def sentences(text: str | None) -> list[str]:
                 merged.append(piece)
         out.extend(merged)
     return out
+
+
+_TITLE_WORDS = "Dr|Mr|Mrs|Ms|Mt|St|Jr|Sr|Prof|Capt|Gen|Lt|Sgt|vs|e\\.g|i\\.e"
+_ARROW_SPACE = "[" + _LINE_EDGE + "\n]"
+#: A word that may end a piece before its sentence goes on (a title, or two characters from a capital):
+#: rows with one take the row-by-row path; the others are only split (a superset, so never wrong).
+_ARROW_MAY_GO_ON = (
+    r"(?:^|" + _ARROW_SPACE + r")[(\"']?(?:(?:" + _TITLE_WORDS + r")\.|[^" + _LINE_EDGE + "\n]"
+    r"(?:[.!?]" + _ARROW_SPACE + "|[^" + _LINE_EDGE + "\n][" + _LINE_EDGE + "]*\n))|\x00"
+)
+_ARROW_SPLIT = "([.!?])" + _ARROW_SPACE + "+([\"'(\\[]?[A-Z0-9])|\n+"
+
+
+def sentences_of_column(texts: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """``sentences`` over a whole column (same lists, row for row): rows where no title or initial can
+    end a piece are split by Arrow kernels; the rest go through ``sentences`` one by one."""
+    import numpy as np
+    import pyarrow.compute as pc
+
+    texts = _one_chunk(texts)
+    texts = pc.if_else(pc.is_null(texts), "", texts)
+    careful = pc.match_substring_regex(texts, _ARROW_MAY_GO_ON)
+    marked = pc.replace_substring_regex(pc.if_else(careful, "", texts), _ARROW_SPLIT, "\\1\x00\\2")
+    pieces = pc.split_pattern(marked, "\x00")
+    flat = pc.utf8_trim(pc.list_flatten(pieces), _LINE_EDGE + "\n")
+    parents = pc.list_parent_indices(pieces)
+    keep = pc.not_equal(pc.binary_length(flat), 0)
+    flat, parents = pc.filter(flat, keep), pc.filter(parents, keep)
+    counts = pc.value_counts(parents)  # rows with no piece left get no entry
+    lengths = [0] * len(texts)
+    for row, count in zip(counts.field("values").to_pylist(), counts.field("counts").to_pylist(), strict=True):
+        lengths[row] = count
+    offsets = pa.array(np.concatenate([[0], np.cumsum(lengths, dtype=np.int32)]), type=pa.int32())
+    out = pa.ListArray.from_arrays(offsets, flat)
+    if not pc.any(careful).as_py():
+        return out
+    rows = out.to_pylist()
+    for index in pc.indices_nonzero(careful).to_pylist():
+        rows[index] = sentences(texts[index].as_py())
+    return pa.array(rows, type=pa.list_(pa.string()))
 
 
 def mask_terms(text: str, terms: list[str], token: str) -> str:
