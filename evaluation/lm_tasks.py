@@ -50,9 +50,9 @@ def _sequence_logprobs(model, sequences: list[tuple[list[int], int]], batch_size
             mask[row, : len(ids)] = 1
         with torch.no_grad():
             logits = model(input_ids=input_ids.to(device), attention_mask=mask.to(device)).logits.float()
-        logprobs = torch.log_softmax(logits[:, :-1], dim=-1)
         targets = input_ids[:, 1:].to(device)
-        picked = logprobs.gather(-1, targets.unsqueeze(-1)).squeeze(-1)
+        shifted = logits[:, :-1]
+        picked = shifted.gather(-1, targets.unsqueeze(-1)).squeeze(-1) - torch.logsumexp(shifted, dim=-1)
         for row, (ids, start) in enumerate(batch):
             span = picked[row, start - 1 : len(ids) - 1]
             out[order[first + row]] = (float(span.sum()), int(span.numel()))
@@ -93,36 +93,51 @@ def context(tokenizer, question: str, answer_prefix: str, prompt: str) -> str:
     return f"Question: {question}\nAnswer:" + (f" {prefix}" if prefix else "")
 
 
-def multiple_choice(
-    model, tokenizer, rows: list[dict[str, Any]], prompt: str = "chat", batch_size: int = 16
-) -> dict[str, float]:
+def _option_logprobs(model, ctx: list[int], options: list[list[int]]) -> list[float]:
+    """log p(option | ctx) for each option: the context is run once and its key/value cache shared."""
+    import torch
+
+    device = next(model.parameters()).device
+    with torch.no_grad():
+        first = model(input_ids=torch.tensor([ctx], device=device), use_cache=True)
+        cache = getattr(first, "cache", None) or first.past_key_values
+        cache.batch_repeat_interleave(len(options))
+        width = max(len(o) for o in options)
+        ids = torch.zeros((len(options), width), dtype=torch.long, device=device)
+        for row, option in enumerate(options):
+            ids[row, : len(option)] = torch.tensor(option)
+        mask = torch.ones((len(options), len(ctx) + width), dtype=torch.long, device=device)
+        logits = model(input_ids=ids, attention_mask=mask, cache=cache, use_cache=True).logits.float()
+    start = torch.log_softmax(first.logits[0, -1].float(), dim=-1)
+    rest = torch.log_softmax(logits[:, :-1], dim=-1) if width > 1 else None
+    out = []
+    for row, option in enumerate(options):
+        total = float(start[option[0]])
+        for i in range(1, len(option)):
+            total += float(rest[row, i - 1, option[i]])
+        out.append(total)
+    return out
+
+
+def multiple_choice(model, tokenizer, rows: list[dict[str, Any]], prompt: str = "chat") -> dict[str, float]:
     """Accuracy of picking the most likely option, length-normalised accuracy, and chance, over ``rows``."""
-    sequences, owners = [], []
-    for index, row in enumerate(rows):
+    correct = correct_norm = chance = 0.0
+    for row in rows:
         choices = [str(c) for c in row["choices"]]
         if not 0 <= int(row["answer"]) < len(choices) or len(choices) < 2:
             raise EvaluationError(
                 f"multiple choice: question {row['question']!r} needs two or more choices and an answer index "
                 f"among them (got {len(choices)} choice(s), answer {row['answer']})"
             )
-        ctx = tokenizer(
-            context(tokenizer, row["question"], row.get("answer_prefix") or "", prompt), add_special_tokens=False
-        )["input_ids"]
-        for choice in choices:
-            continuation = tokenizer(" " + choice, add_special_tokens=False)["input_ids"]
-            sequences.append((ctx + continuation, len(ctx)))
-            owners.append((index, len(choice.encode("utf-8")) + 1))
-    scored = _sequence_logprobs(model, sequences, batch_size)
-    per_question: dict[int, list[tuple[float, float]]] = {}
-    for (index, n_bytes), (logprob, _) in zip(owners, scored, strict=True):
-        per_question.setdefault(index, []).append((logprob, logprob / n_bytes))
-    correct = correct_norm = chance = 0.0
-    for index, row in enumerate(rows):
-        options = per_question[index]
+        text = context(tokenizer, row["question"], row.get("answer_prefix") or "", prompt)
+        ctx = tokenizer(text, add_special_tokens=False)["input_ids"]
+        options = [tokenizer(" " + choice, add_special_tokens=False)["input_ids"] for choice in choices]
+        logprobs = _option_logprobs(model, ctx, options)
+        normed = [lp / (len(choice.encode("utf-8")) + 1) for lp, choice in zip(logprobs, choices, strict=True)]
         gold = int(row["answer"])
-        correct += max(range(len(options)), key=lambda i: options[i][0]) == gold
-        correct_norm += max(range(len(options)), key=lambda i: options[i][1]) == gold
-        chance += 1 / len(options)
+        correct += max(range(len(choices)), key=logprobs.__getitem__) == gold
+        correct_norm += max(range(len(choices)), key=normed.__getitem__) == gold
+        chance += 1 / len(choices)
     n = len(rows)
     return {
         "accuracy": correct / n,

@@ -69,6 +69,8 @@ class Clm(Loop):
     max_seq_length: int = Field(512, ge=1)
     packing: bool = True
     """Concatenate chunks into full blocks of max_seq_length tokens."""
+    max_validation_chunks: int = Field(0, ge=0)
+    """> 0: evaluate on that many validation chunks, sampled deterministically (a CPU's benchmark); 0: all."""
     lora_preset: LoraPresetName | None = None
     """A named LoRA preset (training/configs/lora_*.yaml); the preset's own lora keys win over it."""
     lora: Lora = Lora()
