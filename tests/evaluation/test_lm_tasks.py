@@ -8,6 +8,7 @@ path on the pretrained SmolLM2 (clm -> sft -> embed -> eval) is in tests/trainin
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -59,7 +60,7 @@ def closed_book_rows(project: Project, fact: str, split: str = "validation") -> 
     name = name or {"resource": "ChampionResourceClosedBook", "attack_type": "ChampionAttackTypeClosedBook"}[fact]
     con = project.connect(read_only=True)
     try:
-        return definitions.load_task_data(con, specs[name]).splits[split]["rows"]
+        return definitions.load_task_data(con, replace(specs[name], splits=(split,))).splits[split]["rows"]
     finally:
         con.close()
 
