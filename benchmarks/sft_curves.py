@@ -114,6 +114,9 @@ def main() -> None:
     parser.add_argument("--preset", default="sft_default")
     parser.add_argument("--set", dest="sets", action="append", default=[], help="KEY=VALUE for both runs")
     parser.add_argument("--skip-eval", action="store_true", help="curves only, no riftlab eval")
+    parser.add_argument(
+        "--runs", nargs=2, metavar=("FROM_BASE", "FROM_CLM"), help="two finished sft runs to compare (no training)"
+    )
     args = parser.parse_args()
     project = args.warehouse.resolve()
     import torch
@@ -126,11 +129,15 @@ def main() -> None:
         clm_run, clm_output = latest_run(project, "clm")
     settings = [f"max_steps={args.steps}", "logging_steps=1", *args.sets]
     records: dict[str, dict] = {}
-    for label, base in (("sft from base", "smollm2"), (f"sft from clm {clm_run}", clm_output)):
-        print(f"== {label}: riftlab train sft --base {base} ...", flush=True)
-        command = ["train", "sft", "--config", args.preset, "--base", base]
-        riftlab(project, *command, *[a for s in settings for a in ("--set", s)])
-        run_id, output = latest_run(project, "sft")
+    for index, (label, base) in enumerate((("sft from base", "smollm2"), (f"sft from clm {clm_run}", clm_output))):
+        if args.runs:
+            run_id = args.runs[index]
+            (output,) = query(project, "SELECT output_path FROM meta.training_runs WHERE run_id = ?", [run_id])[0]
+        else:
+            print(f"== {label}: riftlab train sft --base {base} ...", flush=True)
+            command = ["train", "sft", "--config", args.preset, "--base", base]
+            riftlab(project, *command, *[a for s in settings for a in ("--set", s)])
+            run_id, output = latest_run(project, "sft")
         records[label] = run_record(project, run_id, output)
         print(json.dumps(records[label]["metrics"]), flush=True)
     scores: dict[str, dict[str, float]] = {}
