@@ -12,6 +12,19 @@ ratio default/seed, to ``benchmarks/results/clm_throughput_<device>.{json,md}``.
 
 ``--shape smollm2`` trains the real pretrained decoder (``--base smollm2``) with its own tokenizer,
 so its validation perplexity before and after ``clm`` says what the corpus taught it.
+
+``--warehouse DIR`` trains on the real corpus: the project at DIR, built from the snapshot
+(``--snapshot``, crawled and built as benchmarks/heldout_quality.py does) when DIR has no warehouse
+yet; its runs stay registered there (sft and embed can start from them).  Both presets get the same
+token budget (``--tokens``: each preset's steps are the budget over its tokens per step, the seed's
+unpacked rows counted at their mean length), and after training every model, the base included, is
+scored by ``riftlab eval`` on ``LMValidationPerplexity`` (the same chunks for all, each scored on its
+own), so the perplexities compare across presets whose own validation blocks differ:
+
+    python benchmarks/clm_throughput.py --shape smollm2 --warehouse /tmp/riftlab-snapshot \
+        --tokens 16000 --set max_seq_length=256 --preset-set clm_default:batch_size=4   # this CPU
+    python benchmarks/clm_throughput.py --shape smollm2 --warehouse /tmp/riftlab-snapshot \
+        --tokens 400000 --device cuda                                                   # one GPU
 """
 
 from __future__ import annotations
@@ -164,6 +177,61 @@ def peak_rss_bytes() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
+def warehouse_project(folder: Path, snapshot: Path) -> Path:
+    """The real-corpus project at ``folder``, crawled from ``snapshot`` and built the first time."""
+    if (folder / "data" / "riftlab.duckdb").is_file():
+        return folder
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    from heldout_quality import build_project
+
+    folder.mkdir(parents=True, exist_ok=True)
+    print(f"== building the snapshot warehouse in {folder} ...", flush=True)
+    return build_project(snapshot, folder)
+
+
+def steps_for_budget(project_dir: Path, presets: list[str], tokens: int, overrides: dict[str, list[str]]) -> dict:
+    """Optimiser steps per preset so that each trains on about ``tokens`` non-padding tokens."""
+    import duckdb
+
+    from training import bases
+    from training.decoders import load_tokenizer
+    from training.presets import load_preset
+
+    with duckdb.connect(str(project_dir / "data" / "riftlab.duckdb"), read_only=True) as con:
+        texts = [r[0] for r in con.execute("SELECT text FROM main.corpus_chunks WHERE split = 'train'").fetchall()]
+    tokenizer = load_tokenizer(bases.resolve("smollm2", "clm", project_dir))
+    lengths = [len(ids) for ids in tokenizer(texts, add_special_tokens=True)["input_ids"]]
+    steps = {}
+    for preset in presets:
+        settings, _ = load_preset("clm", preset, overrides=overrides.get(preset, []))
+        seq = int(settings["max_seq_length"])
+        per_row = seq if settings["packing"] else sum(min(n, seq) for n in lengths) / len(lengths)
+        per_step = per_row * int(settings["batch_size"]) * int(settings["grad_accum"])
+        steps[preset] = max(4, round(tokens / per_step))
+    return steps
+
+
+def eval_perplexity(project_dir: Path, models: list[str]) -> dict[str, dict[str, float]]:
+    """``riftlab eval`` on LMValidationPerplexity for each model: model -> metric -> value."""
+    import duckdb
+
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONPATH": str(REPO)}
+    command = [sys.executable, "-m", "riftlab.cli", "eval", "--project-dir", str(project_dir)]
+    command += [arg for model in models for arg in ("--model", model)] + ["--tasks", "LMValidationPerplexity"]
+    proc = subprocess.run(command, capture_output=True, text=True, env=env, cwd=REPO)
+    if proc.returncode:
+        raise SystemExit(f"riftlab eval failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
+    with duckdb.connect(str(project_dir / "data" / "riftlab.duckdb"), read_only=True) as con:
+        rows = con.execute(
+            "SELECT model, metric, arg_max(value, evaluated_at) FROM meta.eval_results "
+            "WHERE task = 'LMValidationPerplexity' GROUP BY ALL"
+        ).fetchall()
+    found: dict[str, dict[str, float]] = {}
+    for model, metric, value in rows:
+        found.setdefault(model, {})[metric] = value
+    return {model: found.get(model, {}) for model in models}
+
+
 def worker(args: argparse.Namespace) -> None:
     """Train one preset and print a JSON line with its numbers."""
     import torch
@@ -176,7 +244,7 @@ def worker(args: argparse.Namespace) -> None:
     cuda = torch.cuda.is_available()
     if cuda:
         torch.cuda.reset_peak_memory_stats()
-    overrides = [f"max_steps={args.steps}", "logging_steps=5", "eval_batch_size=4"]
+    overrides = [f"max_steps={args.steps}", "logging_steps=5", "eval_batch_size=4", *json.loads(args.overrides)]
     result = train(
         project, "clm", preset=args.worker, base=args.model, overrides=overrides, console=Console(stderr=True)
     )
@@ -191,6 +259,11 @@ def worker(args: argparse.Namespace) -> None:
         "gradient_checkpointing": m["gradient_checkpointing"],
         "peak_gpu_memory_gib": round(torch.cuda.max_memory_allocated() / 2**30, 2) if cuda else None,
         "peak_rss_gib": round(peak_rss_bytes() / 2**30, 2),
+        "steps": args.steps,
+        "max_seq_length": settings.get("max_seq_length"),
+        "batch_size": settings.get("batch_size"),
+        "grad_accum": settings.get("grad_accum"),
+        "train_seconds": m.get("train_seconds"),
         "eval_loss": m["eval_loss"],
         "eval_perplexity_before": m.get("eval_perplexity_before"),
         "eval_perplexity": m.get("eval_perplexity"),
@@ -214,7 +287,13 @@ def main() -> None:
     parser.add_argument(
         "--peak-tflops", type=float, default=None, help="dense bf16 peak of the GPU (default: from its name)"
     )
+    parser.add_argument("--warehouse", type=Path, default=None, help="train on this real-corpus project (see above)")
+    parser.add_argument("--tokens", type=int, default=None, help="token budget per preset (with --warehouse)")
+    parser.add_argument("--set", dest="sets", action="append", default=[], help="KEY=VALUE for every preset")
+    parser.add_argument("--preset-set", action="append", default=[], help="PRESET:KEY=VALUE[,KEY=VALUE] for one preset")
+    parser.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
+    parser.add_argument("--overrides", default="[]", help=argparse.SUPPRESS)
     parser.add_argument("--project", help=argparse.SUPPRESS)
     parser.add_argument("--model", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -225,6 +304,19 @@ def main() -> None:
     import torch
 
     cuda = torch.cuda.is_available()
+    if args.device == "cuda" and not cuda:
+        raise SystemExit("--device cuda: no CUDA device here (torch.cuda.is_available() is false)")
+    if args.device == "cpu":
+        os.environ["CUDA_VISIBLE_DEVICES"] = ""
+        cuda = False
+    overrides = {preset: list(args.sets) for preset in args.presets}
+    for entry in args.preset_set:
+        preset, _, values = entry.partition(":")
+        if preset not in overrides:
+            raise SystemExit(f"--preset-set {entry}: {preset} is not in --presets ({', '.join(args.presets)})")
+        overrides[preset] += [v for v in values.split(",") if v]
+    if args.warehouse:
+        return real_corpus(args, overrides, cuda)
     shape = args.shape or ("1b" if cuda else "tiny")
     device = torch.cuda.get_device_name(0) if cuda else "cpu"
     peak = args.peak_tflops or next((v for k, v in PEAK_TFLOPS.items() if k in device), None)
@@ -243,6 +335,8 @@ def main() -> None:
                 str(model_dir),
                 "--steps",
                 str(args.steps),
+                "--overrides",
+                json.dumps(overrides[preset]),
             ]
             print(f"== {preset}: {' '.join(cmd[1:3])} ...", flush=True)
             proc = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO)
@@ -280,6 +374,83 @@ def main() -> None:
             f"{peak_gib} | {r.get('peak_rss_gib', 'n/a')} | {mfu} | {r['speedup_vs_first']}x | {perplexity} |"
         )
     (RESULTS / f"clm_throughput_{slug}_{shape}.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    print("\n".join(lines))
+
+
+def real_corpus(args: argparse.Namespace, overrides: dict[str, list[str]], cuda: bool) -> None:
+    """Both presets on the real snapshot corpus with one token budget, then every model's validation perplexity."""
+    import torch
+
+    from training import bases
+
+    if args.shape not in (None, "smollm2"):
+        raise SystemExit("--warehouse trains the pretrained SmolLM2 (--shape smollm2)")
+    device = torch.cuda.get_device_name(0) if cuda else "cpu"
+    peak = args.peak_tflops or next((v for k, v in PEAK_TFLOPS.items() if k in device), None)
+    project_dir = warehouse_project(args.warehouse.resolve(), args.snapshot)
+    model_dir = bases.resolve("smollm2", "clm", project_dir)
+    tokens = args.tokens or 16000
+    steps = steps_for_budget(project_dir, args.presets, tokens, overrides)
+    results = []
+    for preset in args.presets:
+        cmd = [sys.executable, __file__, "--worker", preset, "--project", str(project_dir), "--model", "smollm2"]
+        cmd += ["--steps", str(steps[preset]), "--overrides", json.dumps(overrides[preset])]
+        print(f"== {preset}: {steps[preset]} steps, overrides {overrides[preset]} ...", flush=True)
+        env = {**os.environ, **({"CUDA_VISIBLE_DEVICES": ""} if not cuda else {})}
+        proc = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO, env=env)
+        line = next((out for out in proc.stdout.splitlines() if out.startswith("RESULT ")), None)
+        if proc.returncode or line is None:
+            sys.stderr.write(proc.stdout[-4000:] + proc.stderr[-4000:])
+            raise SystemExit(f"{preset} failed (exit {proc.returncode})")
+        result = json.loads(line.removeprefix("RESULT "))
+        seq = int(result.get("max_seq_length") or 512)
+        flops = model_flops_per_token(SMOLLM2, seq) * result["tokens_per_second"]
+        result["mfu"] = round(flops / (peak * 1e12), 4) if peak else None
+        results.append(result)
+        print(json.dumps(result), flush=True)
+    print("== riftlab eval --tasks LMValidationPerplexity on the base and each run ...", flush=True)
+    scored = eval_perplexity(project_dir, ["smollm2", *[r["run_id"] for r in results]])
+    base = results[0]["tokens_per_second"] or 1e-9
+    for result in results:
+        result["speedup_vs_first"] = round(result["tokens_per_second"] / base, 2)
+        result["validation"] = scored[result["run_id"]]
+    report = {
+        "device": device,
+        "shape": "smollm2",
+        "corpus": "real snapshot warehouse: main.corpus_chunks (train split to train, validation split to score)",
+        "token_budget": tokens,
+        "peak_tflops": peak,
+        "base_validation": scored["smollm2"],
+        "overrides": overrides,
+        "model_dir": str(model_dir),
+        "results": results,
+    }
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    slug = "cpu" if not cuda else device.replace(" ", "_").replace("/", "_")
+    stem = RESULTS / f"clm_corpus_{slug}_smollm2"
+    stem.with_suffix(".json").write_text(json.dumps(report, indent=2), encoding="utf-8")
+    before = scored["smollm2"]
+    lines = [
+        f"# clm on the real snapshot corpus, SmolLM2-135M-Instruct on {device}",
+        "",
+        f"Same budget of about {tokens} training tokens per preset; validation: LMValidationPerplexity "
+        f"(`riftlab eval`, the corpus validation split, each chunk on its own). Base: perplexity "
+        f"{before.get('perplexity', float('nan')):.2f}, {before.get('bits_per_byte', float('nan')):.3f} bits/byte.",
+        "",
+        "| preset | overrides | steps | tokens | tokens/s | peak RSS GiB | peak GPU GiB | MFU | speed-up "
+        "| val. perplexity base -> after | bits/byte after |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in results:
+        mfu = f"{r['mfu']:.1%}" if r["mfu"] is not None else "n/a"
+        after = r["validation"]
+        lines.append(
+            f"| {r['preset']} | {' '.join(overrides[r['preset']]) or '-'} | {r['steps']} | {r['train_tokens']} "
+            f"| {r['tokens_per_second']:.0f} | {r['peak_rss_gib']} | {r['peak_gpu_memory_gib'] or 'n/a'} | {mfu} "
+            f"| {r['speedup_vs_first']}x | {before.get('perplexity', float('nan')):.2f} -> "
+            f"{after.get('perplexity', float('nan')):.2f} | {after.get('bits_per_byte', float('nan')):.3f} |"
+        )
+    stem.with_suffix(".md").write_text("\n".join(lines) + "\n", encoding="utf-8")
     print("\n".join(lines))
 
 

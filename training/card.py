@@ -39,6 +39,10 @@ def write_model_card(folder: Path, record: RunRecord, metrics: dict[str, Any], p
     lines += [f"| {key} | {_format(value)} |" for key, value in sorted(metrics.items())]
     if plot is not None:
         lines += ["", "## Loss curves", "", f"![loss curves]({plot.name})"]
+    if (folder / "generations.json").is_file():  # sft: greedy answers to fixed questions (training/sft.py)
+        lines += ["", "## Generations", ""]
+        for item in json.loads((folder / "generations.json").read_text(encoding="utf-8")):
+            lines += [f"**Q:** {item['question']}", "", f"**A:** {item['answer']}", ""]
     lines += ["", "## Configuration", "", "```json", json.dumps(record.config, indent=2, default=str), "```", ""]
     path = folder / "README.md"
     path.write_text("\n".join(lines), encoding="utf-8")

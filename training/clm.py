@@ -38,7 +38,15 @@ def prepare(project: Project, settings: dict[str, Any], snapshot: Snapshot) -> C
     finally:
         con.close()
     train = split_rows(chunks, "train").select(["text"])
-    validation = split_rows(chunks, "validation").select(["text"])
+    validation = split_rows(chunks, "validation").select(["chunk_id", "text"])
+    cap = int(settings.get("max_validation_chunks") or 0)
+    if 0 < cap < validation.num_rows:  # a fixed sample: the chunks whose ids hash lowest
+        import hashlib
+
+        ids = validation["chunk_id"].to_pylist()
+        keep = sorted(range(len(ids)), key=lambda i: hashlib.md5(ids[i].encode()).hexdigest())[:cap]
+        validation = validation.take(sorted(keep))
+    validation = validation.select(["text"])
     fix = "run `riftlab build` (the corpus models) on a crawled warehouse; check the split ratio"
     require_rows(train, "main.corpus_chunks (split 'train')", fix)
     require_rows(validation, "main.corpus_chunks (split 'validation')", fix)

@@ -69,6 +69,8 @@ class Clm(Loop):
     max_seq_length: int = Field(512, ge=1)
     packing: bool = True
     """Concatenate chunks into full blocks of max_seq_length tokens."""
+    max_validation_chunks: int = Field(0, ge=0)
+    """> 0: evaluate on that many validation chunks, sampled deterministically (a CPU's benchmark); 0: all."""
     lora_preset: LoraPresetName | None = None
     """A named LoRA preset (training/configs/lora_*.yaml); the preset's own lora keys win over it."""
     lora: Lora = Lora()
@@ -88,10 +90,19 @@ class Sft(Loop):
     packing: bool = False
     kinds: list[Text] = []
     """instruct_pairs.kind values to use ([] = all)."""
+    max_validation_pairs: int = Field(0, ge=0)
+    """> 0: evaluate on that many validation pairs, sampled deterministically (a CPU's benchmark); 0: all."""
     lora_preset: LoraPresetName | None = None
     lora: Lora = Lora()
     use_lora: bool = True
     merge: bool = False
+    sample_questions: list[Text] = [
+        "Which lane does Jinx play?",
+        "What class of champion is Ahri?",
+        "Is Garen a melee or a ranged champion?",
+    ]
+    """Asked of the trained model after training (greedy); the answers go into the run's model card."""
+    sample_max_new_tokens: int = Field(48, ge=1)
 
 
 class Embed(Settings):

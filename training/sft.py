@@ -9,6 +9,7 @@ embedding rows (peft ``trainable_token_indices``) so LoRA can learn them.
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,7 +44,46 @@ def prepare(project: Project, settings: dict[str, Any], snapshot: Snapshot) -> S
         "main.instruct_pairs (split 'train')",
         "run `riftlab augment` (offline it templates factual pairs) then `riftlab build`",
     )
-    return SftData(base_path, train, split_rows(pairs, "validation").select(["messages"]))
+    validation = split_rows(pairs, "validation")
+    cap = int(settings.get("max_validation_pairs") or 0)
+    if 0 < cap < validation.num_rows:  # a fixed sample: the pairs whose ids hash lowest
+        import hashlib
+
+        ids = validation["pair_id"].to_pylist()
+        keep = sorted(range(len(ids)), key=lambda i: hashlib.md5(str(ids[i]).encode()).hexdigest())[:cap]
+        validation = validation.take(sorted(keep))
+    return SftData(base_path, train, validation.select(["messages"]))
+
+
+GENERATIONS = "generations.json"
+
+
+def generate(model, tokenizer, questions: list[str], max_new_tokens: int) -> list[dict[str, str]]:
+    """Greedy answers of ``model`` to ``questions``, each asked alone in the tokenizer's chat template."""
+    import torch
+
+    was_training = model.training
+    model.eval()
+    answers = []
+    device = next(model.parameters()).device
+    for question in questions:
+        prompt = tokenizer.apply_chat_template(
+            [{"role": "user", "content": question}], tokenize=False, add_generation_prompt=True
+        )
+        ids = tokenizer(prompt, add_special_tokens=False, return_tensors="pt").to(device)
+        with torch.no_grad():
+            out = model.generate(
+                **ids,
+                max_new_tokens=max_new_tokens,
+                do_sample=False,
+                eos_token_id=tokenizer.eos_token_id,
+                pad_token_id=tokenizer.pad_token_id,
+            )
+        answer = tokenizer.decode(out[0, ids["input_ids"].shape[1] :], skip_special_tokens=True).strip()
+        answers.append({"question": question, "answer": answer})
+    if was_training:
+        model.train()
+    return answers
 
 
 def fit(settings: dict[str, Any], data: SftData, folder: Path, console) -> FitResult:
@@ -102,6 +142,9 @@ def fit(settings: dict[str, Any], data: SftData, folder: Path, console) -> FitRe
     before = trainer.evaluate() if has_validation else {}
     output = trainer.train()
     after = trainer.evaluate() if has_validation else {}
+    if trainer.is_world_process_zero():
+        samples = generate(model, tokenizer, list(settings["sample_questions"]), int(settings["sample_max_new_tokens"]))
+        (folder / GENERATIONS).write_text(json.dumps(samples, indent=1, ensure_ascii=False), encoding="utf-8")
     save_outputs(trainer, model, tokenizer, folder, bool(settings["merge"]) and bool(settings["use_lora"]))
     metrics: dict[str, Any] = {
         "precision": precision.name,

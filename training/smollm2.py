@@ -23,6 +23,17 @@ GGUF_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 #: where converted checkpoints live, under the project root, and this one's folder there
 CACHE = Path("data") / "models"
 FOLDER = "smollm2-135m-instruct"
+#: SmolLM2's own chat template (as the GGUF file ships it) with ``{% generation %}`` markers around each
+#: assistant reply and its end-of-turn token, so ``sft`` can put the loss on assistant tokens only while
+#: the text is the model's own; written only when it renders exactly as the shipped one.
+MARKED_TEMPLATE = (
+    "{% for message in messages %}{% if loop.first and messages[0]['role'] != 'system' %}"
+    "{{ '<|im_start|>system\nYou are a helpful AI assistant named SmolLM, trained by Hugging Face<|im_end|>\n' }}"
+    "{% endif %}{{ '<|im_start|>' + message['role'] + '\n' }}"
+    "{% if message['role'] == 'assistant' %}{% generation %}{{ message['content'] + '<|im_end|>' }}"
+    "{% endgeneration %}{{ '\n' }}{% else %}{{ message['content'] + '<|im_end|>' + '\n' }}{% endif %}"
+    "{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\n' }}{% endif %}"
+)
 
 
 def gguf_path() -> Path:
@@ -49,6 +60,30 @@ def checkpoint(cache: Path) -> Path:
     return target
 
 
+def marked_template(tokenizer) -> str | None:
+    """:data:`MARKED_TEMPLATE` when it renders as ``tokenizer``'s own template does, else the own one."""
+    own = getattr(tokenizer, "chat_template", None)
+    conversations = [
+        [{"role": "user", "content": "Which lane does Jinx play?"}, {"role": "assistant", "content": "Bottom."}],
+        [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Who is Ahri?"}],
+    ]
+    for messages in conversations:
+        for prompt in (False, True):
+            rendered = (
+                [
+                    tokenizer.apply_chat_template(
+                        messages, chat_template=t, tokenize=False, add_generation_prompt=prompt
+                    )
+                    for t in (own, MARKED_TEMPLATE)
+                ]
+                if own
+                else [None, ""]
+            )
+            if rendered[0] != rendered[1]:
+                return own
+    return MARKED_TEMPLATE
+
+
 def _convert(gguf: Path, target: Path) -> None:
     """Dequantise ``gguf`` into a plain transformers checkpoint at ``target`` (written beside it, then renamed)."""
     import torch
@@ -60,6 +95,7 @@ def _convert(gguf: Path, target: Path) -> None:
         loaded = AutoModelForCausalLM.from_pretrained(str(gguf.parent), gguf_file=gguf.name, dtype=torch.float32)
     except ImportError as exc:  # transformers names the missing gguf package
         raise BaseModelError(f"base 'smollm2': {exc}; run `make install`") from None
+    tokenizer.chat_template = marked_template(tokenizer)
     # a model and config no longer flagged as GGUF-quantised, which save_pretrained and Trainer accept
     settings = loaded.config.to_dict()
     settings.pop("quantization_config", None)

@@ -51,6 +51,7 @@ def test_smollm2_is_a_plain_pretrained_llama_converted_once(smollm2_cache, tmp_p
         [{"role": "user", "content": "Which lane does Jinx play?"}], tokenize=False, add_generation_prompt=True
     )
     assert prompt.rstrip().endswith("<|im_start|>assistant")
+    assert "{% generation %}" in tokenizer.chat_template  # SmolLM2's own template, marked for assistant-only loss
     ids = tokenizer(prompt, return_tensors="pt")
     with torch.no_grad():
         loss = model(**ids, labels=ids["input_ids"]).loss.item()
@@ -58,22 +59,77 @@ def test_smollm2_is_a_plain_pretrained_llama_converted_once(smollm2_cache, tmp_p
     assert loss < 6.0, loss
 
 
-def test_clm_trains_smollm2_on_the_corpus(smollm2_cache, project):
+def champion_facts(project) -> None:
+    """main.int_champion_facts as `riftlab build` makes it, for the fixture champions (closed-book SQL reads it)."""
+    from training_fixture_data import champion_rows
+
+    con = project.connect()
+    try:
+        con.execute(
+            "CREATE TABLE main.int_champion_facts (champion_key VARCHAR, fact_type VARCHAR, value VARCHAR, "
+            "source VARCHAR, precedence INTEGER, chosen BOOLEAN)"
+        )
+        for row in champion_rows():
+            ranged = "Marksman" in row["classes"] or "Mage" in row["classes"]
+            con.execute(
+                "INSERT INTO main.int_champion_facts VALUES (?, 'attack_type', ?, 'meraki', 1, true)",
+                [row["champion_key"], "RANGED" if ranged else "MELEE"],
+            )
+    finally:
+        con.close()
+
+
+def test_clm_sft_embed_eval_chain_on_smollm2(smollm2_cache, project):
+    """The language-model path end to end on the pretrained decoder, a few steps each, on CPU."""
+    from evaluation.results import latest
+    from evaluation.runner import evaluate
     from training.runner import train
 
     link_cache(project.root, smollm2_cache)
-    overrides = ["max_seq_length=64", "batch_size=4", "eval_batch_size=4", "logging_steps=1", "max_steps=3"]
-    run = train(project, "clm", base="smollm2", overrides=overrides)
-    metrics = run.metrics
+    champion_facts(project)
+    short = ["max_seq_length=64", "batch_size=2", "eval_batch_size=4", "logging_steps=1", "max_steps=2"]
+    clm = train(project, "clm", base="smollm2", overrides=[*short, "max_steps=3", "batch_size=4"])
+    metrics = clm.metrics
     assert math.isfinite(metrics["eval_loss"]) and metrics["train_tokens"] > 0
     # a pretrained start: random weights over its 49,152-token vocabulary would be near 49,152
     assert metrics["eval_perplexity_before"] < 2000, metrics
     assert metrics["eval_loss"] < metrics["eval_loss_before"], metrics  # three steps on the corpus already help
+
+    # sft from the clm run (its adapter merged in memory), in SmolLM2's own chat template
+    sft = train(project, "sft", base=str(clm.output_path), overrides=[*short, "merge=true", "sample_max_new_tokens=6"])
+    assert sft.metrics["added_tokens"] == 0  # the template's tokens are SmolLM2's own
+    assert 0 < sft.metrics["mean_token_accuracy"] < 1
+    saved_template = (sft.output_path / "merged" / "chat_template.jinja").read_text()
+    assert "named SmolLM" in saved_template and "{% generation %}" in saved_template
+    card = (sft.output_path / "README.md").read_text()
+    assert "## Generations" in card and "**Q:** Which lane does Jinx play?" in card
+
+    embed = train(
+        project,
+        "embed",
+        preset="embed_decoder",
+        base=str(sft.output_path),
+        overrides=["max_train_triplets=8", "max_validation_triplets=4", "triplets.batch_size=4", "max_seq_length=16"],
+    )
+
+    from evaluation.models import resolve
+
     con = project.connect(read_only=True)
     try:
-        base, status = con.execute(
-            "select base_model, status from meta.training_runs where run_id = ?", [run.run_id]
-        ).fetchone()
+        assert resolve("smollm2", con, project.root).family == "lm"  # the base by name: a language model
     finally:
         con.close()
-    assert status == "finished" and base == "smollm2"
+    tasks = ["LMValidationPerplexity", "ChampionAttackTypeClosedBook"]
+    summary = evaluate(project, [sft.run_id, embed.run_id], [*tasks, "ChampionPositionClustering"])
+    assert summary.rows_written > 0
+    con = project.connect(read_only=True)
+    try:
+        scores = {(r["model"], r["task"], r["split"], r["metric"]): r["value"] for r in latest(con)}
+    finally:
+        con.close()
+    # each model scored on its own family's tasks only
+    assert {task for model, task, *_ in scores if model == embed.run_id} == {"ChampionPositionClustering"}
+    assert {task for model, task, *_ in scores if model == sft.run_id} == set(tasks)
+    assert 1 < scores[(sft.run_id, "LMValidationPerplexity", "validation", "perplexity")] < 2000
+    assert scores[(sft.run_id, "ChampionAttackTypeClosedBook", "validation", "chance_accuracy")] == 0.5
+    assert 0 <= scores[(sft.run_id, "ChampionAttackTypeClosedBook", "validation", "accuracy")] <= 1
