@@ -33,7 +33,7 @@ __all__ = ["STEPS", "Step", "StepEntry", "step_names"]
 
 #: every step by name, in the order a preset would usually list them
 STEPS: dict[str, type[Step]] = {
-    cls.name: cls for cls in (Llm2Vec, Adapter, SimCSE, Vocabulary, TextTriplets, Invert, Triplets, Head, Merge)
+    cls.name: cls for cls in (Llm2Vec, Adapter, SimCSE, Vocabulary, Invert, Triplets, Head, Merge, TextTriplets)
 }
 
 
