@@ -87,5 +87,10 @@ def test_embed_kit_trains_the_reader_then_inverts_and_fits_the_head(project):
     with pytest.raises(TrainingDataError, match="text_triplets: no triplet"):
         train(project, "embed", "embed_kit", overrides=fast)
     result = train(project, "embed", "embed_kit", overrides=[*fast, "text_triplets.sources=[]"])
-    assert result.metrics["text_triplets_rows"] > 0
-    assert result.metrics["invert_names"] > 0 and result.metrics["head_steps"] == 5
+    m = result.metrics
+    assert m["text_triplets_rows"] > 0 and m["invert_names"] > 0 and m["head_steps"] == 5
+    assert m["head_rows"] == m["train_rows"] + m["text_triplets_rows"]  # target head: the head fits on them too
+    encoder = train(
+        project, "embed", "embed_kit", overrides=[*fast, "text_triplets.sources=[]", "text_triplets.target=encoder"]
+    )
+    assert encoder.metrics["text_triplets_seconds"] > 0 and encoder.metrics["head_rows"] == m["train_rows"]

@@ -9,6 +9,10 @@ labels in ``shares``, the negative one about a training champion sharing no posi
 subclass with it (SetFit's recipe, with MultipleNegativesRankingLoss).  ``sources`` picks the
 chunks (``kit_card``: the cards written from non-label facts, champions/champion_kit_cards.sql).
 Listed before ``invert``, every name is then inverted into the improved space.
+
+``target: head`` trains nothing here: the triplets join the rows the later ``head`` (and
+``triplets``) steps fit on, so the label head also learns which directions of kit text tell
+labels apart (seconds, where training the encoder takes minutes on a CPU).
 """
 
 from __future__ import annotations
@@ -45,6 +49,8 @@ class TextTriplets(CorpusStep):
         default_factory=lambda: ["subclass", "position"], min_length=1
     )
     """A positive shares a value of one of these labels with the anchor (each drawn in turn)."""
+    target: Literal["encoder", "head"] = "encoder"
+    """encoder: train the encoder on the triplets now; head: add them to the rows the later steps fit on."""
     per_champion: int = Field(16, ge=1)
     """Triplets per training champion."""
     epochs: float = Field(1.0, gt=0)
@@ -69,6 +75,14 @@ class TextTriplets(CorpusStep):
                 f"text_triplets: no triplet could be drawn from the training champions' chunks of sources "
                 f"{self.sources or 'any'}: build the kit cards (`riftlab build`) or set text_triplets.sources=[]"
             )
+        if self.target == "head":
+            state.data.train = pa.concat_tables([state.data.train, rows.cast(state.data.train.schema)])
+            state.metrics.update({"text_triplets_rows": rows.num_rows})
+            state.console.print(
+                f"text triplets: {rows.num_rows} triplets of training champions' texts "
+                f"(sources {', '.join(self.sources) or 'all'}) join the rows the later steps fit on"
+            )
+            return
         trainer = Triplets(
             loss="mnrl",
             epochs=self.epochs,
