@@ -14,6 +14,10 @@ Results: benchmarks/results/heldout_quality.json and .md.
 
     .venv/bin/python benchmarks/heldout_quality.py [--presets embed_default embed_inverted embed_plain]
         [--seeds 1 2 3 4 5] [--project DIR] [--snapshot ../shared/data/snapshot] [--set key=value ...]
+        [--jobs N]
+
+--jobs N trains and evaluates N seeds at once, each in its own copy of the built project (the base is
+evaluated once); training times then include the other jobs' share of the CPU.
 
 A preset may carry its own overrides: ``embed_inverted:invert.steps=100,triplets.epochs=2``.
 """
@@ -56,6 +60,27 @@ def build_project(snapshot: Path, folder: Path) -> Path:
         riftlab(folder, "crawl", spider, "--url", source.as_uri())
     riftlab(folder, "build")
     return folder
+
+
+def copy_project(project: Path, folder: Path) -> Path:
+    """A copy of a built project (its riftlab.yaml, transforms and warehouse; no runs) at ``folder``."""
+    folder.mkdir(parents=True)
+    shutil.copy(project / "riftlab.yaml", folder / "riftlab.yaml")
+    shutil.copytree(project / "transforms", folder / "transforms")
+    (folder / "data").mkdir()
+    shutil.copy(project / "data" / "riftlab.duckdb", folder / "data" / "riftlab.duckdb")
+    return folder
+
+
+def one_seed(project: Path, name: str, seed: int, overrides: list[str]) -> tuple[float, str, dict[str, float]]:
+    """Train ``name`` with ``seed`` in ``project``, evaluate it; (training seconds, run id, scores)."""
+    started = time.perf_counter()
+    extra = [a for o in overrides for a in ("--set", o)]
+    riftlab(project, "train", "embed", "--config", name, "--set", f"seed={seed}", *extra)
+    seconds = time.perf_counter() - started
+    run_id = latest_run(project)
+    riftlab(project, "eval", "--model", run_id)
+    return seconds, run_id, scores(project, run_id)
 
 
 def latest_run(project: Path) -> str:
@@ -120,9 +145,11 @@ def summarise(base: dict[str, float], runs: dict[str, dict[str, float]]) -> list
     return rows
 
 
-def markdown(preset: str, rows: list[dict], seconds: list[float]) -> str:
+def markdown(preset: str, rows: list[dict], seconds: list[float], jobs: int = 1) -> str:
+    shared = f" ({jobs} seeds at once)" if jobs > 1 else ""
     lines = [
-        f"### {preset}: {rows[0]['seeds'] if rows else 0} seeds, {statistics.fmean(seconds):.0f} s per training run",
+        f"### {preset}: {rows[0]['seeds'] if rows else 0} seeds, {statistics.fmean(seconds):.0f} s per training run"
+        + shared,
         "",
         "| task / split | base | trained (mean ± 95% CI) | difference (± 95% CI) | seeds above base | verdict |",
         "| --- | ---: | ---: | ---: | ---: | --- |",
@@ -147,6 +174,7 @@ def main() -> None:
         "--set", dest="overrides", action="append", default=[], help="an extra training override, key=value"
     )
     parser.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results" / "heldout_quality")
+    parser.add_argument("--jobs", type=int, default=1, help="seeds at once, each in a copy of the project")
     args = parser.parse_args()
 
     temp = None
@@ -166,18 +194,30 @@ def main() -> None:
             overrides = args.overrides + [o for o in own.split(",") if o]
             runs: dict[str, dict[str, float]] = {}
             seconds = []
-            for seed in args.seeds:
-                started = time.perf_counter()
-                extra = [a for o in overrides for a in ("--set", o)]
-                riftlab(project, "train", "embed", "--config", name, "--set", f"seed={seed}", *extra)
-                seconds.append(time.perf_counter() - started)
-                run_id = latest_run(project)
-                riftlab(project, "eval", "--model", run_id)
-                runs[run_id] = scores(project, run_id)
-                print(f"{preset} seed {seed}: {run_id} in {seconds[-1]:.0f}s", flush=True)
+            if args.jobs <= 1:
+                done = (one_seed(project, name, seed, overrides) for seed in args.seeds)
+            else:
+                from concurrent.futures import ThreadPoolExecutor
+
+                copies = tempfile.TemporaryDirectory(prefix="riftlab-quality-seeds-")
+                pool = ThreadPoolExecutor(args.jobs)
+                futures = [
+                    pool.submit(
+                        one_seed, copy_project(project, Path(copies.name) / f"{name}-{seed}"), name, seed, overrides
+                    )
+                    for seed in args.seeds
+                ]
+                done = (future.result() for future in futures)
+            for seed, (took, run_id, scored) in zip(args.seeds, done, strict=True):
+                seconds.append(took)
+                runs[run_id] = scored
+                print(f"{preset} seed {seed}: {run_id} in {took:.0f}s", flush=True)
+            if args.jobs > 1:
+                pool.shutdown()
+                copies.cleanup()
             rows = summarise(base, runs)
             report["presets"][preset] = {"runs": runs, "seconds": seconds, "summary": rows, "overrides": overrides}
-            sections.append(markdown(preset, rows, seconds))
+            sections.append(markdown(preset, rows, seconds, args.jobs))
             print(sections[-1], flush=True)
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.with_suffix(".json").write_text(json.dumps(report, indent=2), encoding="utf-8")

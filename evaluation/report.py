@@ -2,8 +2,10 @@
 
 The page holds the tasks x models table (best in bold, deltas against the base), a 2-D PCA map of
 champion-name embeddings per model (colour = primary class, marker = primary position), the
-nearest neighbours of a few well-known champions per model, and each training run's loss curve
-(PNG files found under its output_path).  Images are embedded as base64, so the page is one file.
+nearest neighbours of a few well-known champions per model, an offline neighbour search (every
+champion's nearest names and a few kit descriptions' champions, precomputed per model by
+:mod:`evaluation.neighbours`, as ``riftlab neighbours`` prints them), and each training run's loss
+curve (PNG files found under its output_path).  Images and data are embedded, so the page is one file.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from evaluation import models, results
+from evaluation import models, neighbours, results
 from evaluation.errors import EvaluationError
 from warehouse.db import table_exists
 from warehouse.project import Project
@@ -33,12 +35,18 @@ class ModelView:
     pca_png: str | None = None  # base64
     neighbours: dict[str, list[tuple[str, float]]] = field(default_factory=dict)
     error: str | None = None
+    search: dict[str, Any] | None = None  # the offline search's precomputed answers (neighbours.table_for_page)
 
 
 def _png(figure) -> str:
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
     return base64.b64encode(buffer.getvalue()).decode()
+
+
+def _script_json(value: Any) -> str:
+    """JSON safe inside a <script> element."""
+    return json.dumps(value, separators=(",", ":")).replace("</", "<\\/")
 
 
 def _champions(con) -> list[dict[str, Any]]:
@@ -135,6 +143,7 @@ def build_report(project: Project, model_names: list[str] | None = None, console
             raise EvaluationError("meta.eval_results has no scores yet: run `riftlab eval --model minilm` first")
         comparison = results.compare(records, model_names)
         champions = _champions(con)
+        labelled = neighbours.champions(con)
         refs: list[ModelView] = []
         for name in comparison.models:
             try:
@@ -169,6 +178,7 @@ def build_report(project: Project, model_names: list[str] | None = None, console
             i = names.index(name)
             order = [j for j in np.argsort(-similarity[i], kind="stable") if j != i][:k]
             view.neighbours[name] = [(names[j], float(similarity[i, j])) for j in order]
+        view.search = neighbours.table_for_page(model, labelled, k)
 
     from jinja2 import Environment, FileSystemLoader, select_autoescape
 
@@ -198,6 +208,7 @@ def build_report(project: Project, model_names: list[str] | None = None, console
         k=k,
         n_champions=len(champions),
         db_path=html.escape(str(project.db_path)),
+        search_json=_script_json({v.ref.label: v.search for v in refs if v.search}),
     )
     target = project.reports_dir / REPORT_NAME
     target.parent.mkdir(parents=True, exist_ok=True)

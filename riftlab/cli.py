@@ -51,6 +51,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "riftlab.commands.evaluate:promote",
         "Mark the best evaluated model current if it wins without regressions.",
     ),
+    "neighbours": ("riftlab.commands.neighbours:neighbours", "A champion's nearest champions, or those --kit fits."),
 }
 
 REPORTS: dict[str, tuple[str, str]] = {

@@ -130,7 +130,8 @@ class Embed(Settings):
     lora: Lora = Lora()
     """The LoRA adapter of the llm2vec and adapter steps."""
     steps: list[StepEntry] = Field([StepEntry(triplets=Triplets())], min_length=1)  # type: ignore[valid-type]
-    """What the run does, in order: llm2vec, adapter, simcse, vocabulary, invert, triplets, head, merge."""
+    """What the run does, in order: llm2vec, adapter, simcse, vocabulary, invert, triplets, head, merge (and
+    text_triplets, before invert)."""
 
     @model_validator(mode="before")
     @classmethod

@@ -34,6 +34,8 @@ from training.steps import Step
 from warehouse.project import Project
 
 COLUMNS = ["anchor", "positive", "negative"]
+#: what a step reads of main.corpus_chunks (``source``: the text_triplets step picks kit cards by it)
+CHUNK_COLUMNS = "chunk_id, champion, text, split, source"
 PAIR_SCHEMA = pa.schema([(column, pa.string()) for column in COLUMNS])
 
 
@@ -61,6 +63,18 @@ class EmbedData:
     def descriptions(self, split: str) -> list[list[str]]:
         """Per champion, its chunks with its names masked (:func:`masked_descriptions`)."""
         return masked_descriptions(self.champions, self.corpus(split), self.mask_terms, self.mask_token)
+
+    def description_sources(self, split: str) -> list[list[str]]:
+        """The source of each text :meth:`descriptions` gives, in the same order."""
+        chunks = self.corpus(split)
+        known = set(self.mask_terms["champion"].to_pylist())
+        sources: dict[str, list[str]] = {}
+        for champion, text, source in zip(
+            chunks["champion"].to_pylist(), chunks["text"].to_pylist(), chunks["source"].to_pylist(), strict=True
+        ):
+            if text and champion in known:
+                sources.setdefault(champion, []).append(source)
+        return [sources.get(key, []) for key in self.champions["champion_key"].to_pylist()]
 
 
 @dataclass
@@ -225,7 +239,7 @@ def prepare(project: Project, settings: dict[str, Any], snapshot: Snapshot) -> E
     try:
         champions = snapshot.add("champions", read_champions(con))
         triplets = snapshot.add("triplets", read_triplets(con, preset.kinds))
-        chunks = snapshot.add("corpus_chunks", read_chunks(con)) if reading else None
+        chunks = snapshot.add("corpus_chunks", read_chunks(con, CHUNK_COLUMNS)) if reading else None
         terms = snapshot.add("champion_mask_terms", read_mask_terms(con)) if masking else None
     finally:
         con.close()

@@ -1,4 +1,4 @@
-"""Riot Data Dragon ``champion.json``: tags, titles, names and blurbs."""
+"""Riot Data Dragon ``champion.json``: tags, titles, names, ``info`` ratings (as ``info_*``) and blurbs."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from urllib.parse import quote
 from crawlers.failures import BadInput, record_failure
 from crawlers.items import DocumentItem, FactsItem, content_hash
 from crawlers.spiders.base import RiftSpider
+from crawlers.spiders.meraki import rating_facts
 
 REQUIRED = ("id", "name", "title", "tags")
 
@@ -35,6 +36,7 @@ class DataDragonSpider(RiftSpider):
                 continue
             champion = entry["id"]
             facts = [("name", entry["name"]), ("title", entry["title"])] + [("tag", t) for t in entry["tags"]]
+            facts += rating_facts("info", entry.get("info"))
             yield FactsItem(
                 source=self.name,
                 champion=champion,

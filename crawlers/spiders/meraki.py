@@ -1,14 +1,15 @@
 """Meraki Analytics ``champions.json``: positions, subclasses, abilities and lore.
 
 One request gives every champion.  Per champion the spider yields one
-:class:`FactsItem` (name, title, positions, subclasses, attack type, resource,
-ability names) and documents: one per ability (``Abilities > Q > The Darkin
-Blade``) and the lore.  A champion entry missing expected fields is recorded
+:class:`FactsItem` (name, title, positions, subclasses, attack type, adaptive damage type,
+resource, the client's attribute ratings as ``rating_*``, ability names) and documents: one per
+ability (``Abilities > Q > The Darkin Blade``) and the lore.  A champion entry missing expected fields is recorded
 as a crawl error; the other champions still land.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from urllib.parse import quote
 
@@ -63,6 +64,17 @@ def ability_text(ability: dict[str, Any]) -> tuple[str, str | None]:
     return text, ("".join(html_parts) or None)
 
 
+def rating_facts(prefix: str, ratings: Any) -> list[tuple[str, str]]:
+    """``(prefix_<snake name>, value)`` per numeric rating (``abilityReliance: 20`` -> ``rating_ability_reliance``)."""
+    if not isinstance(ratings, dict):
+        return []
+    return [
+        (f"{prefix}_{re.sub(r'(?<!^)(?=[A-Z])', '_', name).lower()}", str(value))
+        for name, value in sorted(ratings.items())
+        if isinstance(value, (int, float)) and not isinstance(value, bool)
+    ]
+
+
 class MerakiSpider(RiftSpider):
     name = "meraki"
 
@@ -99,9 +111,14 @@ class MerakiSpider(RiftSpider):
         facts: list[tuple[str, str]] = [("name", entry["name"]), ("title", entry["title"])]
         facts += [("position", p) for p in entry["positions"]]
         facts += [("subclass", r) for r in entry["roles"]]
-        for fact_type, field in (("attack_type", "attackType"), ("resource", "resource")):
+        for fact_type, field in (
+            ("attack_type", "attackType"),
+            ("adaptive_type", "adaptiveType"),
+            ("resource", "resource"),
+        ):
             if entry.get(field):
                 facts.append((fact_type, str(entry[field])))
+        facts += rating_facts("rating", entry.get("attributeRatings"))
         for slot in SLOTS:
             for ability in abilities.get(slot) or []:
                 if ability.get("name"):

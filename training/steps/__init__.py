@@ -23,6 +23,7 @@ from training.steps.invert import Invert
 from training.steps.llm2vec import Llm2Vec
 from training.steps.merge import Merge
 from training.steps.simcse import SimCSE
+from training.steps.text_triplets import TextTriplets
 from training.steps.triplets import Triplets
 from training.steps.vocabulary import Vocabulary
 from warehouse.config import Settings, refusal
@@ -32,7 +33,7 @@ __all__ = ["STEPS", "Step", "StepEntry", "step_names"]
 
 #: every step by name, in the order a preset would usually list them
 STEPS: dict[str, type[Step]] = {
-    cls.name: cls for cls in (Llm2Vec, Adapter, SimCSE, Vocabulary, Invert, Triplets, Head, Merge)
+    cls.name: cls for cls in (Llm2Vec, Adapter, SimCSE, Vocabulary, Invert, Triplets, Head, Merge, TextTriplets)
 }
 
 

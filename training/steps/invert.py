@@ -37,16 +37,25 @@ class Invert(CorpusStep):
     """Names with fewer chunks keep their word-piece average."""
     batch_size: int = Field(32, ge=1)
     """Chunks per batch when they are embedded (the targets)."""
+    card_weight: float = Field(1.0, ge=0)
+    """How much a kit card (source kit_card) counts in a name's target beside one crawled chunk."""
 
     def apply(self, state: EmbedState) -> None:
         from tqdm.auto import tqdm
 
+        weights = None
+        if self.card_weight != 1.0:
+            weights = [
+                [self.card_weight if source == "kit_card" else 1.0 for source in sources]
+                for sources in state.data.description_sources(self.corpus_split)
+            ]
         stats = invert_names(
             state.model,
             state.data.champions["name"].to_pylist(),
             state.data.descriptions(self.corpus_split),
             self,
             progress=lambda steps: tqdm(steps, desc="inverting champion names", unit="step"),
+            weights=weights,
         )
         state.metrics.update(stats.metrics())
         state.measure_names("_inverted")
@@ -74,8 +83,11 @@ class InversionStats:
         }
 
 
-def description_targets(model, descriptions: list[list[str]], batch_size: int) -> np.ndarray:
-    """Normalised mean of the normalised embeddings of each name's descriptions (zeros when it has none)."""
+def description_targets(
+    model, descriptions: list[list[str]], batch_size: int, weights: list[list[float]] | None = None
+) -> np.ndarray:
+    """Normalised (``weights``-weighted) mean of the normalised embeddings of each name's descriptions (zeros when
+    it has none)."""
     flat = [text for texts in descriptions for text in texts]
     owner = np.repeat(np.arange(len(descriptions)), [len(texts) for texts in descriptions])
     dimension = model.get_embedding_dimension()
@@ -84,13 +96,20 @@ def description_targets(model, descriptions: list[list[str]], batch_size: int) -
         vectors = model.encode(
             flat, batch_size=batch_size, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
         )
+        if weights is not None:
+            vectors = vectors * np.asarray([w for row in weights for w in row], dtype=np.float32)[:, None]
         np.add.at(targets, owner, vectors)
     norms = np.linalg.norm(targets, axis=1, keepdims=True)
     return np.divide(targets, norms, out=np.zeros_like(targets), where=norms > 0)
 
 
 def invert_names(
-    model, names: list[str], descriptions: list[list[str]], settings: Invert, progress: Callable = lambda it: it
+    model,
+    names: list[str],
+    descriptions: list[list[str]],
+    settings: Invert,
+    progress: Callable = lambda it: it,
+    weights: list[list[float]] | None = None,
 ) -> InversionStats:
     """Fit one token per name of ``model`` (a sentence-transformers encoder) to the embedding of its descriptions."""
     import torch
@@ -104,7 +123,14 @@ def invert_names(
     weight = encoder.get_input_embeddings().weight
 
     chosen = [i for i, texts in enumerate(descriptions) if len(texts) >= settings.min_chunks]
-    targets = torch.from_numpy(description_targets(model, [descriptions[i] for i in chosen], settings.batch_size))
+    targets = torch.from_numpy(
+        description_targets(
+            model,
+            [descriptions[i] for i in chosen],
+            settings.batch_size,
+            None if weights is None else [weights[i] for i in chosen],
+        )
+    )
     if not chosen:
         return InversionStats(len(names), 0, float("nan"), float("nan"), time.perf_counter() - started)
     features = model.tokenize([names[i] for i in chosen])

@@ -61,8 +61,11 @@ def build_loss(settings: Triplets, model):
     return losses.MultipleNegativesRankingLoss(model)
 
 
-def train_triplets(model, settings: Triplets, state: EmbedState, metrics: dict[str, Any]) -> list[dict[str, Any]]:
-    """The sentence-transformers trainer on the triplets; returns its log history."""
+def train_triplets(
+    model, settings: Triplets, state: EmbedState, metrics: dict[str, Any], rows=None
+) -> list[dict[str, Any]]:
+    """The sentence-transformers trainer on the triplets (``rows``, else the run's training rows); returns its
+    log history."""
     import shutil
 
     import numpy as np
@@ -72,11 +75,12 @@ def train_triplets(model, settings: Triplets, state: EmbedState, metrics: dict[s
 
     data, evaluator, seed = state.data, state.evaluator, state.preset.seed
     folder: Path = state.folder / "trainer"
-    train_dataset = Dataset(data.train).shuffle(seed=seed)
+    rows = data.train if rows is None else rows
+    train_dataset = Dataset(rows).shuffle(seed=seed)
     eval_dataset = (
         Dataset(data.validation.slice(0, min(data.validation.num_rows, 128))) if evaluator is not None else None
     )
-    steps = max(1, int(np.ceil(data.train.num_rows / settings.batch_size) * settings.epochs))
+    steps = max(1, int(np.ceil(rows.num_rows / settings.batch_size) * settings.epochs))
     in_batch_negatives = settings.loss in ("mnrl", "cached_mnrl")
     args = SentenceTransformerTrainingArguments(
         output_dir=str(folder),

@@ -17,6 +17,7 @@ with ranked as (
         ) as pick
     from {{ ref('corpus_chunks') }}
     where champion is not null
+      and source <> 'kit_card'  -- queries stay crawled text; kit cards are written from facts
 )
 select chunk_id, champion, split, text
 from ranked

@@ -5,6 +5,7 @@
 with signatures as (
     select document_id, minhash(text) as signature
     from {{ ref('int_documents_clean') }}
+    where source <> 'kit_card'  -- cards share their wording by design: they are not mirrored pages
 ),
 bands as (
     select document_id, band, hash(signature[band * 6 + 1 : band * 6 + 6]) as band_hash

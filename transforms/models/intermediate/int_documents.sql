@@ -1,4 +1,4 @@
--- Crawled and augmented documents, with the champion resolved to a champion key (NULL when the
+-- Crawled and augmented documents and kit cards, with the champion resolved to a champion key (NULL when the
 -- page is not about one). derived_from links a paraphrase to the document it rewrites, so the two
 -- always share a split.
 with documents as (
@@ -10,6 +10,11 @@ with documents as (
         document_id, source, url, champion as champion_ref, null as entity, 'augmentation' as entity_type,
         title, section_path, clean_text(text) as text, md5(text) as content_hash
     from {{ ref('augmented_documents') }}
+    union all  -- kit cards written from non-label facts (champions/champion_kit_cards.sql)
+    select
+        md5('kit_card|' || url) as document_id, 'kit_card' as source, url, champion as champion_ref,
+        null as entity, 'kit_card' as entity_type, title, section_path, text, md5(text) as content_hash
+    from {{ ref('champion_kit_cards') }}
 )
 select
     documents.document_id,
