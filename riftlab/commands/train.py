@@ -13,7 +13,7 @@ import click
 from riftlab.commandline import project_options
 from warehouse.project import Project
 
-STAGES = ("embed", "clm", "sft")
+STAGES = ("embed", "clm", "sft", "dpo")
 
 
 @click.command("train")
@@ -39,7 +39,7 @@ STAGES = ("embed", "clm", "sft")
 )
 @project_options
 def train(project: Project, stage: str, preset: str | None, base: str | None, overrides: tuple[str, ...]) -> None:
-    """Train STAGE (embed, clm or sft) on the warehouse and register the run in meta.training_runs."""
+    """Train STAGE (embed, clm, sft or dpo) on the warehouse and register the run in meta.training_runs."""
     from rich.console import Console
     from rich.table import Table
 
