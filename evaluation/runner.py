@@ -56,16 +56,29 @@ def _quiet_libraries() -> None:
 
 
 def prepare(project: Project, references: list[str], task_names: list[str] | tuple[str, ...]):
-    """Resolve models and read every task's rows (fails fast, before any model loads)."""
+    """Resolve models and read every task's rows (fails fast, before any model loads).
+
+    Only the tasks of the models' families are read: embedding tasks for embedders, the language-model
+    tasks for ``smollm2`` and ``clm``/``sft`` runs.  A task named with ``--tasks`` that no model can run fails.
+    """
     config = project.config["evaluation"]
-    specs = definitions.select(
-        definitions.load_specs(definitions.tasks_dir(config, project.root)), list(task_names) or config["tasks"]
-    )
+    named = list(task_names) or config["tasks"]
+    specs = definitions.select(definitions.load_specs(definitions.tasks_dir(config, project.root)), named)
     mask_token = project.config["vars"]["mask_token"]
     specs = [spec if spec.mask_token else replace(spec, mask_token=mask_token) for spec in specs]
     con = project.connect()
     try:
-        refs = [models.resolve(reference, con) for reference in references]
+        refs = [models.resolve(reference, con, project.root) for reference in references]
+        families = {ref.family for ref in refs}
+        if task_names:
+            for spec in specs:
+                if spec.family not in families:
+                    kind = "a language-model" if spec.family == "lm" else "an embedding"
+                    raise EvaluationError(
+                        f"task {spec.name} is {kind} task and no --model is one: "
+                        + ("name smollm2 or a clm/sft run" if spec.family == "lm" else "name minilm or an embed run")
+                    )
+        specs = [spec for spec in specs if spec.family in families]
         datas = [definitions.load_task_data(con, spec) for spec in specs]
     finally:
         con.close()
@@ -112,7 +125,8 @@ def _pending(project: Project, refs: list[models.ModelRef], datas: list[TaskData
             ref.model: [
                 d
                 for d in datas
-                if force or not set(d.splits) <= existing_splits(con, ref.model, d.spec.name, d.snapshot_id)
+                if d.spec.family == ref.family
+                and (force or not set(d.splits) <= existing_splits(con, ref.model, d.spec.name, d.snapshot_id))
             ]
             for ref in refs
         }
@@ -136,6 +150,11 @@ def _evaluate_model(project: Project, ref: models.ModelRef, datas: list[TaskData
 
     config = project.config["evaluation"]
     advance(f"loading {ref.label}", 0)
+    if ref.family == "lm":
+        from evaluation import lm_tasks
+
+        language_model, tokenizer = models.load_language_model(ref)
+        return lm_tasks.evaluate(ref, language_model, tokenizer, datas, advance)
     model = models.load(ref, decoder_pooling=config["decoder_pooling"])
     revision = ref.run_id or ("all-MiniLM-L6-v2" if ref.model == models.BASE_NAME else "local")
     wrapper = DedupEncoder(model, name=ref.mteb_name, revision=revision)
@@ -168,14 +187,18 @@ def evaluate(
     summary.empty_splits = [(d.spec.name, s) for d in datas for s in d.skipped_splits]
     todo = _pending(project, refs, datas, force)
     for ref in refs:
-        summary.skipped.extend((ref.label, d.spec.name) for d in datas if d not in todo[ref.model])
+        summary.skipped.extend(
+            (ref.label, d.spec.name) for d in datas if d.spec.family == ref.family and d not in todo[ref.model]
+        )
     if not any(todo.values()):
         return summary
 
     _quiet_libraries()
-    import mteb
+    cache = None
+    if any(ref.family == "embedding" and todo[ref.model] for ref in refs):
+        import mteb
 
-    cache = mteb.ResultCache(cache_path=str(results_dir(project)))
+        cache = mteb.ResultCache(cache_path=str(results_dir(project)))
     with _progress(console) as progress:
         bar = progress.add_task("evaluating", total=sum(len(v) for v in todo.values()))
 

@@ -121,3 +121,11 @@ def require_decoder(path: Path, stage: str) -> None:
 
 def has_adapter(path: Path) -> bool:
     return (path / "adapter_config.json").is_file()
+
+
+def load_causal_lm(path: Path, **kwargs):
+    """A causal LM and its tokenizer from a decoder folder or a clm/sft run folder (:mod:`training.decoders`)."""
+    from training.decoders import load_causal_lm as load_model
+    from training.decoders import load_tokenizer
+
+    return load_model(path, **kwargs), load_tokenizer(path)

@@ -22,13 +22,22 @@ EXPECTED = {
     "ChampionSubclassNeighbours",
     "ChampionPositionNeighbours",
 }
+#: the language-model tasks (evaluation/lm_tasks.py): scored on validation text and unasked champions
+LM_EXPECTED = {
+    "LMValidationPerplexity",
+    "ChampionPositionClosedBook",
+    "ChampionClassClosedBook",
+    "ChampionResourceClosedBook",
+    "ChampionAttackTypeClosedBook",
+}
 
 
 def test_shipped_tasks_load_and_each_has_a_heldout_variant():
     specs = definitions.load_specs(definitions.BUILTIN_TASKS_DIR)
-    assert set(specs) == EXPECTED
+    assert set(specs) == EXPECTED | LM_EXPECTED
+    assert {name for name, spec in specs.items() if spec.family == "lm"} == LM_EXPECTED
     for spec in specs.values():
-        assert "heldout" in spec.splits, spec.name
+        assert "heldout" in spec.splits or spec.family == "lm", spec.name
         assert all(path.is_file() for path in spec.sql.values())
         assert spec.needs, f"{spec.name} should say which tables it reads"
 
