@@ -37,6 +37,7 @@ class ExportResult:
     output_path: Path
     source: Path
     source_run_id: str | None
+    snapshot_id: str
     metrics: dict[str, Any]
 
 
@@ -203,4 +204,5 @@ def export(
             shutil.rmtree(workdir, ignore_errors=True)
         raise
     registry.settle(project, run_id, final / registry.PENDING_CLOSE_FILE, say=say)
-    return ExportResult(run_id, final, source, source_run["run_id"] if source_run else None, metrics)
+    source_run_id = source_run["run_id"] if source_run else None
+    return ExportResult(run_id, final, source, source_run_id, record.corpus_snapshot_id, metrics)
