@@ -106,3 +106,44 @@ def test_dpo_refuses_a_warehouse_without_training_pairs(make_project, tiny_decod
     fill_pairs(project, validation={champion for champion, *_ in PAIRS})
     with pytest.raises(TrainingDataError, match=r"preference_pairs \(split 'train'\) has no rows"):
         train(project, "dpo", preset="dpo_tiny", base=str(tiny_decoder))
+
+
+def test_the_dpo_card_is_in_the_hubs_format(dpo_run):
+    from huggingface_hub import ModelCard
+
+    project, run = dpo_run
+    card = ModelCard.load(run.output_path / "README.md")
+    data = card.data
+    assert data.base_model == "HuggingFaceTB/SmolLM2-135M-Instruct" and data.base_model_relation == "adapter"
+    assert (data.library_name, data.pipeline_tag, data.license) == ("peft", "text-generation", "apache-2.0")
+    assert data.datasets == [run.snapshot_id]
+    results = {(r.dataset_name, r.metric_type): r.metric_value for r in data.eval_results}
+    assert results[("preference_pairs", "validation_reward_accuracies")] == run.metrics["validation_reward_accuracies"]
+    assert "![reward_curves](reward_curves.png)" in card.text
+
+
+def test_export_quantises_the_merged_model_that_transformers_loads_back(dpo_run):
+    from huggingface_hub import ModelCard
+
+    from training.export import export, load_quantised
+
+    project, dpo = dpo_run
+    result = export(project, dpo.run_id, "int8", max_chunks=4, max_length=64)
+    metrics = result.metrics
+    assert result.source == dpo.output_path / "merged" and result.source_run_id == dpo.run_id
+    # int8 linear layers and bf16 embeddings against the fp32 merged model
+    assert metrics["size_ratio"] >= 3.0, metrics
+    assert abs(metrics["eval_perplexity"] / metrics["source_eval_perplexity"] - 1) < 0.05, metrics
+    model = load_quantised(result.output_path)
+    assert type(model.model.layers[0].self_attn.q_proj.weight).__name__ == "Int8Tensor"
+    card = ModelCard.load(result.output_path / "README.md")
+    assert (card.data.base_model, card.data.base_model_relation) == ("HuggingFaceTB/SmolLM2-135M-Instruct", "quantized")
+    assert card.data.library_name == "transformers" and card.data.datasets == [dpo.snapshot_id]
+    con = project.connect(read_only=True)
+    try:
+        stage, status, base = con.execute(
+            "select stage, status, base_model from meta.training_runs where run_id = ?", [result.run_id]
+        ).fetchone()
+    finally:
+        con.close()
+    assert (stage, status, base) == ("export", "finished", str(dpo.output_path))
