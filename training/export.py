@@ -1,10 +1,12 @@
 """``riftlab export``: a merged decoder quantised weight-only with torchao, saved so transformers loads it back.
 
-The source is a training run (its ``merged/`` model, or its adapter merged in memory) or a decoder
-folder.  ``int8``: torchao's ``Int8WeightOnlyConfig`` on every linear layer and on the (tied) input
-and output embeddings, stored as safetensors that ``AutoModelForCausalLM.from_pretrained`` loads on
-a CPU.  ``int4``: ``Int4WeightOnlyConfig`` (group 128) in the ``opaque`` packing, the layout
-torchao's CPU kernels run, in bfloat16.  The export is a run of stage ``export`` in
+The source is a training run's ``merged/`` model or a decoder folder.  ``int8``: torchao's
+``Int8WeightOnlyConfig`` on every linear layer, stored as safetensors that
+``AutoModelForCausalLM.from_pretrained`` loads back on a CPU; what torchao leaves unquantised (the
+embedding matrix, tied to the output layer in SmolLM2: a fifth of its weights, which transformers'
+``include_input_output_embeddings`` leaves in full precision when tied) and the norms are stored in
+bfloat16.  ``int4``: ``Int4WeightOnlyConfig`` (group 128) in the ``opaque`` packing, the layout
+torchao's CPU kernels run, also over bfloat16.  The export is a run of stage ``export`` in
 ``meta.training_runs`` (its data snapshot is the source run's), in a folder that is complete or
 absent; its metrics hold the weights' size on disk and the validation perplexity of the source and
 the export on the same chunks (``main.corpus_chunks``, split validation).
@@ -62,7 +64,7 @@ def quantisation_config(method: str):
     from transformers import TorchAoConfig
 
     if method == "int8":
-        return TorchAoConfig(Int8WeightOnlyConfig(), include_input_output_embeddings=True)
+        return TorchAoConfig(Int8WeightOnlyConfig())
     return TorchAoConfig(Int4WeightOnlyConfig(group_size=128, int4_packing_format="opaque"))
 
 
@@ -82,7 +84,7 @@ def quantise(source: Path, target: Path, method: str) -> None:
     model = AutoModelForCausalLM.from_pretrained(
         str(source),
         quantization_config=quantisation_config(method),
-        dtype=torch.float32 if method == "int8" else torch.bfloat16,
+        dtype=torch.bfloat16,
         **trust.WEIGHTS,
     )
     model.save_pretrained(str(target))
