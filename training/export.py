@@ -50,8 +50,15 @@ def source_of(project: Project, reference: str) -> tuple[Path, dict[str, Any] | 
             if row["status"] != "finished":
                 raise BaseModelError(f"run {row['run_id']} is {row['status']}, not finished: export a finished run")
             return check_decoder(Path(row["output_path"]), "export"), row
-    path = check_decoder(bases.resolve(reference, "export", project.root), "export")
-    return path, next((r for r in registry.list_runs(project, limit=100000) if r["output_path"] == str(path)), None)
+    try:
+        folder = bases.resolve(reference, "export", project.root)
+    except BaseModelError:
+        raise BaseModelError(
+            f"export {reference}: not a run id in meta.training_runs nor a model folder; "
+            "`riftlab runs --stage dpo` lists the runs to export"
+        ) from None
+    row = next((r for r in registry.list_runs(project, limit=100000) if r["output_path"] == str(folder)), None)
+    return check_decoder(folder, "export"), row
 
 
 def weights_bytes(folder: Path) -> int:

@@ -147,3 +147,14 @@ def test_export_quantises_the_merged_model_that_transformers_loads_back(dpo_run)
     finally:
         con.close()
     assert (stage, status, base) == ("export", "finished", str(dpo.output_path))
+
+
+def test_export_of_an_unknown_run_is_one_clear_line(project, capsys):
+    from riftlab.cli import main
+
+    with pytest.raises(SystemExit) as exited:
+        main(["export", "dpo-nope", "--project-dir", str(project.root)])
+    assert exited.value.code != 0
+    err = capsys.readouterr().err
+    assert "export dpo-nope: not a run id in meta.training_runs nor a model folder" in err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1
