@@ -87,7 +87,7 @@ def _evaluate_dpo(project: Project, result, console) -> None:
 
 
 @click.command("runs")
-@click.option("--stage", type=click.Choice(STAGES), default=None, help="Only runs of this stage.")
+@click.option("--stage", type=click.Choice([*STAGES, "export"]), default=None, help="Only runs of this stage.")
 @click.option("--limit", type=int, default=20, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 @project_options
@@ -115,7 +115,16 @@ def runs(project: Project, stage: str | None, limit: int, as_json: bool) -> None
     for row in rows:
         metrics = row["metrics"]
         keys = [
-            k for k in ("validation_accuracy", "eval_loss", "eval_perplexity", "heldout_subclass_5nn") if k in metrics
+            k
+            for k in (
+                "validation_accuracy",
+                "eval_loss",
+                "eval_perplexity",
+                "heldout_subclass_5nn",
+                "validation_reward_accuracies",
+                "size_ratio",
+            )
+            if k in metrics
         ]
         table.add_row(
             row["run_id"],
