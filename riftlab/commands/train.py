@@ -124,7 +124,7 @@ def runs(project: Project, stage: str | None, limit: int, as_json: bool) -> None
                 "validation_reward_accuracies",
                 "size_ratio",
             )
-            if k in metrics
+            if isinstance(metrics.get(k), (int, float))
         ]
         table.add_row(
             row["run_id"],
