@@ -83,13 +83,19 @@ def promotions(project: Path) -> list[tuple]:
 
 
 def use_small_lm_tasks(project: Path, max_chunks: int) -> None:
-    """The project's evaluation tasks with the perplexity task on a fixed sample of ``max_chunks`` chunks."""
+    """The project's evaluation tasks: perplexity on a fixed sample of ``max_chunks`` chunks, closed-book on
+    the validation questions only (2 shared cores)."""
     import yaml
 
     tasks = project / "lm_tasks"
     if tasks.exists():
         shutil.rmtree(tasks)
     shutil.copytree(REPO / "evaluation" / "tasks", tasks)
+    for closed_book_path in tasks.glob("*ClosedBook.yml"):  # the validation questions only (no 'all' diagnostic)
+        closed_book_spec = yaml.safe_load(closed_book_path.read_text())
+        closed_book_spec["splits"] = ["validation"]
+        closed_book_spec.pop("diagnostic_splits", None)
+        closed_book_path.write_text(yaml.safe_dump(closed_book_spec, sort_keys=False))
     spec_path = tasks / "LMValidationPerplexity.yml"
     spec = yaml.safe_load(spec_path.read_text())
     spec["params"]["max_chunks"] = max_chunks
