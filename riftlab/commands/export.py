@@ -71,7 +71,8 @@ def store_size(project: Project, run_id: str, snapshot_id: str, weights: dict[st
     type=click.Choice(["int8", "int4"]),
     default="int8",
     show_default=True,
-    help="torchao weight-only quantisation: int8 (every linear layer and the embeddings) or int4 (group 128, CPU).",
+    help="torchao weight-only quantisation of every linear layer: int8, or int4 (group 128, CPU layout); "
+    "the rest in bf16.",
 )
 @click.option("--max-chunks", type=int, default=64, show_default=True, help="Validation chunks for the perplexity.")
 @click.option("--no-eval", is_flag=True, help="Skip the language-model tasks (closed-book, perplexity) afterwards.")
