@@ -114,7 +114,7 @@ def main() -> None:
     parser.add_argument("--start", default="smollm2", help="what DPO starts from: smollm2 or an sft run folder")
     parser.add_argument("--config", default="dpo_default")
     parser.add_argument("--set", dest="overrides", action="append", default=[], help="a dpo override, key=value")
-    parser.add_argument("--methods", nargs="+", default=["int8", "int4"])
+    parser.add_argument("--methods", nargs="+", default=["int8"], help="int4 needs CUDA (torchao 0.18)")
     parser.add_argument("--max-chunks", type=int, default=64, help="validation chunks for the perplexity task")
     parser.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results" / "dpo_export")
     args = parser.parse_args()
@@ -139,7 +139,7 @@ def main() -> None:
     exports = {}
     for method in args.methods:
         started = time.perf_counter()
-        print(riftlab(project, "export", dpo, "--method", method)[-2000:], flush=True)
+        print(riftlab(project, "export", dpo, "--method", method, "--max-chunks", "16")[-2000:], flush=True)
         timings[f"export {method} (+ eval)"] = time.perf_counter() - started
         exports[method] = latest_run(project, "export")
     start_name = lm_scores(project, args.start) and args.start

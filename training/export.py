@@ -5,8 +5,10 @@ The source is a training run's ``merged/`` model or a decoder folder.  ``int8``:
 ``AutoModelForCausalLM.from_pretrained`` loads back on a CPU; what torchao leaves unquantised (the
 embedding matrix, tied to the output layer in SmolLM2: a fifth of its weights, which transformers'
 ``include_input_output_embeddings`` leaves in full precision when tied) and the norms are stored in
-bfloat16.  ``int4``: ``Int4WeightOnlyConfig`` (group 128) in the ``opaque`` packing, the layout
-torchao's CPU kernels run, also over bfloat16.  The export is a run of stage ``export`` in
+bfloat16.  ``int4``: ``Int4WeightOnlyConfig`` (group 128) in the ``tile_packed_to_4d`` layout over
+bfloat16, which needs CUDA: the installed torchao (0.18) dropped its CPU int4 layout (``opaque``),
+and its other layouts need CUDA, XPU or the mslk kernels,
+so on a CPU ``int4`` is refused up front.  The export is a run of stage ``export`` in
 ``meta.training_runs`` (its data snapshot is the source run's), in a folder that is complete or
 absent; its metrics hold the weights' size on disk and the validation perplexity of the source and
 the export on the same chunks (``main.corpus_chunks``, split validation).
@@ -72,7 +74,20 @@ def quantisation_config(method: str):
 
     if method == "int8":
         return TorchAoConfig(Int8WeightOnlyConfig())
-    return TorchAoConfig(Int4WeightOnlyConfig(group_size=128, int4_packing_format="opaque"))
+    return TorchAoConfig(Int4WeightOnlyConfig(group_size=128, int4_packing_format="tile_packed_to_4d"))
+
+
+def check_method(method: str) -> None:
+    """Refuse an unknown method, and int4 without CUDA (before any model is loaded)."""
+    import torch
+
+    if method not in METHODS:
+        raise TrainingError(f"export method '{method}' unknown; use one of {', '.join(METHODS)}")
+    if method == "int4" and not torch.cuda.is_available():
+        raise TrainingError(
+            "export --method int4 needs CUDA: torchao's int4 weight-only layouts here run on CUDA (tile_packed_to_4d), "
+            "XPU or the mslk kernels, not on a CPU; use --method int8 on a CPU"
+        )
 
 
 def quantise(source: Path, target: Path, method: str) -> None:
@@ -83,8 +98,7 @@ def quantise(source: Path, target: Path, method: str) -> None:
     from training import trust
     from training.decoders import load_tokenizer
 
-    if method not in METHODS:
-        raise TrainingError(f"export method '{method}' unknown; use one of {', '.join(METHODS)}")
+    check_method(method)
     trust.check_folder(source)
     if not (source / "config.json").is_file():
         raise BaseModelError(f"{source} holds an adapter only: train with merge=true, or export its run folder")
@@ -146,8 +160,7 @@ def export(
 
     say = console.print if console is not None else print
     started = time.perf_counter()
-    if method not in METHODS:
-        raise TrainingError(f"export method '{method}' unknown; use one of {', '.join(METHODS)}")
+    check_method(method)
     source, source_run = source_of(project, reference)
     snapshot = Snapshot()
     texts = validation_texts(project, max_chunks, snapshot)

@@ -71,7 +71,7 @@ def store_size(project: Project, run_id: str, snapshot_id: str, weights: dict[st
     type=click.Choice(["int8", "int4"]),
     default="int8",
     show_default=True,
-    help="torchao weight-only quantisation of every linear layer: int8, or int4 (group 128, CPU layout); "
+    help="torchao weight-only quantisation of every linear layer: int8, or int4 (group 128; needs CUDA); "
     "the rest in bf16.",
 )
 @click.option("--max-chunks", type=int, default=64, show_default=True, help="Validation chunks for the perplexity.")

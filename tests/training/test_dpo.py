@@ -158,3 +158,16 @@ def test_export_of_an_unknown_run_is_one_clear_line(project, capsys):
     err = capsys.readouterr().err
     assert "export dpo-nope: not a run id in meta.training_runs nor a model folder" in err
     assert "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+def test_int4_export_is_refused_up_front_without_cuda():
+    import torch
+
+    from training.errors import TrainingError
+    from training.export import check_method
+
+    if torch.cuda.is_available():
+        pytest.skip("int4 runs on CUDA")
+    with pytest.raises(TrainingError, match="export --method int4 needs CUDA"):
+        check_method("int4")
+    check_method("int8")
