@@ -38,6 +38,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "Train a stage (embed, clm, sft, dpo) from the warehouse and register the run.",
     ),
     "runs": ("riftlab.commands.train:runs", "List training runs from meta.training_runs."),
+    "prefer": (
+        "riftlab.commands.prefer:prefer",
+        "Answer training questions twice with a language model; the LLM judges which is better (DPO pairs).",
+    ),
     "export": (
         "riftlab.commands.export:export",
         "Quantise a run's merged model (torchao int8/int4) and score it against its source.",

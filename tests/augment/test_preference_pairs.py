@@ -86,3 +86,41 @@ def test_heldout_champions_never_become_training_pairs(pairs_project):
     splits = dict(rows(pairs_project, "SELECT DISTINCT champion, split FROM main.preference_pairs"))
     # Thresh's chunks are in the corpus validation split; Wukong is held out of embedding training
     assert splits == {"Aatrox": "train", "Ahri": "train", "Thresh": "validation", "MonkeyKing": "validation"}
+
+
+def test_the_llm_judges_two_answers_into_a_pair_and_a_heldout_champion_stays_out_of_training(pairs_project, api):
+    from datetime import datetime
+
+    from tests.augment.project import build_models, run
+
+    candidates = [
+        # (id, question, answer a, answer b, champion): the fake judge prefers the answer that names a lane
+        ("c1", "Which position is Ahri played in?", "Ahri is a fox.", "Ahri is played in the middle lane.", "Ahri"),
+        ("c2", "Which position is Aatrox played in?", "Aatrox is played in the top lane.", "Aatrox jumps.", "Aatrox"),
+        # Thresh is in the corpus validation split: were he ever asked, his pair would not train
+        ("c3", "Which position is Thresh played in?", "Thresh hooks.", "Thresh is played in the bot lane.", "Thresh"),
+    ]
+    con = pairs_project.connect()
+    try:
+        con.executemany(
+            "INSERT INTO raw.preference_candidates VALUES (?, ?, ?, ?, ?, 'train', 'sft-x', ?)",
+            [[*c, datetime(2026, 1, 1)] for c in candidates],
+        )
+    finally:
+        con.close()
+    report = run(pairs_project, "preference-judge")
+    assert report.stats.sent == 3
+    assert run(pairs_project, "preference-judge").stats.sent == 0  # cached: never paid twice
+    build_models(pairs_project)
+    judged = rows(
+        pairs_project,
+        "SELECT champion, prompt, chosen, rejected, source, split FROM main.preference_pairs "
+        "WHERE source LIKE 'llm-judge:%' ORDER BY champion",
+    )
+    assert [(c, chosen, rejected, split) for c, _, chosen, rejected, _, split in judged] == [
+        ("Aatrox", "Aatrox is played in the top lane.", "Aatrox jumps.", "train"),
+        ("Ahri", "Ahri is played in the middle lane.", "Ahri is a fox.", "train"),
+        ("Thresh", "Thresh is played in the bot lane.", "Thresh hooks.", "validation"),
+    ]
+    assert judged[0][4].endswith("(a: it names the right lane)")
+    assert judged[1][4].endswith("(b: it names the right lane)")

@@ -171,3 +171,12 @@ def test_int4_export_is_refused_up_front_without_cuda():
     with pytest.raises(TrainingError, match="export --method int4 needs CUDA"):
         check_method("int4")
     check_method("int8")
+
+
+def test_two_sampled_answers_per_question_for_the_judge(tiny_decoder):
+    from training.generate import answer_twice
+
+    questions = ["Which position is Jinx played in?", "Is Garen melee or ranged?"]
+    answers = answer_twice(tiny_decoder, questions, max_new_tokens=8, seed=3)
+    assert len(answers) == 2 and all(a and b for a, b in answers)
+    assert answer_twice(tiny_decoder, questions, max_new_tokens=8, seed=3) == answers  # a rerun: the same candidates

@@ -5,6 +5,7 @@
 -- resource), picked by a stable hash.  Questions are worded as main.instruct_pairs words them.
 -- Split: 'train' only for champions in the corpus train split that are not held out of embedding
 -- training; every other champion's pairs are 'validation', so no held-out champion's fact is trained on.
+-- With an API key, `riftlab prefer --model RUN` adds pairs the LLM judged (source 'llm-judge:...').
 {% set position_words = {'Top': 'top lane', 'Jungle': 'jungle', 'Middle': 'middle lane', 'Bottom': 'bottom lane', 'Support': 'support role'} %}
 {% set templates = [
     ('position', "'Which position is ' || name || ' played in?'", "name || ' is played in the ' || words || '.'"),
@@ -88,14 +89,38 @@ pairs as (
     group by all
     {% if not loop.last %}union all{% endif %}
     {% endfor %}
+),
+rule_pairs as (
+    select
+        md5('rule-preference|' || champion || '|' || fact) as pair_id,
+        prompt,
+        chosen,
+        rejected,
+        'rules:' || fact || ' (wrong: ' || wrong_value || ')' as source,
+        champion,
+        fact,
+        split
+    from pairs
+),
+-- two answers of an sft run to a training question, the better one chosen by the LLM judge
+-- (`riftlab prefer --model RUN`); its verdict and reason are kept in the source
+judged_pairs as (
+    select
+        judged.augmentation_id as pair_id,
+        judged.messages->>'$[0].content' as prompt,
+        judged.attributes->>'chosen' as chosen,
+        judged.attributes->>'rejected' as rejected,
+        'llm-judge:' || judged.model || ' (' || (judged.attributes->>'verdict') || ': '
+            || (judged.attributes->>'reason') || ')' as source,
+        judged.champion,
+        'judged' as fact,
+        case when phrases.champion is null or (phrases.split = 'train' and phrases.embedding_split <> 'heldout')
+             then coalesce(judged.split, 'train') else 'validation' end as split
+    from {{ ref('stg_augmentations') }} as judged
+    left join {{ ref('int_champion_phrases') }} as phrases on phrases.champion = judged.champion
+    where judged.task = 'preference-judge' and judged.status = 'ok'
+      and judged.attributes->>'chosen' <> judged.attributes->>'rejected'
 )
-select
-    md5('rule-preference|' || champion || '|' || fact) as pair_id,
-    prompt,
-    chosen,
-    rejected,
-    'rules:' || fact || ' (wrong: ' || wrong_value || ')' as source,
-    champion,
-    fact,
-    split
-from pairs
+select pair_id, prompt, chosen, rejected, source, champion, fact, split from rule_pairs
+union all
+select pair_id, prompt, chosen, rejected, source, champion, fact, split from judged_pairs
