@@ -16,7 +16,7 @@ The project is built once from the real snapshot in a temporary folder, or taken
 Results: benchmarks/results/dpo_export.json and .md.
 
     .venv/bin/python benchmarks/dpo_export.py [--project DIR] [--start smollm2] [--set max_steps=40 ...]
-        [--methods int8 int4] [--max-chunks 64]
+        [--methods int8] [--max-chunks 64] [--report-only]
 """
 
 from __future__ import annotations
@@ -45,6 +45,15 @@ def latest_run(project: Path, stage: str) -> str:
             "SELECT run_id FROM meta.training_runs WHERE status = 'finished' AND stage = ? "
             "ORDER BY finished_at DESC LIMIT 1",
             [stage],
+        ).fetchall()[0][0]
+
+
+def latest_export(project: Path, method: str) -> str:
+    with db(project) as con:
+        return con.execute(
+            "SELECT run_id FROM meta.training_runs WHERE status = 'finished' AND stage = 'export' "
+            "AND metrics->>'method' = ? ORDER BY finished_at DESC LIMIT 1",
+            [method],
         ).fetchall()[0][0]
 
 
@@ -117,6 +126,9 @@ def main() -> None:
     parser.add_argument("--methods", nargs="+", default=["int8"], help="int4 needs CUDA (torchao 0.18)")
     parser.add_argument("--max-chunks", type=int, default=64, help="validation chunks for the perplexity task")
     parser.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results" / "dpo_export")
+    parser.add_argument(
+        "--report-only", action="store_true", help="report the latest dpo and export runs of --project; run nothing"
+    )
     args = parser.parse_args()
 
     temp = None
@@ -126,22 +138,26 @@ def main() -> None:
         project = build_project(args.snapshot, Path(temp.name))
     else:
         project = args.project.resolve()
-    use_small_lm_tasks(project, args.max_chunks)
     timings = {}
-    started = time.perf_counter()
-    riftlab(project, "eval", "--model", args.start)
-    timings["eval start"] = time.perf_counter() - started
-    started = time.perf_counter()
-    extra = [a for o in args.overrides for a in ("--set", o)]
-    print(riftlab(project, "train", "dpo", "--base", args.start, "--config", args.config, *extra)[-3000:], flush=True)
-    timings["train dpo (+ eval)"] = time.perf_counter() - started
-    dpo = latest_run(project, "dpo")
-    exports = {}
-    for method in args.methods:
+    if args.report_only:  # the runs were made step by step with the commands above
+        dpo = latest_run(project, "dpo")
+        exports = {method: latest_export(project, method) for method in args.methods}
+    else:
+        use_small_lm_tasks(project, args.max_chunks)
         started = time.perf_counter()
-        print(riftlab(project, "export", dpo, "--method", method, "--max-chunks", "16")[-2000:], flush=True)
-        timings[f"export {method} (+ eval)"] = time.perf_counter() - started
-        exports[method] = latest_run(project, "export")
+        riftlab(project, "eval", "--model", args.start)
+        timings["eval start"] = time.perf_counter() - started
+        started = time.perf_counter()
+        extra = [a for o in args.overrides for a in ("--set", o)]
+        print(riftlab(project, "train", "dpo", "--base", args.start, "--config", args.config, *extra)[-3000:])
+        timings["train dpo (+ eval)"] = time.perf_counter() - started
+        dpo = latest_run(project, "dpo")
+        exports = {}
+        for method in args.methods:
+            started = time.perf_counter()
+            print(riftlab(project, "export", dpo, "--method", method, "--max-chunks", "16")[-2000:], flush=True)
+            timings[f"export {method} (+ eval)"] = time.perf_counter() - started
+            exports[method] = latest_run(project, "export")
     start_name = lm_scores(project, args.start) and args.start
     decisions = []
     for stage in ("dpo", "export"):
@@ -163,6 +179,7 @@ def main() -> None:
         "export_metrics": {m: run_metrics(project, r) for m, r in exports.items()},
         "promotions": promotions(project),
         "seconds": {k: round(v, 1) for k, v in timings.items()},
+        "report_only": args.report_only,
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.with_suffix(".json").write_text(json.dumps(report, indent=2, default=str))
