@@ -26,6 +26,7 @@ TASK_NAMES = (
     "instruct-strategic",
     "instruct-role",
     "self-instruct",
+    "preference-judge",
 )
 #: Sources whose chunks may ground a task (the spiders' names).
 SOURCE_NAMES = ("meraki", "ddragon", "wiki", "coaching", "forum")

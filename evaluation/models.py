@@ -36,7 +36,7 @@ from warehouse.db import table_exists
 BASE_NAME = "minilm"
 LM_BASE_NAME = "smollm2"
 #: training stages whose output is a language model, not an embedder
-LM_STAGES = ("clm", "sft")
+LM_STAGES = ("clm", "sft", "dpo", "export")
 TRAINING_RUNS_MADE_BY = "`riftlab train embed` (the training package)"
 _POOLING_MODES = {"mean", "lasttoken", "cls", "max", "weightedmean"}
 

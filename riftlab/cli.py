@@ -40,9 +40,17 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "train": (
         "riftlab.commands.train:train",
-        "Train a stage (embed, clm, sft) from the warehouse and register the run.",
+        "Train a stage (embed, clm, sft, dpo) from the warehouse and register the run.",
     ),
     "runs": ("riftlab.commands.train:runs", "List training runs from meta.training_runs."),
+    "prefer": (
+        "riftlab.commands.prefer:prefer",
+        "Answer training questions twice with a language model; the LLM judges which is better (DPO pairs).",
+    ),
+    "export": (
+        "riftlab.commands.export:export",
+        "Quantise a run's merged model (torchao int8/int4) and score it against its source.",
+    ),
     "eval": (
         "riftlab.commands.evaluate:eval_command",
         "Evaluate models on the warehouse tasks (mteb); store scores, print the comparison.",

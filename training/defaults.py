@@ -105,6 +105,26 @@ class Sft(Loop):
     sample_max_new_tokens: int = Field(48, ge=1)
 
 
+class Dpo(Loop):
+    """Preference tuning with TRL's DPOTrainer: a LoRA adapter on the SFT output, the reference its adapter off."""
+
+    base: Text | None = None
+    """An sft run folder or a decoder checkpoint (required: here or with --base)."""
+    chat_template: Text = "chatml"
+    """chatml, or a Jinja template; used when the base has none."""
+    beta: float = Field(0.1, gt=0)
+    """How far the policy may move from the reference (higher: closer)."""
+    loss_type: Literal["sigmoid", "ipo", "hinge", "robust", "sigmoid_norm"] = "sigmoid"
+    max_length: int = Field(256, ge=8)
+    """Longest prompt + answer, in tokens."""
+    max_validation_pairs: int = Field(0, ge=0)
+    """Cap on the validation (held-out champions') pairs scored (0 = all)."""
+    lora_preset: LoraPresetName | None = None
+    lora: Lora = Lora()
+    merge: bool = True
+    """Also save the model with the adapter merged in (merged/): what `riftlab export` quantises."""
+
+
 class Embed(Settings):
     """Embedding model training with sentence-transformers: a base, the rows it reads, and its steps in order."""
 
@@ -188,4 +208,4 @@ def _names_in(item: Any) -> list[Any]:
 
 
 #: stage -> the model of its presets.
-STAGES: dict[str, type[Settings]] = {"embed": Embed, "clm": Clm, "sft": Sft}
+STAGES: dict[str, type[Settings]] = {"embed": Embed, "clm": Clm, "sft": Sft, "dpo": Dpo}

@@ -27,7 +27,7 @@ from warehouse.errors import RiftlabError
 from warehouse.project import Project
 
 #: stage name -> module holding ``prepare`` and ``fit``
-STAGE_MODULES = {"embed": "training.embed", "clm": "training.clm", "sft": "training.sft"}
+STAGE_MODULES = {"embed": "training.embed", "clm": "training.clm", "sft": "training.sft", "dpo": "training.dpo"}
 
 
 @dataclass
@@ -147,7 +147,7 @@ def train(
         (workdir / "log_history.json").write_text(
             json.dumps(result.log_history, indent=1, default=str), encoding="utf-8"
         )
-        write_model_card(workdir, record, metrics, plot)
+        write_model_card(workdir, record, metrics, [plot, *sorted(p for p in workdir.glob("*.png") if p != plot)])
         (workdir / registry.OWNER_FILE).unlink()
         (workdir / "riftlab_run.json").write_text(
             json.dumps(

@@ -17,7 +17,7 @@ from warehouse.config import Settings, Text, refusal
 #: The shipped presets: training/configs/<stage>_<name>.yaml (and lora_<name>.yaml for LoRA settings).
 CONFIGS_DIR = Path(__file__).resolve().parent / "configs"
 
-Stage = Literal["embed", "clm", "sft"]
+Stage = Literal["embed", "clm", "sft", "dpo"]
 
 
 def is_preset_path(text: str) -> bool:
@@ -47,6 +47,7 @@ class Presets(Settings):
     embed: Annotated[Text, _preset_of("embed")] = "embed_default"
     clm: Annotated[Text, _preset_of("clm")] = "clm_default"
     sft: Annotated[Text, _preset_of("sft")] = "sft_default"
+    dpo: Annotated[Text, _preset_of("dpo")] = "dpo_default"
 
 
 class Training(Settings):

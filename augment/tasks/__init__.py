@@ -7,6 +7,7 @@ from augment.tasks.base import Corpus, Task, WorkItem
 from augment.tasks.champions import ChampionCards, Matchups, Roles
 from augment.tasks.documents import Paraphrase
 from augment.tasks.instruct import InstructFactual, InstructRole, InstructStrategic
+from augment.tasks.preferences import PreferenceJudge
 from augment.tasks.self_instruct import SelfInstruct
 
 TASKS: dict[str, type[Task]] = {
@@ -20,6 +21,7 @@ TASKS: dict[str, type[Task]] = {
         InstructStrategic,
         InstructRole,
         SelfInstruct,
+        PreferenceJudge,
     )
 }
 

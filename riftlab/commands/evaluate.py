@@ -65,8 +65,30 @@ def eval_command(project: Project, model_refs: tuple[str, ...], task_names: tupl
 @click.option(
     "--model", "model_names", multiple=True, help="Consider only these models (as stored in meta.eval_results)."
 )
+@click.option(
+    "--stage",
+    type=click.Choice(["embed", "clm", "sft", "dpo", "export"]),
+    default="embed",
+    show_default=True,
+    help="What to promote: the embedder (on --primary), or a language-model stage, each with its own current model "
+    "and metric: perplexity (clm), closed-book accuracy (sft, dpo), accuracy kept at a smaller size (export).",
+)
+@click.option(
+    "--min-size-ratio",
+    type=float,
+    default=3.0,
+    show_default=True,
+    help="export: how many times smaller than its source the weights must be.",
+)
 @project_options
-def promote(project: Project, primary: str | None, tolerance: float | None, model_names: tuple[str, ...]) -> None:
+def promote(
+    project: Project,
+    primary: str | None,
+    tolerance: float | None,
+    model_names: tuple[str, ...],
+    stage: str,
+    min_size_ratio: float,
+) -> None:
     """Mark the best evaluated model `current` if it beats the current one without regressions."""
     from evaluation import definitions, promotion
     from training.registry import close_pending
@@ -75,6 +97,17 @@ def promote(project: Project, primary: str | None, tolerance: float | None, mode
     for closed in close_pending(project, output_root(project)):  # a run that ended while the warehouse was locked
         click.echo(f"{closed}: ended while the warehouse was locked; its row is now closed", err=True)
     config = project.config["evaluation"]
+    if stage != "embed":
+        if primary:
+            raise click.UsageError(f"--primary is for the embedder; stage {stage} has its own primary metric")
+        con = project.connect()
+        try:
+            tolerance = config["tolerance"] if tolerance is None else tolerance
+            decision = promotion.promote_stage(con, stage, tolerance, list(model_names) or None, min_size_ratio)
+        finally:
+            con.close()
+        click.echo(f"[{stage}] {decision.line()}")
+        return
     specs = definitions.load_specs(definitions.tasks_dir(config, project.root))
     ungated = frozenset((spec.name, split) for spec in specs.values() for split in spec.diagnostic_splits)
     con = project.connect()

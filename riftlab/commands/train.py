@@ -13,7 +13,7 @@ import click
 from riftlab.commandline import project_options
 from warehouse.project import Project
 
-STAGES = ("embed", "clm", "sft")
+STAGES = ("embed", "clm", "sft", "dpo")
 
 
 @click.command("train")
@@ -37,9 +37,19 @@ STAGES = ("embed", "clm", "sft")
     help="Override a preset key (repeatable), e.g. --set epochs=2 --set lora.r=16; "
     "an embed step's setting is STEP.KEY, e.g. --set head.steps=100.",
 )
+@click.option(
+    "--no-eval",
+    is_flag=True,
+    help="dpo: skip scoring the run beside the model it started from on the language-model tasks.",
+)
 @project_options
-def train(project: Project, stage: str, preset: str | None, base: str | None, overrides: tuple[str, ...]) -> None:
-    """Train STAGE (embed, clm or sft) on the warehouse and register the run in meta.training_runs."""
+def train(
+    project: Project, stage: str, preset: str | None, base: str | None, overrides: tuple[str, ...], no_eval: bool
+) -> None:
+    """Train STAGE (embed, clm, sft or dpo) on the warehouse and register the run in meta.training_runs.
+
+    A dpo run is then scored beside the model it started from on the closed-book and perplexity tasks.
+    """
     from rich.console import Console
     from rich.table import Table
 
@@ -57,11 +67,27 @@ def train(project: Project, stage: str, preset: str | None, base: str | None, ov
     for key, value in sorted(result.metrics.items()):
         table.add_row(key, f"{value:.4g}" if isinstance(value, float) else str(value))
     console.print(table)
+    if stage == "dpo" and not no_eval:
+        _evaluate_dpo(project, result, console)
     console.print(f"checkpoint: {result.output_path}")
 
 
+def _evaluate_dpo(project: Project, result, console) -> None:
+    """The dpo run and its start (an sft run, or a base) on the language-model tasks; scores into its card."""
+    from riftlab.commands.export import evaluate_beside, refresh_card
+    from training import bases
+    from training.registry import list_runs
+
+    base = next(r["base_model"] for r in list_runs(project, limit=100000) if r["run_id"] == result.run_id)
+    start = (
+        base if base.lower() in ("smollm2", "smollm2-135m-instruct") else str(bases.resolve(base, "dpo", project.root))
+    )
+    evaluate_beside(project, [start, result.run_id], console)
+    refresh_card(project, result.run_id, result.output_path)
+
+
 @click.command("runs")
-@click.option("--stage", type=click.Choice(STAGES), default=None, help="Only runs of this stage.")
+@click.option("--stage", type=click.Choice([*STAGES, "export"]), default=None, help="Only runs of this stage.")
 @click.option("--limit", type=int, default=20, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 @project_options
@@ -89,7 +115,16 @@ def runs(project: Project, stage: str | None, limit: int, as_json: bool) -> None
     for row in rows:
         metrics = row["metrics"]
         keys = [
-            k for k in ("validation_accuracy", "eval_loss", "eval_perplexity", "heldout_subclass_5nn") if k in metrics
+            k
+            for k in (
+                "validation_accuracy",
+                "eval_loss",
+                "eval_perplexity",
+                "heldout_subclass_5nn",
+                "validation_reward_accuracies",
+                "size_ratio",
+            )
+            if isinstance(metrics.get(k), (int, float))
         ]
         table.add_row(
             row["run_id"],

@@ -58,6 +58,10 @@ def default_answer(system: str, messages: list[dict[str, Any]]) -> str:
         return json.dumps(
             {"positions": ["Top"], "analysis": f"{champion} wins short trades, which suits the top lane."}
         )
+    if '"better"' in system:  # preference judge: the answer that names a lane wins
+        a = re.search(r"Answer A: (.*?)\n\nAnswer B:", user, re.DOTALL)
+        first = a.group(1) if a else ""
+        return json.dumps({"better": "a" if "lane" in first else "b", "reason": "it names the right lane"})
     if '"verdict"' in system:
         question, answer = _qa(user)
         outside = [w for w in ("Faker", "Doublelift") if w in question + answer]

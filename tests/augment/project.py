@@ -198,6 +198,9 @@ STUB_MODELS = {
     # Stand-ins for the corpus models: the same contracts, read from hand-written rows.
     "champions.sql": "select * from {{ source('raw', 'fixture_champions') }}\n",
     "corpus_chunks.sql": "select * from {{ source('raw', 'fixture_corpus_chunks') }}\n",
+    # the facts preference_pairs reads beside main.champions (none here: tests/augment/test_preference_pairs.py)
+    "int_champion_facts.sql": "select null::varchar as champion_key, null::varchar as fact_type, "
+    "null::varchar as value, null::boolean as chosen where false\n",
 }
 
 

@@ -39,6 +39,8 @@ def test_every_shipped_prompt_renders_its_two_parts(prompts):
         length="concise",
         question="q",
         answer="a",
+        answer_a="a",
+        answer_b="b",
         error="bad",
     )
     for path in sorted(prompts.glob("[!_]*.j2")):

@@ -11,6 +11,8 @@ import pyarrow as pa
 import pytest
 import training_fixture_data as fixture_data
 
+from training import smollm2
+
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
@@ -120,3 +122,21 @@ def tiny_decoder(tmp_path_factory) -> Path:
     model.save_pretrained(folder)
     tokenizer.save_pretrained(folder)
     return folder
+
+
+@pytest.fixture(scope="session")
+def smollm2_cache(tmp_path_factory) -> Path:
+    """One conversion for the whole session (about 30 s on 2 cores); projects link their data/models to it."""
+    pytest.importorskip("gguf")
+    try:
+        smollm2.gguf_path()
+    except Exception as exc:  # the package is in the lock; a venv without it skips with the reason
+        pytest.skip(str(exc))
+    cache = tmp_path_factory.mktemp("models")
+    smollm2.checkpoint(cache)
+    return cache
+
+
+def link_cache(root: Path, cache: Path) -> None:
+    (root / "data").mkdir(parents=True, exist_ok=True)
+    (root / smollm2.CACHE).symlink_to(cache, target_is_directory=True)

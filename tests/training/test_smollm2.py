@@ -4,29 +4,11 @@ from __future__ import annotations
 
 import json
 import math
-from pathlib import Path
 
 import pytest
+from conftest import link_cache
 
 from training import bases, smollm2, trust
-
-
-@pytest.fixture(scope="session")
-def smollm2_cache(tmp_path_factory) -> Path:
-    """One conversion for the whole session (about 30 s on 2 cores); projects link their data/models to it."""
-    pytest.importorskip("gguf")
-    try:
-        smollm2.gguf_path()
-    except Exception as exc:  # the package is in the lock; a venv without it skips with the reason
-        pytest.skip(str(exc))
-    cache = tmp_path_factory.mktemp("models")
-    smollm2.checkpoint(cache)
-    return cache
-
-
-def link_cache(root: Path, cache: Path) -> None:
-    (root / "data").mkdir(parents=True, exist_ok=True)
-    (root / smollm2.CACHE).symlink_to(cache, target_is_directory=True)
 
 
 def test_smollm2_is_a_plain_pretrained_llama_converted_once(smollm2_cache, tmp_path):

@@ -49,7 +49,7 @@ def test_every_preset_key_has_a_type_and_every_number_a_range(stage):
     ]
     assert untyped == [] and unbounded == []
     # embed: 15 keys of its own and 39 of its steps; clm 21, sft 25 keys; lora counted key by key
-    assert len(leaves) >= {"embed": 54, "clm": 25, "sft": 29}[stage]
+    assert len(leaves) >= {"embed": 54, "clm": 25, "sft": 29, "dpo": 28}[stage]
 
 
 @pytest.mark.parametrize(

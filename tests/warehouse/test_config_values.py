@@ -310,7 +310,7 @@ def test_augment_training_and_evaluation_values(tmp_path):
         == "my/preset.yaml"
     )
     assert _refusal(tmp_path, "training:\n  run_stages: [embedd]\n") == (
-        "training.run_stages[0] 'embedd' is not one of embed, clm, sft (did you mean 'embed'?)"
+        "training.run_stages[0] 'embedd' is not one of embed, clm, sft, dpo (did you mean 'embed'?)"
     )
     assert _refusal(tmp_path, "evaluation:\n  primary_metric: v_measure\n") == (
         "evaluation.primary_metric must be TASK:SPLIT:METRIC, "

@@ -12,3 +12,7 @@ CREATE TABLE IF NOT EXISTS meta.promotions (
     reasons VARCHAR NOT NULL,         -- why, one sentence per check, '; ' separated
     decided_at TIMESTAMP NOT NULL
 );
+-- Columns added since: ALTERs, so a warehouse made before them gains them at its next writable connect.
+-- stage: what was promoted: embed (the embedder, primary_metric a task's), or a language-model stage
+-- (clm, sft, dpo, export), each with its own current model.  NULL in rows written before: embed.
+ALTER TABLE meta.promotions ADD COLUMN IF NOT EXISTS stage VARCHAR;
