@@ -202,6 +202,7 @@ def fill_warehouse(con) -> None:
     con.execute(
         "INSERT INTO main.champion_fact_conflicts VALUES ('Aatrox', 'position', ['TOP', 'MIDDLE'], ['meraki', 'wiki'])"
     )
+    fill_kit_cards_and_preference_pairs(con)
     for rule in yaml.safe_load(TRIPLET_RULES_YAML)["rules"]:
         con.execute(
             "INSERT INTO main.rules_triplets BY NAME "
@@ -213,6 +214,43 @@ def fill_warehouse(con) -> None:
                 rule["negative_avoids"],
                 rule["negative_shares"],
                 rule["per_anchor"],
+            ],
+        )
+
+
+def fill_kit_cards_and_preference_pairs(con) -> None:
+    """Kit cards that name no label, and preference pairs whose held-out champion never trains (with the
+    upstream tables their SQL expectations read: facts, subclass classes, champion splits)."""
+    con.execute("CREATE TABLE main.int_champion_facts (champion VARCHAR, fact_type VARCHAR, value VARCHAR)")
+    con.execute("CREATE TABLE main.subclass_classes (subclass VARCHAR, class VARCHAR)")
+    con.execute("CREATE TABLE main.int_champion_phrases (champion VARCHAR, split VARCHAR, embedding_split VARCHAR)")
+    con.execute("CREATE TABLE main.champion_kit_cards (champion VARCHAR, passage VARCHAR, text VARCHAR)")
+    con.execute(
+        "CREATE TABLE main.preference_pairs (pair_id VARCHAR, prompt VARCHAR, chosen VARCHAR, rejected VARCHAR, "
+        "source VARCHAR, champion VARCHAR, fact VARCHAR, split VARCHAR)"
+    )
+    for key, _name, _title, positions, classes, subclasses, embedding, split in CHAMPIONS:
+        facts = [("position", p) for p in positions] + [("subclass", s) for s in subclasses]
+        con.executemany("INSERT INTO main.int_champion_facts VALUES (?, ?, ?)", [(key, *fact) for fact in facts])
+        con.executemany(
+            "INSERT INTO main.subclass_classes SELECT ?, ? WHERE NOT EXISTS "
+            "(SELECT 1 FROM main.subclass_classes WHERE subclass = ?)",
+            [(sub, cls, sub) for sub, cls in zip(subclasses, classes, strict=False)],
+        )
+        con.execute("INSERT INTO main.int_champion_phrases VALUES (?, ?, ?)", [key, split, embedding])
+        ranged = key in ("Jinx", "Caitlyn", "Ahri", "Lux", "Lulu")
+        card = f"{key} fights {'at range' if ranged else 'in melee'} and is easy to pick up."
+        con.execute("INSERT INTO main.champion_kit_cards VALUES (?, 'profile', ?)", [key, card])
+        trains = split == "train" and embedding != "heldout"
+        con.execute(
+            "INSERT INTO main.preference_pairs VALUES (?, ?, ?, ?, 'rules:attack_type', ?, 'attack_type', ?)",
+            [
+                f"pref-{key}",
+                f"Is {key} melee or ranged?",
+                "ranged" if ranged else "melee",
+                "melee" if ranged else "ranged",
+                key,
+                "train" if trains else "validation",
             ],
         )
 

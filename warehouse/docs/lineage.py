@@ -45,7 +45,7 @@ class ColumnLineage:
     column: str
     direct: list[Upstream] = field(default_factory=list)  # the columns the model's SQL reads for it
     unresolved: str | None = None  # why the lineage could not be computed
-    constant: bool = False  # resolved, but reads no column (a literal, a VALUES list)
+    constant: bool = False  # resolved, but reads no column (a literal, a VALUES list, a count(*) of rows)
 
 
 @dataclass
@@ -126,9 +126,15 @@ def _upstream(leaf, tables: dict[tuple[str, str], str]) -> Upstream | str:
         if (schema, table) in tables:
             return Upstream(tables[(schema, table)], column, True)
         return Upstream(f"{schema}.{table}", column, False)
-    if isinstance(source, exp.Values) or not any(leaf.expression.find_all(*_UNNAMED_READS)):
+    unnamed = [e for e in leaf.expression.find_all(*_UNNAMED_READS) if _names_no_column(e)]
+    if isinstance(source, exp.Values) or not unnamed:
         return "constant"
     return "unnamed"
+
+
+def _names_no_column(node: exp.Expression) -> bool:
+    """Whether ``node`` reads columns sqlglot cannot name; ``count(*)`` counts rows and reads none."""
+    return not (isinstance(node, exp.Star) and isinstance(node.parent, exp.Count))
 
 
 def _resolved(column: str, root, tables: dict[tuple[str, str], str]) -> ColumnLineage:
