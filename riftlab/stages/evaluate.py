@@ -18,6 +18,8 @@ from warehouse.project import Project
 def _runnable_tasks(project: Project) -> tuple[list[str], list[str], list[str]]:
     config = project.config["evaluation"]
     specs = definitions.select(definitions.load_specs(definitions.tasks_dir(config, project.root)), config["tasks"])
+    # the models this stage scores are embedders: the language-model tasks are `riftlab eval --model <clm/sft run>`'s
+    specs = [spec for spec in specs if spec.family == "embedding"]
     con = project.connect(read_only=True)
     try:
         if not table_exists(con, "main", "champions"):

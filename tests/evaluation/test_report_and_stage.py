@@ -59,11 +59,19 @@ def trained_copy(tmp_path: Path) -> Path:
 def test_stage_evaluates_base_and_latest_embed_run_and_writes_the_report(
     eval_project: Project, trained_copy: Path, tmp_path: Path
 ):
-    # evaluation.tasks narrows the stage to two tasks (keeps the test quick)
+    # evaluation.tasks narrows the stage to two embedding tasks (keeps the test quick) and a language-model task,
+    # which the stage leaves to `riftlab eval --model <clm/sft run>`: it scores embedders
     (eval_project.root / "riftlab.yaml").write_text(
-        "name: evaltest\nevaluation:\n  tasks: [ChampionSubclassClustering, ChampionSubclassNeighbours]\n"
+        "name: evaltest\nevaluation:\n  tasks: [ChampionSubclassClustering, ChampionSubclassNeighbours,"
+        " ChampionAttackTypeClosedBook]\n"
     )
     eval_project = Project.load(eval_project.root)
+    con = eval_project.connect()
+    try:  # the closed-book task's tables exist, so only its family keeps it out
+        con.execute("CREATE TABLE IF NOT EXISTS main.instruct_pairs (pair_id VARCHAR)")
+        con.execute("CREATE TABLE IF NOT EXISTS main.int_champion_facts (champion_key VARCHAR)")
+    finally:
+        con.close()
     add_training_run(eval_project, "embed-old", None, status="failed")
     add_training_run(eval_project, "clm-1", None, stage="clm", metrics='{"eval_loss": 2.0, "eval_perplexity": 7.389}')
     add_training_run(eval_project, "embed-test", trained_copy)
