@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import shutil
 import subprocess
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from riftlab.commands.reports import corpus, drift
+from tests.browser import CHROMIUM, offline_chromium
 from warehouse.reports.corpus import compute_corpus
 from warehouse.reports.drift import DriftError, compute_drift
 
@@ -129,7 +128,6 @@ def test_a_report_page_that_cannot_be_written_leaves_the_previous_page_whole(che
     """The page is written beside the old one and renamed over it: a failed write (a 2 kB cap) changes nothing."""
     import os
     import resource
-    import subprocess
     import sys
 
     args = ["--project-dir", str(checks_project.root), "--db", str(checks_project.db_path)]
@@ -157,32 +155,6 @@ def test_a_report_page_that_cannot_be_written_leaves_the_previous_page_whole(che
     ]
     assert page.read_bytes() == before
     assert [p.name for p in checks_project.reports_dir.iterdir()] == ["corpus.html"]
-
-
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-
-
-def offline_chromium(url: str, profile: Path, *extra: str) -> subprocess.CompletedProcess:
-    """Headless Chromium that cannot resolve any host: whatever needs a CDN stays blank."""
-    return subprocess.run(
-        [
-            CHROMIUM,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--no-first-run",
-            "--host-resolver-rules=MAP * ~NOTFOUND",
-            f"--user-data-dir={profile}",
-            *extra,
-            url,
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
 
 
 def _cells(html: str, asset: str) -> dict[str, str]:

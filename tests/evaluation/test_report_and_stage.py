@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import re
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -14,37 +13,16 @@ from rich.console import Console
 
 from riftlab.commands.reports import report_eval
 from riftlab.stages.evaluate import run_stage
+from tests.browser import CHROMIUM, offline_chromium
 from tests.evaluation.projects import add_training_run
 from training.bases import minilm_path
 from warehouse.errors import StageSkipped
 from warehouse.project import Project
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 # 1x1 PNG standing in for training's loss_curves.png
 PNG = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
 )
-
-
-def headless(url: str, tmp_path: Path, *extra: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [
-            CHROMIUM,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--no-first-run",
-            f"--user-data-dir={tmp_path / 'chromium-profile'}",
-            *extra,
-            url,
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
 
 
 @pytest.fixture
@@ -96,7 +74,7 @@ def test_stage_evaluates_base_and_latest_embed_run_and_writes_the_report(
     assert report.is_file()
     if CHROMIUM is None:
         pytest.skip("chromium is not installed (apt-get install -y chromium): the report was written but not rendered")
-    dom = headless(report.as_uri(), tmp_path, "--dump-dom")
+    dom = offline_chromium(report.as_uri(), tmp_path / "chromium-profile", "--dump-dom")
     assert dom.returncode == 0, dom.stderr[-2000:]
     page = dom.stdout
     assert page.count('class="pca"') == 2  # one PCA map per model
@@ -107,7 +85,9 @@ def test_stage_evaluates_base_and_latest_embed_run_and_writes_the_report(
     # the copy equals the base, so every delta is +0.000, and nearest neighbours are listed for Ahri
     assert "(+0.000)" in page and '<td class="name">Ahri</td>' in page
     shot = tmp_path / "report.png"
-    result = headless(report.as_uri(), tmp_path, f"--screenshot={shot}", "--window-size=1280,2000")
+    result = offline_chromium(
+        report.as_uri(), tmp_path / "chromium-profile", f"--screenshot={shot}", "--window-size=1280,2000"
+    )
     assert result.returncode == 0 and shot.stat().st_size > 20_000
 
 

@@ -3,39 +3,13 @@
 from __future__ import annotations
 
 import re
-import shutil
-import subprocess
 from html import unescape
 from pathlib import Path
 
 import pytest
 
+from tests.browser import CHROMIUM, offline_chromium
 from tests.warehouse.project import TempProject
-
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-
-
-def offline_chromium(url: str, profile: Path, *extra: str) -> subprocess.CompletedProcess:
-    """Headless Chromium that cannot resolve any host: a page that needs a CDN shows up empty."""
-    return subprocess.run(
-        [
-            CHROMIUM,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--no-first-run",
-            "--host-resolver-rules=MAP * ~NOTFOUND",
-            f"--user-data-dir={profile}",
-            *extra,
-            url,
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
 
 
 def write_shop(project: TempProject) -> None:
