@@ -96,23 +96,11 @@ def card_data(
     record: RunRecord, folder: Path, evaluations: list[Evaluation], relation: str | None = None, adapter: bool = False
 ):
     """The ``ModelCardData`` of the checkpoint in ``folder``."""
-    from huggingface_hub import EvalResult, ModelCardData
+    from huggingface_hub import ModelCardData
 
     hub_base, license_ = lineage(record.base_model)
     pipeline = PIPELINES.get(record.stage, "text-generation")
-    results = [
-        EvalResult(
-            task_type=pipeline,
-            task_name=e.task,
-            dataset_type=f"riftlab/{e.dataset}",
-            dataset_name=e.dataset,
-            dataset_split=e.split,
-            metric_type=e.metric,
-            metric_name=e.metric,
-            metric_value=round(e.value, 6),
-        )
-        for e in evaluations
-    ]
+    results = eval_results(pipeline, evaluations)
     return ModelCardData(
         base_model=hub_base,
         base_model_relation=relation or ("adapter" if adapter else "finetune") if hub_base else None,
@@ -186,23 +174,10 @@ def evaluation_table(evaluations: list[Evaluation]) -> list[str]:
 
 def refresh_evaluations(path: Path, evaluations: list[Evaluation]) -> Path:
     """Replace the model-index and the Evaluation table of the card at ``path`` with ``evaluations``."""
-    from huggingface_hub import EvalResult
 
     card = read_card(path)
     pipeline = card.data.pipeline_tag or "text-generation"
-    card.data.eval_results = [
-        EvalResult(
-            task_type=pipeline,
-            task_name=e.task,
-            dataset_type=f"riftlab/{e.dataset}",
-            dataset_name=e.dataset,
-            dataset_split=e.split,
-            metric_type=e.metric,
-            metric_name=e.metric,
-            metric_value=round(e.value, 6),
-        )
-        for e in evaluations
-    ] or None
+    card.data.eval_results = eval_results(pipeline, evaluations) or None
     if card.data.model_name is None:
         card.data.model_name = path.parent.name
     body = card.text
@@ -216,3 +191,22 @@ def refresh_evaluations(path: Path, evaluations: list[Evaluation]) -> Path:
     card.text = body
     card.save(path)
     return path
+
+
+def eval_results(pipeline: str, evaluations: list[Evaluation]) -> list:
+    """The Hub's model-index entries (``huggingface_hub.EvalResult``) for a run's evaluations."""
+    from huggingface_hub import EvalResult
+
+    return [
+        EvalResult(
+            task_type=pipeline,
+            task_name=e.task,
+            dataset_type=f"riftlab/{e.dataset}",
+            dataset_name=e.dataset,
+            dataset_split=e.split,
+            metric_type=e.metric,
+            metric_name=e.metric,
+            metric_value=round(e.value, 6),
+        )
+        for e in evaluations
+    ]

@@ -16,6 +16,7 @@ import duckdb
 from warehouse.errors import ModelError, QueryError
 from warehouse.project import Project
 from warehouse.runner.artifacts import target_dir, write_manifest, write_text
+from warehouse.runner.build import render_model
 from warehouse.runner.manifest import Manifest, load_project_manifest
 from warehouse.runner.nodes import DataTest, Node
 from warehouse.runner.rendering import render
@@ -46,17 +47,7 @@ def _existing(project: Project) -> set[tuple[str, str]]:
 
 def model_sql(manifest: Manifest, node: Node, incremental: bool = False) -> str:
     """A model's SQL as the build runs it (``is_incremental()`` as given)."""
-    sql, _ = render(
-        node.path,
-        node.template,
-        variables=manifest.variables,
-        rules=manifest.rules,
-        resolve_ref=lambda name: manifest.nodes[name].relation,
-        incremental=incremental,
-        this=node.relation,
-        display=node.display_path(manifest.root),
-    )
-    return sql
+    return render_model(manifest, node, incremental=incremental)
 
 
 def test_sql(project: Project, manifest: Manifest, test: DataTest) -> str:
