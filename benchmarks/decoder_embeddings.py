@@ -8,6 +8,8 @@ benchmarks/results/decoder_embeddings.{json,md}.  Variants (each optional, ``--v
 
 * ``as-is-lasttoken`` / ``as-is-mean``: SmolLM2 untrained, last-token or mean pooling;
 * ``decoder-lasttoken`` / ``decoder-mean``: embed_decoder (LoRA adapter on the triplets, merged);
+* ``head-mean`` / ``decoder-lasttoken-head``: the label head of embed_default on SmolLM2 as it is (mean
+  pooling), or after the adapter (name inversion does not apply: it needs an encoder's vocabulary);
 * ``llm2vec``: embed_llm2vec (bidirectional, masked next-token prediction, SimCSE, then triplets);
 * ``clm-lasttoken``: embed_decoder from the newest clm run (its adapter merged into a copy first);
 * ``sft-lasttoken``: embed_decoder from the newest sft run with a merged/ model;
@@ -40,6 +42,12 @@ TRIPLETS = ["triplets.batch_size=16"]
 VARIANTS = {
     "decoder-lasttoken": ("embed_decoder", ["pooling=lasttoken", *TRIPLETS]),
     "decoder-mean": ("embed_decoder", ["pooling=mean", *TRIPLETS]),
+    # the label head (inversion needs an encoder's masked-LM vocabulary; the head reads any embedding)
+    "head-mean": ("embed_decoder", ["pooling=mean", "steps=[head]"]),
+    "decoder-lasttoken-head": (
+        "embed_decoder",
+        ["pooling=lasttoken", "steps=[adapter,triplets,merge,head]", *TRIPLETS],
+    ),
     "llm2vec": ("embed_llm2vec", ["llm2vec.steps=40", "simcse.steps=20", *TRIPLETS]),
     "clm-lasttoken": ("embed_decoder", ["pooling=lasttoken", *TRIPLETS]),
     "sft-lasttoken": ("embed_decoder", ["pooling=lasttoken", *TRIPLETS]),

@@ -68,6 +68,18 @@ def lm_scores(project: Path, model: str) -> dict[str, float]:
     return {f"{task}/{metric}": value for task, metric, value in rows}
 
 
+def model_name(project: Path, start: str) -> str:
+    """What ``meta.eval_results`` calls ``start``: the run id of a registered run folder, else ``start`` itself."""
+    path = Path(start).expanduser()
+    if not path.is_dir():
+        return start
+    with db(project) as con:
+        for run_id, output in con.execute("SELECT run_id, output_path FROM meta.training_runs").fetchall():
+            if output and Path(output).expanduser().resolve() == path.resolve():
+                return run_id
+    return start
+
+
 def closed_book(scores: dict[str, float]) -> float | None:
     tasks = [k.split("/")[0] for k in scores if k.endswith("ClosedBook/accuracy")]
     n = [scores.get(f"{t}/questions", 1.0) for t in tasks]
@@ -158,7 +170,7 @@ def main() -> None:
             print(riftlab(project, "export", dpo, "--method", method, "--max-chunks", "16")[-2000:], flush=True)
             timings[f"export {method} (+ eval)"] = time.perf_counter() - started
             exports[method] = latest_run(project, "export")
-    start_name = lm_scores(project, args.start) and args.start
+    start_name = model_name(project, args.start)
     decisions = []
     for stage in ("dpo", "export"):
         try:

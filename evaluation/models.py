@@ -113,17 +113,19 @@ def _resolve(reference: str, con: duckdb.DuckDBPyConnection | None, root: Path |
     path = Path(reference).expanduser()
     if path.exists():
         path = path.resolve()
-        if not path.is_dir() or not _is_model_dir(path):
-            raise EvaluationError(
-                f"{path} is not a model: expected a folder with modules.json (sentence-transformers) "
-                "or config.json (transformers)"
-            )
         run_id, stage = None, None
         if con is not None:
             for run in training_runs(con):
                 if run["output_path"] and Path(run["output_path"]).expanduser().resolve() == path:
                     run_id, stage = run["run_id"], run["stage"]
                     break
+        if stage is None and has_adapter(path):
+            stage = "clm"  # a LoRA adapter folder this warehouse did not register: a language model
+        if not path.is_dir() or not _is_model_dir(path, stage):
+            raise EvaluationError(
+                f"{path} is not a model: expected a folder with modules.json (sentence-transformers), "
+                "config.json (transformers) or a clm/sft/dpo run's adapter"
+            )
         return ModelRef(
             model=run_id or str(path), run_id=run_id, path=path, label=run_id or path.name, family=_family(stage)
         )

@@ -65,3 +65,32 @@ def test_a_file_is_not_a_model(tmp_path: Path):
     weights.write_bytes(b"x")
     with pytest.raises(EvaluationError, match=r"is not a model"):
         models.resolve(str(weights), None)
+
+
+def test_an_adapter_run_folder_is_a_language_model_by_path_as_by_run_id(tiny_decoder: Path, tmp_path: Path):
+    """`riftlab eval --model runs/sft-...` (an adapter-only run folder) is the run, not 'not a model'."""
+    import duckdb
+    from peft import LoraConfig, get_peft_model
+    from transformers import AutoModelForCausalLM
+
+    from warehouse.db import ensure_schemas
+
+    run_folder = tmp_path / "runs" / "sft-1"
+    peft_model = get_peft_model(AutoModelForCausalLM.from_pretrained(tiny_decoder), LoraConfig(r=2))
+    peft_model.save_pretrained(run_folder)
+    assert not (run_folder / "config.json").exists()
+
+    unregistered = models.resolve(str(run_folder), None)
+    assert unregistered.family == "lm" and unregistered.run_id is None
+
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    ensure_schemas(con)
+    con.execute(
+        "INSERT INTO meta.training_runs (run_id, stage, started_at, status, output_path) "
+        "VALUES ('sft-1', 'sft', now(), 'finished', ?)",
+        [str(run_folder)],
+    )
+    by_path = models.resolve(str(run_folder), con)
+    by_id = models.resolve("sft-1", con)
+    assert (by_path.model, by_path.run_id, by_path.family) == ("sft-1", "sft-1", "lm")
+    assert (by_id.model, by_id.path, by_id.family) == (by_path.model, by_path.path, "lm")
