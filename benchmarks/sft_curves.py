@@ -164,6 +164,27 @@ def main() -> None:
     print(stem.with_suffix(".md").read_text())
 
 
+def paired_steps(runs: dict[str, dict]) -> list[str]:
+    """The two curves step against step (same seed, same batches): mean difference with its 95% t-interval."""
+    from scipy import stats
+
+    (base_label, base), (clm_label, clm) = list(runs.items())[:2]
+    lines = []
+    for key, better in (("loss", "lower"), ("token_accuracy", "higher")):
+        by_step = {p["step"]: p[key] for p in base["curve"]}
+        diffs = [p[key] - by_step[p["step"]] for p in clm["curve"] if p["step"] in by_step]
+        if len(diffs) < 2:
+            continue
+        mean = sum(diffs) / len(diffs)
+        half = stats.sem(diffs) * stats.t.ppf(0.975, len(diffs) - 1)
+        wins = sum(1 for d in diffs if (d < 0 if better == "lower" else d > 0))
+        lines.append(
+            f"- {key.replace('_', ' ')}, {clm_label} minus {base_label}, step by step on the same batches: "
+            f"{mean:+.4f} ± {half:.4f} (95% t-interval over {len(diffs)} steps; {better} in {wins} of {len(diffs)})"
+        )
+    return lines
+
+
 def markdown(report: dict, png: str) -> str:
     lines = [
         f"# SFT on instruct_pairs: from the base vs from the clm output ({report['device']})",
@@ -186,6 +207,7 @@ def markdown(report: dict, png: str) -> str:
             f"| {m.get('eval_loss_before', float('nan')):.3f} -> {m.get('eval_loss', float('nan')):.3f} "
             f"| {m.get('mean_token_accuracy', float('nan')):.3f} | {m.get('train_seconds')} |"
         )
+    lines += ["", *paired_steps(report["runs"])]
     if report["scores"]:
         tasks = sorted({key.rsplit("/", 1)[0] for s in report["scores"].values() for key in s})
         tasks = [t for t in tasks if t.endswith("/validation")]
