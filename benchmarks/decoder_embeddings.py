@@ -12,7 +12,7 @@ benchmarks/results/decoder_embeddings.{json,md}.  Variants (each optional, ``--v
   pooling), or after the adapter (name inversion does not apply: it needs an encoder's vocabulary);
 * ``llm2vec``: embed_llm2vec (bidirectional, masked next-token prediction, SimCSE, then triplets);
 * ``clm-lasttoken``: embed_decoder from the newest clm run (its adapter merged into a copy first);
-* ``sft-lasttoken``: embed_decoder from the newest sft run with a merged/ model;
+* ``sft-lasttoken``: embed_decoder from the newest sft run (its adapter merged into a copy first);
 * ``embed_default``: MiniLM with name inversion and the label head (riftlab's default), for the row.
 
     python benchmarks/decoder_embeddings.py --warehouse /tmp/riftlab-snapshot
@@ -68,7 +68,7 @@ def pooled_copy(model: Path, folder: Path, pooling: str) -> Path:
 
 
 def merged(run_output: Path) -> Path:
-    """``run_output/merged``: a clm run's adapter merged into its base (what merge=true would have saved)."""
+    """``run_output/merged``: a clm/sft run's adapter merged into its base (what merge=true would have saved)."""
     target = run_output / "merged"
     if not (target / "config.json").is_file():
         from training.decoders import load_causal_lm, load_tokenizer
@@ -117,6 +117,7 @@ def main() -> None:
             riftlab(project, "eval", "--model", str(folder))
             rows[variant] = {"scores": scores(project, str(folder)), "seconds": 0.0}
             print(f"{variant}: {json.dumps(rows[variant])}", flush=True)
+            write(rows, args.seed)
             continue
         preset, settings = VARIANTS[variant]
         base = "minilm" if preset == "embed_default" else "smollm2"
@@ -128,10 +129,10 @@ def main() -> None:
             base = str(merged(run))
         if variant.startswith("sft-"):
             run = newest(project, "sft")
-            if run is None or not (run / "merged" / "config.json").is_file():
-                print(f"{variant}: no sft run with merged/ in the project, skipped", flush=True)
+            if run is None:
+                print(f"{variant}: no sft run in the project, skipped", flush=True)
                 continue
-            base = str(run)
+            base = str(merged(run))
         extra = [] if preset == "embed_default" else [*CPU_CAPS, *settings, *args.sets]
         overrides = [f"seed={args.seed}", *extra]
         started = time.perf_counter()
@@ -144,6 +145,12 @@ def main() -> None:
         rows[variant] = {"scores": scores(project, run_id), "seconds": round(seconds, 1), "run_id": run_id}
         rows[variant]["overrides"] = overrides
         print(f"{variant}: {json.dumps(rows[variant])}", flush=True)
+        write(rows, args.seed)
+    print(write(rows, args.seed))
+
+
+def write(rows: dict[str, dict], seed: int) -> str:
+    """The results so far, to benchmarks/results/decoder_embeddings.{json,md} (kept if a later variant is stopped)."""
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "decoder_embeddings.json").write_text(json.dumps(rows, indent=2), encoding="utf-8")
     keys = sorted({k for r in rows.values() for k in r["scores"] if "/heldout" in k or "/validation" in k})
@@ -151,7 +158,7 @@ def main() -> None:
     lines = [
         "# Decoder embeddings (SmolLM2-135M) vs MiniLM (`benchmarks/decoder_embeddings.py`)",
         "",
-        f"One seed ({args.seed}); decoder runs capped for a 2-core CPU: {' '.join(CPU_CAPS)}.",
+        f"One seed ({seed}); decoder runs capped for a 2-core CPU: {' '.join(CPU_CAPS)}.",
         "",
         "| task / split | " + " | ".join(names) + " |",
         "|---" * (len(names) + 1) + "|",
@@ -163,7 +170,7 @@ def main() -> None:
         lines.append(f"| {key} | " + " | ".join(text) + " |")
     lines.append("| training seconds | " + " | ".join(f"{rows[n]['seconds']:.0f}" for n in names) + " |")
     (RESULTS / "decoder_embeddings.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    print("\n".join(lines))
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":
