@@ -69,15 +69,11 @@ def lm_scores(project: Path, model: str) -> dict[str, float]:
 
 
 def model_name(project: Path, start: str) -> str:
-    """What ``meta.eval_results`` calls ``start``: the run id of a registered run folder, else ``start`` itself."""
-    path = Path(start).expanduser()
-    if not path.is_dir():
-        return start
+    """What ``meta.eval_results`` calls ``start`` (a run folder's run id): as ``riftlab eval --model`` resolves it."""
+    from evaluation.models import resolve
+
     with db(project) as con:
-        for run_id, output in con.execute("SELECT run_id, output_path FROM meta.training_runs").fetchall():
-            if output and Path(output).expanduser().resolve() == path.resolve():
-                return run_id
-    return start
+        return resolve(start, con, project).model
 
 
 def closed_book(scores: dict[str, float]) -> float | None:
