@@ -14,6 +14,7 @@ import duckdb
 import pytest
 
 from crawlers.fixtures.server import FixtureServer
+from tests.browser import CHROMIUM, offline_chromium
 
 
 def _riftlab(root: Path, *args: str) -> subprocess.CompletedProcess:
@@ -98,27 +99,8 @@ def test_data_docs_render_in_a_browser(snapshot_project, tmp_path):
     root, _, _, _ = snapshot_project
     index = root / "reports" / "data-docs" / "index.html"
     assert index.is_file()
-    chromium = shutil.which("chromium")
-    if chromium is None:
+    if CHROMIUM is None:
         pytest.skip("chromium is not installed: the Data Docs file exists but was not rendered")
-    dom = subprocess.run(
-        [
-            chromium,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--no-first-run",
-            f"--user-data-dir={tmp_path}",
-            "--virtual-time-budget=5000",
-            "--dump-dom",
-            index.as_uri(),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    dom = offline_chromium(index.as_uri(), tmp_path, "--virtual-time-budget=5000", "--dump-dom")
     assert dom.returncode == 0, dom.stderr[-2000:]
     assert "champions" in dom.stdout and "corpus_chunks" in dom.stdout
