@@ -88,6 +88,7 @@ class EmbedState:
     metrics: dict[str, Any]
     evaluator: Any = None  # the validation TripletEvaluator (None without validation rows)
     log_history: list[dict[str, Any]] = field(default_factory=list)
+    card_directions: Any = None  # (k, d) orthonormal rows: where the invert step put kit-card facts, if it did
     _model: Any = None
 
     @property

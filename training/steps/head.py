@@ -7,7 +7,8 @@ text is embedded once and ``W`` (from the identity) is trained with the in-batch
 loss of ``MultipleNegativesRankingLoss``.  The checkpoint gains ``Dense(d -> 2d)`` with weight
 ``[I; weight / c * W^T]`` (``c``: the mean norm of the mapped training vectors) and ``Normalize``:
 the embedding as it was, which keeps retrieval, beside its mapped copy; ``weight`` sets the balance
-(the cosine of two results is about the halves' cosines weighted 1 : weight^2).
+(the cosine of two results is about the halves' cosines weighted 1 : weight^2).  When the invert step
+moved the names along kit-card directions (``card_contrast``), the first half leaves those out.
 """
 
 from __future__ import annotations
@@ -73,6 +74,7 @@ class Head(Step):
             self,
             state.preset.seed,
             progress=lambda steps: tqdm(steps, desc="fitting the label head", unit="step"),
+            without=state.card_directions,
         )
         state.metrics.update(stats.metrics())
         state.log(log)
@@ -92,10 +94,16 @@ def ranking_loss(anchor, positive, negative, weight):
 
 
 def fit_label_head(
-    model, triplets: pa.Table, settings: Head, seed: int, progress: Callable = lambda it: it
+    model,
+    triplets: pa.Table,
+    settings: Head,
+    seed: int,
+    progress: Callable = lambda it: it,
+    without: np.ndarray | None = None,
 ) -> tuple[HeadStats, list[dict[str, Any]]]:
     """Fit ``W`` on ``triplets`` (anchor, positive, negative) and append the head to ``model``.
 
+    ``without`` (orthonormal rows), when given, is projected out of the unmapped half (:func:`append_head`).
     Returns the statistics and the loss log (``{"step", "head_loss"}`` entries).
     """
     import torch
@@ -166,19 +174,26 @@ def fit_label_head(
     after = mean_loss(mapped)
     with torch.no_grad():
         scale = float((vectors @ mapped).norm(dim=-1).mean())
-    append_head(model, mapped, settings.weight / scale)
+    append_head(model, mapped, settings.weight / scale, without)
     seconds = time.perf_counter() - started
     return HeadStats(triplets.num_rows, len(texts), steps, before, after, seconds), log
 
 
-def append_head(model, mapped, factor: float) -> None:
-    """Append ``Dense(d -> 2d)`` = ``[I; factor * mapped^T]`` and ``Normalize`` (after a ``Normalize`` if missing)."""
+def append_head(model, mapped, factor: float, without: np.ndarray | None = None) -> None:
+    """Append ``Dense(d -> 2d)`` = ``[P; factor * mapped^T]`` and ``Normalize`` (after a ``Normalize`` if missing).
+
+    ``P`` is the identity, or the projection that removes the directions ``without`` (orthonormal rows).
+    """
     import torch
     from sentence_transformers.sentence_transformer.modules import Dense, Normalize
 
     dimension = mapped.shape[0]
     if not isinstance(model[-1], Normalize):
         model.append(Normalize())  # the head reads unit vectors, as it was fitted on
-    init = torch.cat([torch.eye(dimension), factor * mapped.T]).contiguous()
+    unmapped = torch.eye(dimension)
+    if without is not None and len(without):
+        basis = torch.from_numpy(np.asarray(without, dtype=np.float32))
+        unmapped = unmapped - basis.T @ basis
+    init = torch.cat([unmapped, factor * mapped.T]).contiguous()
     model.append(Dense(dimension, 2 * dimension, bias=False, activation_function=torch.nn.Identity(), init_weight=init))
     model.append(Normalize())

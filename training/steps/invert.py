@@ -16,12 +16,16 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import numpy as np
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from training.steps.base import CorpusStep
 
 if TYPE_CHECKING:
     from training.embed import EmbedState
+
+
+#: the share of the kit-card offsets' energy the card directions hold (contrast_targets)
+CARD_ENERGY = 0.97
 
 
 class Invert(CorpusStep):
@@ -39,12 +43,49 @@ class Invert(CorpusStep):
     """Chunks per batch when they are embedded (the targets)."""
     card_weight: float = Field(1.0, ge=0)
     """How much a kit card (source kit_card) counts in a name's target beside one crawled chunk."""
+    card_contrast: float = Field(0.0, ge=0)
+    """When above 0, a name's target is the mean of its crawled chunks plus how its kit cards differ from
+    the average champion's, that difference scaled to the spread of the crawled means times this
+    (:func:`contrast_targets`).  Cards all read alike to the base ("X deals ... damage"), so in a plain
+    mean their differences, which carry the kit facts, are a small part of the target; this makes them
+    as large as the corpus's own.  Replaces card_weight.  The directions the cards moved the names along
+    are kept for the head step, which leaves them out of the embedding's unmapped half (that half serves
+    retrieval of crawled text, which they would only blur)."""
+    card_split: bool = False
+    """With card_contrast: fit each name with two cosines, one within the card directions and one outside
+    them, instead of one over the whole target.  The crawled part is then fitted as well as the card part
+    (retrieval of crawled text is kept) at the cost of the card part (held-out positions and classes are
+    placed less well): one token per name cannot fit both closely (docs/results.md)."""
+
+    @model_validator(mode="after")
+    def _one_card_rule(self) -> Invert:
+        if self.card_contrast > 0 and self.card_weight != 1.0:
+            raise ValueError("set card_weight or card_contrast, not both (card_contrast replaces the weighted mean)")
+        if self.card_split and not self.card_contrast:
+            raise ValueError("card_split needs card_contrast above 0 (it splits the target along the card directions)")
+        return self
 
     def apply(self, state: EmbedState) -> None:
         from tqdm.auto import tqdm
 
-        weights = None
-        if self.card_weight != 1.0:
+        descriptions = state.data.descriptions(self.corpus_split)
+        weights = targets = None
+        if self.card_contrast > 0:
+            targets, state.card_directions = contrast_targets(
+                state.model,
+                descriptions,
+                state.data.description_sources(self.corpus_split),
+                self.card_contrast,
+                self.batch_size,
+            )
+            state.metrics["invert_card_directions"] = len(state.card_directions)
+            if not len(state.card_directions):
+                state.console.print(
+                    "[yellow]invert: card_contrast is set but fewer than two champions have kit cards in the corpus "
+                    "(source kit_card); names are fitted to their crawled text alone. Build the corpus with "
+                    "champion facts (riftlab crawl meraki, then riftlab build) to use it.[/yellow]"
+                )
+        elif self.card_weight != 1.0:
             weights = [
                 [self.card_weight if source == "kit_card" else 1.0 for source in sources]
                 for sources in state.data.description_sources(self.corpus_split)
@@ -52,10 +93,12 @@ class Invert(CorpusStep):
         stats = invert_names(
             state.model,
             state.data.champions["name"].to_pylist(),
-            state.data.descriptions(self.corpus_split),
+            descriptions,
             self,
             progress=lambda steps: tqdm(steps, desc="inverting champion names", unit="step"),
             weights=weights,
+            targets=targets,
+            split=state.card_directions if self.card_split else None,
         )
         state.metrics.update(stats.metrics())
         state.measure_names("_inverted")
@@ -103,6 +146,44 @@ def description_targets(
     return np.divide(targets, norms, out=np.zeros_like(targets), where=norms > 0)
 
 
+def contrast_targets(
+    model, descriptions: list[list[str]], sources: list[list[str]], contrast: float, batch_size: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per name, the normalised mean of its crawled descriptions plus ``contrast`` times its cards' offset.
+
+    The offset is the mean embedding of the name's kit cards minus the average of those means over every
+    name with cards, rescaled so that the offsets' root-mean-square norm equals that of the crawled means
+    around their own average.  A name without crawled text starts from its cards' mean; a name without
+    cards keeps its crawled mean.  Returns the normalised rows (zeros for a name with no description) and
+    the card directions: the fewest orthonormal directions holding CARD_ENERGY of the offsets' energy
+    (none when there is nothing to contrast).
+    """
+    crawled = [
+        [text for text, source in zip(texts, kinds, strict=True) if source != "kit_card"]
+        for texts, kinds in zip(descriptions, sources, strict=True)
+    ]
+    cards = [
+        [text for text, source in zip(texts, kinds, strict=True) if source == "kit_card"]
+        for texts, kinds in zip(descriptions, sources, strict=True)
+    ]
+    base = description_targets(model, crawled, batch_size)
+    card = description_targets(model, cards, batch_size)
+    has_text = np.linalg.norm(base, axis=1) > 0
+    has_card = np.linalg.norm(card, axis=1) > 0
+    base[~has_text] = card[~has_text]
+    if has_card.sum() < 2 or has_text.sum() < 2:
+        return base, np.zeros((0, base.shape[1]), dtype=np.float32)  # no spread to measure: nothing to contrast
+    offset = np.where(has_card[:, None], card - card[has_card].mean(axis=0), 0.0)
+    _, singular, directions = np.linalg.svd(offset[has_card], full_matrices=False)
+    energy = np.cumsum(np.square(singular)) / max(float(np.square(singular).sum()), 1e-12)
+    directions = directions[: int(np.searchsorted(energy, CARD_ENERGY)) + 1].astype(np.float32)
+    spread = np.sqrt((np.square(base[has_text] - base[has_text].mean(axis=0)).sum(axis=1)).mean())
+    card_spread = np.sqrt(np.square(offset[has_card]).sum(axis=1).mean())
+    targets = base + contrast * (spread / max(card_spread, 1e-9)) * offset
+    norms = np.linalg.norm(targets, axis=1, keepdims=True)
+    return np.divide(targets, norms, out=np.zeros_like(targets), where=norms > 0).astype(np.float32), directions
+
+
 def invert_names(
     model,
     names: list[str],
@@ -110,8 +191,16 @@ def invert_names(
     settings: Invert,
     progress: Callable = lambda it: it,
     weights: list[list[float]] | None = None,
+    targets: np.ndarray | None = None,
+    split: np.ndarray | None = None,
 ) -> InversionStats:
-    """Fit one token per name of ``model`` (a sentence-transformers encoder) to the embedding of its descriptions."""
+    """Fit one token per name of ``model`` (a sentence-transformers encoder) to the embedding of its descriptions.
+
+    ``targets`` (one row per name), when given, replaces the (``weights``-weighted) mean of the descriptions as
+    what each name is fitted to; ``descriptions`` still decides which names have enough text to be fitted.
+    ``split`` (orthonormal rows), when given, makes the loss the sum of two cosines, one within those
+    directions and one outside them, so that neither part of the target is fitted at the other's expense.
+    """
     import torch
 
     from training.steps.vocabulary import add_name_tokens
@@ -123,14 +212,17 @@ def invert_names(
     weight = encoder.get_input_embeddings().weight
 
     chosen = [i for i, texts in enumerate(descriptions) if len(texts) >= settings.min_chunks]
-    targets = torch.from_numpy(
-        description_targets(
-            model,
-            [descriptions[i] for i in chosen],
-            settings.batch_size,
-            None if weights is None else [weights[i] for i in chosen],
+    if targets is not None:
+        goal = torch.from_numpy(np.ascontiguousarray(targets[chosen], dtype=np.float32))
+    else:
+        goal = torch.from_numpy(
+            description_targets(
+                model,
+                [descriptions[i] for i in chosen],
+                settings.batch_size,
+                None if weights is None else [weights[i] for i in chosen],
+            )
         )
-    )
     if not chosen:
         return InversionStats(len(names), 0, float("nan"), float("nan"), time.perf_counter() - started)
     features = model.tokenize([names[i] for i in chosen])
@@ -155,15 +247,26 @@ def invert_names(
     was_training = model.training
     model.eval()  # no dropout: the target is a fixed point
 
-    def cosine() -> torch.Tensor:
+    basis = None if split is None or not len(split) else torch.from_numpy(np.asarray(split, dtype=np.float32))
+
+    def cosine(embedded=None) -> torch.Tensor:
+        embedded = model(dict(features))["sentence_embedding"] if embedded is None else embedded
+        return torch.nn.functional.cosine_similarity(embedded, goal, dim=-1)
+
+    def objective() -> torch.Tensor:
         embedded = model(dict(features))["sentence_embedding"]
-        return torch.nn.functional.cosine_similarity(embedded, targets, dim=-1)
+        if basis is None:
+            return (1 - cosine(embedded)).mean()
+        within, goal_within = (v @ basis.T @ basis for v in (embedded, goal))
+        inside = torch.nn.functional.cosine_similarity(within, goal_within, dim=-1)
+        outside = torch.nn.functional.cosine_similarity(embedded - within, goal - goal_within, dim=-1)
+        return (2 - inside - outside).mean()
 
     try:
         with torch.no_grad():
             before = float(cosine().mean())
         for _ in progress(range(settings.steps)):
-            loss = (1 - cosine()).mean()
+            loss = objective()
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
