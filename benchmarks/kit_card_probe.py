@@ -10,7 +10,9 @@ champion and per representation, this prints:
   * the same two on the probe's predicted probabilities ("probe space": the best a linear head on
     that representation could hand the held-out names).
 Representations: the mean embedding of each champion's masked crawled chunks, of its masked kit
-cards, of both; the non-label facts one-hot (attack type, damage type, resource, ratings).  With
+cards, of both; the crawled mean plus the cards' contrasted offset (what `invert.card_contrast`
+fits the names to, training/steps/invert.py:contrast_targets); the non-label facts one-hot (attack
+type, damage type, resource, ratings).  With
 --model, the embeddings come from that checkpoint instead of the base MiniLM.
 
     .venv/bin/python benchmarks/kit_card_probe.py --project DIR [--model FOLDER] [--out FILE]
@@ -81,6 +83,9 @@ def main() -> None:
     parser.add_argument("--project", type=Path, required=True)
     parser.add_argument("--model", default="minilm", help="minilm or a sentence-transformers folder")
     parser.add_argument("--out", type=Path, default=None, help="write the numbers as JSON here")
+    parser.add_argument(
+        "--contrast", type=float, nargs="*", default=[3.0], help="card_contrast values to probe (default: 3)"
+    )
     args = parser.parse_args()
 
     import duckdb
@@ -88,7 +93,7 @@ def main() -> None:
     from training.bases import load_sentence_transformer, minilm_path
     from training.data import read_champions, read_chunks, read_mask_terms
     from training.embed import masked_descriptions
-    from training.steps.invert import description_targets
+    from training.steps.invert import contrast_targets, description_targets
     from warehouse.project import Project
 
     project = Project.load(args.project)
@@ -107,10 +112,15 @@ def main() -> None:
     crawled = masked_descriptions(champions, chunks.filter(~is_card), terms, mask)
     cards = masked_descriptions(champions, chunks.filter(is_card), terms, mask)
     both = [a + b for a, b in zip(crawled, cards, strict=True)]
+    sources = [["crawled"] * len(a) + ["kit_card"] * len(b) for a, b in zip(crawled, cards, strict=True)]
     representations = {
         "crawled chunks (mean embedding)": description_targets(model, crawled, 64),
         "kit cards (mean embedding)": description_targets(model, cards, 64),
         "crawled chunks + kit cards": description_targets(model, both, 64),
+        **{
+            f"crawled chunks + card offsets x{contrast:g}": contrast_targets(model, both, sources, contrast, 64)[0]
+            for contrast in args.contrast
+        },
         "facts one-hot (no text)": facts,
     }
     rows = champions.to_pylist()
