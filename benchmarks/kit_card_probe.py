@@ -11,7 +11,7 @@ champion and per representation, this prints:
     that representation could hand the held-out names).
 Representations: the mean embedding of each champion's masked crawled chunks, of its masked kit
 cards, of both; the crawled mean plus the cards' contrasted offset (what `invert.card_contrast`
-fits the names to, training/steps/invert.py:contrast_targets); the non-label facts one-hot (attack
+fits the names to, training/steps/invert.py:offset_targets); the non-label facts one-hot (attack
 type, damage type, resource, ratings).  With
 --model, the embeddings come from that checkpoint instead of the base MiniLM.
 
@@ -93,7 +93,7 @@ def main() -> None:
     from training.bases import load_sentence_transformer, minilm_path
     from training.data import read_champions, read_chunks, read_mask_terms
     from training.embed import masked_descriptions
-    from training.steps.invert import contrast_targets, description_targets
+    from training.steps.invert import description_targets, offset_targets
     from warehouse.project import Project
 
     project = Project.load(args.project)
@@ -112,13 +112,13 @@ def main() -> None:
     crawled = masked_descriptions(champions, chunks.filter(~is_card), terms, mask)
     cards = masked_descriptions(champions, chunks.filter(is_card), terms, mask)
     both = [a + b for a, b in zip(crawled, cards, strict=True)]
-    sources = [["crawled"] * len(a) + ["kit_card"] * len(b) for a, b in zip(crawled, cards, strict=True)]
+    crawled_means, card_means = description_targets(model, crawled, 64), description_targets(model, cards, 64)
     representations = {
-        "crawled chunks (mean embedding)": description_targets(model, crawled, 64),
-        "kit cards (mean embedding)": description_targets(model, cards, 64),
+        "crawled chunks (mean embedding)": crawled_means,
+        "kit cards (mean embedding)": card_means,
         "crawled chunks + kit cards": description_targets(model, both, 64),
         **{
-            f"crawled chunks + card offsets x{contrast:g}": contrast_targets(model, both, sources, contrast, 64)[0]
+            f"crawled chunks + card offsets x{contrast:g}": offset_targets(crawled_means, card_means, contrast)[0]
             for contrast in args.contrast
         },
         "facts one-hot (no text)": facts,

@@ -149,25 +149,29 @@ def description_targets(
 def contrast_targets(
     model, descriptions: list[list[str]], sources: list[list[str]], contrast: float, batch_size: int
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Per name, the normalised mean of its crawled descriptions plus ``contrast`` times its cards' offset.
+    """Per name, the normalised mean of its crawled descriptions plus ``contrast`` times its cards' offset
+    (:func:`offset_targets`), the descriptions of source kit_card being the cards."""
+    crawled: list[list[str]] = [[] for _ in descriptions]
+    cards: list[list[str]] = [[] for _ in descriptions]
+    for i, (texts, kinds) in enumerate(zip(descriptions, sources, strict=True)):
+        for text, source in zip(texts, kinds, strict=True):
+            (cards if source == "kit_card" else crawled)[i].append(text)
+    return offset_targets(
+        description_targets(model, crawled, batch_size), description_targets(model, cards, batch_size), contrast
+    )
 
-    The offset is the mean embedding of the name's kit cards minus the average of those means over every
-    name with cards, rescaled so that the offsets' root-mean-square norm equals that of the crawled means
-    around their own average.  A name without crawled text starts from its cards' mean; a name without
-    cards keeps its crawled mean.  Returns the normalised rows (zeros for a name with no description) and
-    the card directions: the fewest orthonormal directions holding CARD_ENERGY of the offsets' energy
-    (none when there is nothing to contrast).
+
+def offset_targets(base: np.ndarray, card: np.ndarray, contrast: float) -> tuple[np.ndarray, np.ndarray]:
+    """``base`` (each name's normalised crawled mean) plus ``contrast`` times its cards' offset, normalised.
+
+    The offset is the name's card mean (``card``) minus the average of those means over every name with
+    cards, rescaled so that the offsets' root-mean-square norm equals that of the crawled means around
+    their own average.  A name without crawled text starts from its cards' mean; a name without cards
+    keeps its crawled mean.  Returns the normalised rows (zeros for a name with no description) and the
+    card directions: the fewest orthonormal directions holding CARD_ENERGY of the offsets' energy (none
+    when there is nothing to contrast).
     """
-    crawled = [
-        [text for text, source in zip(texts, kinds, strict=True) if source != "kit_card"]
-        for texts, kinds in zip(descriptions, sources, strict=True)
-    ]
-    cards = [
-        [text for text, source in zip(texts, kinds, strict=True) if source == "kit_card"]
-        for texts, kinds in zip(descriptions, sources, strict=True)
-    ]
-    base = description_targets(model, crawled, batch_size)
-    card = description_targets(model, cards, batch_size)
+    base = base.copy()
     has_text = np.linalg.norm(base, axis=1) > 0
     has_card = np.linalg.norm(card, axis=1) > 0
     base[~has_text] = card[~has_text]
@@ -247,31 +251,34 @@ def invert_names(
     was_training = model.training
     model.eval()  # no dropout: the target is a fixed point
 
-    basis = None if split is None or not len(split) else torch.from_numpy(np.asarray(split, dtype=np.float32))
+    cosine = torch.nn.functional.cosine_similarity
+    projector = None if split is None or not len(split) else torch.from_numpy(np.asarray(split, dtype=np.float32))
+    if projector is not None:
+        projector = projector.T @ projector  # onto the split directions
+        goal_within = goal @ projector
 
-    def cosine(embedded=None) -> torch.Tensor:
-        embedded = model(dict(features))["sentence_embedding"] if embedded is None else embedded
-        return torch.nn.functional.cosine_similarity(embedded, goal, dim=-1)
+    def embed() -> torch.Tensor:
+        return model(dict(features))["sentence_embedding"]
 
     def objective() -> torch.Tensor:
-        embedded = model(dict(features))["sentence_embedding"]
-        if basis is None:
-            return (1 - cosine(embedded)).mean()
-        within, goal_within = (v @ basis.T @ basis for v in (embedded, goal))
-        inside = torch.nn.functional.cosine_similarity(within, goal_within, dim=-1)
-        outside = torch.nn.functional.cosine_similarity(embedded - within, goal - goal_within, dim=-1)
+        embedded = embed()
+        if projector is None:
+            return (1 - cosine(embedded, goal, dim=-1)).mean()
+        within = embedded @ projector
+        inside = cosine(within, goal_within, dim=-1)
+        outside = cosine(embedded - within, goal - goal_within, dim=-1)
         return (2 - inside - outside).mean()
 
     try:
         with torch.no_grad():
-            before = float(cosine().mean())
+            before = float(cosine(embed(), goal, dim=-1).mean())
         for _ in progress(range(settings.steps)):
             loss = objective()
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
         with torch.no_grad():
-            after = float(cosine().mean())
+            after = float(cosine(embed(), goal, dim=-1).mean())
     finally:
         hook.remove()
         for parameter in frozen:
