@@ -2,13 +2,23 @@
 
 :func:`by_name` ranks every other champion by the cosine of its name's embedding to the one named,
 with the labels the two share (positions, classes, subclasses); :func:`by_text` embeds free text
-("ranged, physical damage, low mobility") and ranks the champion names against it.  ``--model
-current`` is the promoted model (``riftlab promote``), else the newest finished embed run.  The
-evaluation report embeds the same search for every model, precomputed (:func:`table_for_page`).
+("ranged, physical damage, low mobility") and ranks the champions it describes.  ``--model current``
+is the promoted model (``riftlab promote``), else the newest finished embed run.  The evaluation
+report embeds the same search for every model, precomputed (:func:`table_for_page`).
+
+A description is searched the way it is written: as a list of kit facts.  Each part ("ranged",
+"physical damage", "low mobility") is matched to the kit-card sentence of each champion
+(``main.champion_kit_card_hits``, one sentence per fact) it is nearest to, by the model's reader
+(the model without a label head) plus the share of the part's words the sentence uses; a sentence
+encoder alone hears "very durable" close to "moderately durable" (hybrid dense and lexical search).
+A champion scores the mean of its parts' best matches, plus a small share of the cosine between
+its name and the whole description, which orders champions whose cards match equally well and is
+the whole ranking when the warehouse has no kit cards.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,12 +42,31 @@ KIT_PHRASES = (
 )
 
 
+#: how much a query part's word overlap with a card sentence adds to their cosine
+WORD_WEIGHT = 0.5
+#: how much the cosine of a champion's name and the whole description adds to its kit match
+NAME_WEIGHT = 0.1
+#: a query part names a card fact when its best fit with any card sentence reaches this; other parts
+#: ("hook", "global ultimate": nothing a card says) are scored by the names' cosine to them instead
+FACT_FIT = 0.75
+QUERY_PARTS = re.compile(r"[,;:\n]|\band\b")
+STOPWORDS = frozenset("a an the of and or to with this champion is are has have on for in at by from".split())
+THIS_CHAMPION = "This champion"
+
+
 @dataclass
 class Neighbour:
     key: str
     name: str
-    cosine: float
+    score: float  # by name: the cosine of the two names; by text: the kit match (see the module docstring)
     shared: dict[str, list[str]] = field(default_factory=dict)  # label kind -> values shared with the query
+    matched: list[str] = field(default_factory=list)  # by text: the kit-card rule each query part matched
+
+
+@dataclass
+class KitSentence:
+    rule: str  # the kit_cards.yml rule that wrote it
+    text: str  # with the champion's name replaced by "This champion"
 
 
 def champions(con) -> list[dict[str, Any]]:
@@ -53,6 +82,20 @@ def champions(con) -> list[dict[str, Any]]:
     if not rows:
         raise EvaluationError("main.champions is empty: crawl champion facts and run `riftlab build`")
     return rows
+
+
+def kit_sentences(con) -> dict[str, list[KitSentence]]:
+    """Each champion's kit-card sentences by key (``main.champion_kit_card_hits``); empty without kit cards."""
+    if not table_exists(con, "main", "champion_kit_card_hits"):
+        return {}
+    found: dict[str, list[KitSentence]] = {}
+    for key, rule, text in con.execute(
+        "SELECT h.champion, h.rule, replace(h.sentence, c.name, ?) FROM main.champion_kit_card_hits h "
+        "JOIN main.champions c ON c.champion_key = h.champion ORDER BY h.champion, h.rule_no",
+        [THIS_CHAMPION],
+    ).fetchall():
+        found.setdefault(key, []).append(KitSentence(rule, text))
+    return found
 
 
 def resolve(reference: str, con) -> models.ModelRef:
@@ -91,11 +134,64 @@ def embed_names(model, rows: list[dict[str, Any]], batch_size: int = 64) -> np.n
     )
 
 
+def reader(model):
+    """``model`` without the label head riftlab's embed steps append (the last ``Dense`` and what follows it):
+    the head maps names into a label space; text is compared with text in the space the encoder reads in."""
+    from sentence_transformers import SentenceTransformer
+
+    modules = list(model)
+    dense = [i for i, module in enumerate(modules) if type(module).__name__ == "Dense"]
+    if not dense:
+        return model
+    return SentenceTransformer(modules=modules[: dense[-1]], device=str(model.device))
+
+
+def words(text: str) -> set[str]:
+    return {w for w in re.findall(r"[a-z]+", text.lower()) if w not in STOPWORDS}
+
+
+def query_parts(text: str) -> list[str]:
+    """The facts a description lists: "ranged, physical damage and low mobility" -> three parts."""
+    return [part.strip() for part in QUERY_PARTS.split(text) if part.strip()] or [text.strip()]
+
+
+def kit_match(
+    model, rows: list[dict[str, Any]], parts: list[str], cards: dict[str, list[KitSentence]]
+) -> tuple[np.ndarray, list[list[str]], list[bool]]:
+    """Per champion and query part, the best (cosine + WORD_WEIGHT x word overlap) with one of its kit-card
+    sentences (rows x parts; zeros without cards), the rule of each part's best sentence, and whether each
+    part names a card fact at all (its best fit over every sentence reaches FACT_FIT)."""
+    sentences = sorted({s.text for key in cards for s in cards[key]})
+    fits = np.zeros((len(rows), len(parts)))
+    matched: list[list[str]] = [[] for _ in rows]
+    if not sentences:
+        return fits, matched, [False] * len(parts)
+    embedded = reader(model).encode(parts + sentences, normalize_embeddings=True, show_progress_bar=False)
+    cosine = embedded[: len(parts)] @ embedded[len(parts) :].T
+    part_words = [words(part) for part in parts]
+    overlap = np.array([[len(w & words(s)) / max(len(w), 1) for s in sentences] for w in part_words])
+    fit = cosine + WORD_WEIGHT * overlap  # parts x sentences
+    index = {sentence: i for i, sentence in enumerate(sentences)}
+    for i, row in enumerate(rows):
+        own = cards.get(row["champion_key"], [])
+        if own:
+            columns = fit[:, [index[s.text] for s in own]]
+            fits[i] = columns.max(axis=1)
+            matched[i] = [own[j].rule for j in columns.argmax(axis=1)]
+    return fits, matched, list(fit.max(axis=1) >= FACT_FIT)
+
+
 def shared_labels(a: dict[str, Any], b: dict[str, Any]) -> dict[str, list[str]]:
     return {kind: sorted(set(a[kind] or []) & set(b[kind] or [])) for kind in LABELS}
 
 
-def ranked(rows: list[dict[str, Any]], scores: np.ndarray, k: int, skip: int | None = None) -> list[Neighbour]:
+def ranked(
+    rows: list[dict[str, Any]],
+    scores: np.ndarray,
+    k: int,
+    skip: int | None = None,
+    matched: list[list[str]] | None = None,
+) -> list[Neighbour]:
     order = [j for j in np.argsort(-scores, kind="stable") if j != skip][:k]
     query = rows[skip] if skip is not None else None
     return [
@@ -104,6 +200,7 @@ def ranked(rows: list[dict[str, Any]], scores: np.ndarray, k: int, skip: int | N
             rows[j]["name"],
             float(scores[j]),
             shared_labels(query, rows[j]) if query is not None else {},
+            matched[j] if matched is not None else [],
         )
         for j in order
     ]
@@ -116,23 +213,44 @@ def by_name(model, rows: list[dict[str, Any]], name: str, k: int, vectors: np.nd
     return ranked(rows, vectors @ vectors[i], k, skip=i)
 
 
-def by_text(model, rows: list[dict[str, Any]], text: str, k: int, vectors: np.ndarray | None = None) -> list[Neighbour]:
-    """The ``k`` champions whose names embed nearest to the free text ``text``."""
+def by_text(
+    model,
+    rows: list[dict[str, Any]],
+    text: str,
+    k: int,
+    cards: dict[str, list[KitSentence]],
+    vectors: np.ndarray | None = None,
+) -> list[Neighbour]:
+    """The ``k`` champions the free text ``text`` describes best.  Each part of it scores a champion by its
+    kit cards' best match (:func:`kit_match`) when the part names a card fact, else by the cosine of the
+    champion's name and the part; a champion's score is the mean over parts, plus NAME_WEIGHT x the
+    cosine of its name and the whole text.  Each result lists the card fact each fact part matched."""
     if not text.strip():
         raise EvaluationError("--kit: give a description, for example --kit 'ranged, physical damage, low mobility'")
     vectors = embed_names(model, rows) if vectors is None else vectors
-    query = np.asarray(model.encode([text], normalize_embeddings=True, show_progress_bar=False))[0]
-    return ranked(rows, vectors @ query, k)
+    parts = query_parts(text)
+    queries = np.asarray(model.encode([text, *parts], normalize_embeddings=True, show_progress_bar=False))
+    by_name = vectors @ queries[1:].T  # rows x parts
+    fits, matched, facts = kit_match(model, rows, parts, cards)
+    per_part = np.where(np.asarray(facts)[None, :], fits, by_name)
+    named = [  # a champion without cards matched nothing
+        list(dict.fromkeys(r for r, fact in zip(rules, facts, strict=True) if fact)) if rules else []
+        for rules in matched
+    ]
+    return ranked(rows, per_part.mean(axis=1) + NAME_WEIGHT * (vectors @ queries[0]), k, matched=named)
 
 
-def table_for_page(model, rows: list[dict[str, Any]], k: int) -> dict[str, Any]:
+def table_for_page(model, rows: list[dict[str, Any]], k: int, cards: dict[str, list[KitSentence]]) -> dict[str, Any]:
     """What the report's offline search reads: every champion's ``k`` nearest, and each of :data:`KIT_PHRASES`'."""
     vectors = embed_names(model, rows)
 
     def plain(items: list[Neighbour]) -> list[list[Any]]:
-        return [[n.name, round(n.cosine, 3), [v for kind in LABELS for v in n.shared.get(kind, [])]] for n in items]
+        return [
+            [n.name, round(n.score, 3), [v for kind in LABELS for v in n.shared.get(kind, [])] or n.matched]
+            for n in items
+        ]
 
     return {
         "names": {row["name"]: plain(by_name(model, rows, row["name"], k, vectors)) for row in rows},
-        "kits": {phrase: plain(by_text(model, rows, phrase, k, vectors)) for phrase in KIT_PHRASES},
+        "kits": {phrase: plain(by_text(model, rows, phrase, k, cards, vectors)) for phrase in KIT_PHRASES},
     }

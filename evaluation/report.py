@@ -144,6 +144,7 @@ def build_report(project: Project, model_names: list[str] | None = None, console
         comparison = results.compare(records, model_names)
         champions = _champions(con)
         labelled = neighbours.champions(con)
+        cards = neighbours.kit_sentences(con)
         refs: list[ModelView] = []
         for name in comparison.models:
             try:
@@ -178,7 +179,7 @@ def build_report(project: Project, model_names: list[str] | None = None, console
             i = names.index(name)
             order = [j for j in np.argsort(-similarity[i], kind="stable") if j != i][:k]
             view.neighbours[name] = [(names[j], float(similarity[i, j])) for j in order]
-        view.search = neighbours.table_for_page(model, labelled, k)
+        view.search = neighbours.table_for_page(model, labelled, k, cards)
 
     from jinja2 import Environment, FileSystemLoader, select_autoescape
 

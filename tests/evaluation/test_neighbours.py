@@ -33,12 +33,12 @@ def test_by_name_ranks_every_other_champion_with_the_labels_it_shares(eval_proje
         con.close()
     found = neighbours.by_name(minilm, rows, "darius", k=len(rows))  # any case
     assert [n.key for n in found].count("Darius") == 0 and len(found) == len(rows) - 1
-    cosines = [n.cosine for n in found]
+    cosines = [n.score for n in found]
     assert cosines == sorted(cosines, reverse=True)
     vectors = minilm.encode([r["name"] for r in rows], normalize_embeddings=True)
     keys = [r["champion_key"] for r in rows]
     garen = next(n for n in found if n.key == "Garen")
-    assert garen.cosine == pytest.approx(float(vectors[keys.index("Darius")] @ vectors[keys.index("Garen")]), abs=1e-5)
+    assert garen.score == pytest.approx(float(vectors[keys.index("Darius")] @ vectors[keys.index("Garen")]), abs=1e-5)
     assert garen.shared == {"positions": ["Top"], "classes": ["Fighter"], "subclasses": ["Juggernaut"]}
     assert next(n for n in found if n.key == "Zed").shared == {"positions": [], "classes": [], "subclasses": []}
 
@@ -52,20 +52,50 @@ def test_the_command_prints_k_neighbours_with_shared_labels(eval_project):
     assert ranks == ["1", "2", "3"]
 
 
-def test_kit_text_finds_champions(eval_project, minilm):
-    result = _run(eval_project, "--kit", "ranged, physical damage, low mobility", "--model", "minilm", "-k", "4")
+def test_kit_text_without_kit_cards_ranks_names_and_says_so(eval_project, minilm):
+    """This warehouse has no main.champion_kit_card_hits: the names' cosine to the text is the whole ranking."""
+    text = "a ranged marksman with low mobility"  # one part: no comma, semicolon or "and"
+    result = _run(eval_project, "--kit", text, "--model", "minilm", "-k", "4")
     assert result.exit_code == 0, result.output
+    assert "the warehouse has no kit cards" in " ".join(result.output.split())
     con = eval_project.connect(read_only=True)
     try:
         rows = neighbours.champions(con)
+        assert neighbours.kit_sentences(con) == {}
     finally:
         con.close()
-    expected = neighbours.by_text(minilm, rows, "ranged, physical damage, low mobility", 4)
-    shown = [line for line in result.output.splitlines() if re.match(r"^│\s+\d+\s+│", line)]
-    assert [line.split("│")[2].strip() for line in shown] == [n.name for n in expected]
-    query = minilm.encode(["ranged, physical damage, low mobility"], normalize_embeddings=True)[0]
+    query = minilm.encode([text], normalize_embeddings=True)[0]
     names = minilm.encode([r["name"] for r in rows], normalize_embeddings=True)
-    assert expected[0].name == rows[int(np.argmax(names @ query))]["name"]
+    expected = [rows[j]["name"] for j in np.argsort(-(names @ query), kind="stable")[:4]]
+    shown = [line for line in result.output.splitlines() if re.match(r"^│\s+\d+\s+│", line)]
+    assert [line.split("│")[2].strip() for line in shown] == expected
+
+
+def test_query_parts_are_the_facts_a_description_lists():
+    assert neighbours.query_parts("ranged, physical damage and low mobility") == [
+        "ranged",
+        "physical damage",
+        "low mobility",
+    ]
+    assert neighbours.query_parts("utility: heals; shields") == ["utility", "heals", "shields"]
+    assert neighbours.query_parts("tanky") == ["tanky"]
+
+
+def test_the_reader_is_the_model_without_its_label_head(minilm):
+    """Kit text is compared with kit text where the encoder reads it, not in the head's label space."""
+    import torch
+    from sentence_transformers import SentenceTransformer
+
+    from training.steps.head import append_head
+
+    model = SentenceTransformer(modules=list(minilm))
+    torch.manual_seed(0)
+    append_head(model, torch.randn(384, 384), factor=2.0)
+    text = ["This champion is ranged and attacks from a distance."]
+    assert model.encode(text).shape[-1] == 384 * 2
+    read = neighbours.reader(model).encode(text, normalize_embeddings=True)
+    assert np.allclose(read, minilm.encode(text, normalize_embeddings=True), atol=1e-5)
+    assert neighbours.reader(minilm) is minilm
 
 
 def test_bad_input_is_one_clear_line(eval_project):

@@ -118,6 +118,35 @@ def test_cards_enter_the_corpus_in_their_champions_split(fixture_project):
     )
 
 
+@pytest.mark.parametrize(
+    ("description", "facts"),
+    [
+        ("ranged, physical damage", {"ranged", "physical"}),
+        ("fights in melee, deals magic damage", {"melee", "magic"}),
+    ],
+)
+def test_kit_search_puts_the_champions_whose_cards_state_every_fact_first(fixture_project, description, facts):
+    """`riftlab neighbours --kit` reads the kit cards: every champion with all the facts named ranks above every
+    champion without, and each row says which card fact each part of the description matched."""
+    root, con = fixture_project
+    having = {
+        champion
+        for champion, rules in con.execute(
+            "select champion, list(rule) from main.champion_kit_card_hits group by champion"
+        ).fetchall()
+        if facts <= set(rules)
+    }
+    names = dict(con.execute("select champion_key, name from main.champions").fetchall())
+    assert 0 < len(having) < len(names)
+    search = _riftlab(root, "neighbours", "--kit", description, "--model", "minilm", "-k", str(len(names)))
+    assert search.returncode == 0, search.stdout + search.stderr
+    shown = [line.split("│") for line in search.stdout.splitlines() if re.match(r"^│\s+\d+\s+│", line)]
+    assert len(shown) == len(names)
+    first = [cells[2].strip() for cells in shown[: len(having)]]
+    assert sorted(first) == sorted(names[key] for key in having)
+    assert all(set(cells[4].strip().split(", ")) == facts for cells in shown[: len(having)])
+
+
 def test_a_card_naming_a_label_is_not_published(fixture_project, tmp_path):
     """Listing `position` and a rule that writes it: the build gate refuses the cards, naming the check."""
     root, _ = fixture_project
