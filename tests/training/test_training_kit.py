@@ -142,6 +142,37 @@ def test_card_weight_and_card_contrast_are_exclusive():
         Invert(card_weight=4.0, card_contrast=3.0)
     with pytest.raises(ValidationError, match="card_split needs card_contrast"):
         Invert(card_split=True)
+    with pytest.raises(ValidationError, match="card_sentences needs card_contrast"):
+        Invert(card_sentences=True)
+
+
+def test_card_sentences_embed_each_fact_alone():
+    """With sentences, a name's card mean is the mean of its card sentences' embeddings, one per fact."""
+    from training.bases import load_sentence_transformer, minilm_path
+    from training.steps.invert import card_sentences, contrast_targets
+
+    model = load_sentence_transformer(minilm_path())
+    profile = "[MASK] is ranged and attacks from a distance.  [MASK] spends mana on abilities."
+    assert card_sentences(profile) == [
+        "[MASK] is ranged and attacks from a distance.",
+        "[MASK] spends mana on abilities.",
+    ]
+    descriptions = [
+        ["she throws a spear from far away.", profile],
+        ["he swings a huge axe.", "[MASK] fights in melee range, up close to the enemy. [MASK] has no resource."],
+    ]
+    sources = [["wiki", "kit_card"], ["wiki", "kit_card"]]
+    whole, _ = contrast_targets(model, descriptions, sources, 1.0, 8)
+    split, _ = contrast_targets(model, descriptions, sources, 1.0, 8, sentences=True)
+    expected, _ = contrast_targets(  # the same as listing each sentence as a card of its own
+        model,
+        [[d[0], *card_sentences(d[1])] for d in descriptions],
+        [["wiki", "kit_card", "kit_card"]] * 2,
+        1.0,
+        8,
+    )
+    assert split == pytest.approx(expected, abs=1e-5)
+    assert not np.allclose(split, whole, atol=1e-3)
 
 
 def test_a_split_fit_places_the_part_outside_the_card_directions_closer():

@@ -10,6 +10,7 @@ the cosine between the bare name's embedding and the mean embedding of its maske
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
 
 #: the share of the kit-card offsets' energy the card directions hold (contrast_targets)
 CARD_ENERGY = 0.97
+SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
 
 class Invert(CorpusStep):
@@ -56,6 +58,10 @@ class Invert(CorpusStep):
     them, instead of one over the whole target.  The crawled part is then fitted as well as the card part
     (retrieval of crawled text is kept) at the cost of the card part (held-out positions and classes are
     placed less well): one token per name cannot fit both closely (docs/results.md)."""
+    card_sentences: bool = False
+    """With card_contrast: embed each sentence of a kit card alone, not the card whole.  Every card sentence
+    states one fact ("... is ranged and attacks from a distance."), so a name's card mean becomes the mean of
+    one vector per fact, and facts stay apart instead of being blurred into one passage's embedding."""
 
     @model_validator(mode="after")
     def _one_card_rule(self) -> Invert:
@@ -63,6 +69,10 @@ class Invert(CorpusStep):
             raise ValueError("set card_weight or card_contrast, not both (card_contrast replaces the weighted mean)")
         if self.card_split and not self.card_contrast:
             raise ValueError("card_split needs card_contrast above 0 (it splits the target along the card directions)")
+        if self.card_sentences and not self.card_contrast:
+            raise ValueError(
+                "card_sentences needs card_contrast above 0 (it changes how the card offsets are embedded)"
+            )
         return self
 
     def apply(self, state: EmbedState) -> None:
@@ -77,6 +87,7 @@ class Invert(CorpusStep):
                 state.data.description_sources(self.corpus_split),
                 self.card_contrast,
                 self.batch_size,
+                sentences=self.card_sentences,
             )
             state.metrics["invert_card_directions"] = len(state.card_directions)
             if not len(state.card_directions):
@@ -147,18 +158,32 @@ def description_targets(
 
 
 def contrast_targets(
-    model, descriptions: list[list[str]], sources: list[list[str]], contrast: float, batch_size: int
+    model,
+    descriptions: list[list[str]],
+    sources: list[list[str]],
+    contrast: float,
+    batch_size: int,
+    sentences: bool = False,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Per name, the normalised mean of its crawled descriptions plus ``contrast`` times its cards' offset
-    (:func:`offset_targets`), the descriptions of source kit_card being the cards."""
+    (:func:`offset_targets`), the descriptions of source kit_card being the cards (split into their
+    sentences first when ``sentences``)."""
     crawled: list[list[str]] = [[] for _ in descriptions]
     cards: list[list[str]] = [[] for _ in descriptions]
     for i, (texts, kinds) in enumerate(zip(descriptions, sources, strict=True)):
         for text, source in zip(texts, kinds, strict=True):
-            (cards if source == "kit_card" else crawled)[i].append(text)
+            if source != "kit_card":
+                crawled[i].append(text)
+            else:
+                cards[i].extend(card_sentences(text) if sentences else [text])
     return offset_targets(
         description_targets(model, crawled, batch_size), description_targets(model, cards, batch_size), contrast
     )
+
+
+def card_sentences(text: str) -> list[str]:
+    """A kit card's sentences (each states one fact; kit_cards.yml writes every rule as one sentence)."""
+    return [sentence for sentence in SENTENCE_END.split(text.strip()) if sentence.strip()]
 
 
 def offset_targets(base: np.ndarray, card: np.ndarray, contrast: float) -> tuple[np.ndarray, np.ndarray]:
