@@ -52,6 +52,8 @@ FACT_FIT = 0.75
 QUERY_PARTS = re.compile(r"[,;:\n]|\band\b")
 STOPWORDS = frozenset("a an the of and or to with this champion is are has have on for in at by from".split())
 THIS_CHAMPION = "This champion"
+#: the modules riftlab's head steps append after a model's Normalize (:func:`reader` leaves them out)
+HEAD_MODULES = ("Dense", "LabelProbabilities")
 
 
 @dataclass
@@ -135,15 +137,18 @@ def embed_names(model, rows: list[dict[str, Any]], batch_size: int = 64) -> np.n
 
 
 def reader(model):
-    """``model`` without the label head riftlab's embed steps append (the last ``Dense`` and what follows it):
-    the head maps names into a label space; text is compared with text in the space the encoder reads in."""
+    """``model`` without the label heads riftlab's embed steps append after its ``Normalize`` (``Dense``,
+    ``LabelProbabilities`` and what follows): a head maps names into a label space; text is compared with
+    text in the space the encoder reads in."""
     from sentence_transformers import SentenceTransformer
 
     modules = list(model)
-    dense = [i for i, module in enumerate(modules) if type(module).__name__ == "Dense"]
-    if not dense:
+    names = [type(module).__name__ for module in modules]
+    normalized = names.index("Normalize") if "Normalize" in names else len(names)
+    heads = [i for i, name in enumerate(names) if i > normalized and name in HEAD_MODULES]
+    if not heads:
         return model
-    return SentenceTransformer(modules=modules[: dense[-1]], device=str(model.device))
+    return SentenceTransformer(modules=modules[: heads[0]], device=str(model.device))
 
 
 def words(text: str) -> set[str]:

@@ -87,6 +87,7 @@ def test_the_reader_is_the_model_without_its_label_head(minilm):
     from sentence_transformers import SentenceTransformer
 
     from training.steps.head import append_head
+    from training.steps.label_probabilities import append_probabilities
 
     model = SentenceTransformer(modules=list(minilm))
     torch.manual_seed(0)
@@ -96,6 +97,12 @@ def test_the_reader_is_the_model_without_its_label_head(minilm):
     read = neighbours.reader(model).encode(text, normalize_embeddings=True)
     assert np.allclose(read, minilm.encode(text, normalize_embeddings=True), atol=1e-5)
     assert neighbours.reader(minilm) is minilm
+    append_probabilities(  # embed_kit's last step: class probabilities beside the head's output
+        model, {"position": ["Bottom", "Top"]}, np.ones((2, 768), np.float32), np.zeros(2, np.float32), 2.0
+    )
+    assert model.encode(text).shape[-1] == 384 * 2 + 2
+    read = neighbours.reader(model).encode(text, normalize_embeddings=True)
+    assert np.allclose(read, minilm.encode(text, normalize_embeddings=True), atol=1e-5)
 
 
 def test_bad_input_is_one_clear_line(eval_project):

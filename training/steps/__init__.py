@@ -20,6 +20,7 @@ from training.steps.adapter import Adapter
 from training.steps.base import Step
 from training.steps.head import Head
 from training.steps.invert import Invert
+from training.steps.label_probabilities import LabelProbabilitiesStep
 from training.steps.llm2vec import Llm2Vec
 from training.steps.merge import Merge
 from training.steps.simcse import SimCSE
@@ -33,7 +34,19 @@ __all__ = ["STEPS", "Step", "StepEntry", "step_names"]
 
 #: every step by name, in the order a preset would usually list them
 STEPS: dict[str, type[Step]] = {
-    cls.name: cls for cls in (Llm2Vec, Adapter, SimCSE, Vocabulary, Invert, Triplets, Head, Merge, TextTriplets)
+    cls.name: cls
+    for cls in (
+        Llm2Vec,
+        Adapter,
+        SimCSE,
+        Vocabulary,
+        Invert,
+        Triplets,
+        Head,
+        LabelProbabilitiesStep,
+        Merge,
+        TextTriplets,
+    )
 }
 
 
