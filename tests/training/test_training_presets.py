@@ -85,8 +85,8 @@ def test_every_preset_key_has_a_type_and_every_number_a_range(stage):
         (
             "embed",
             "steps: [invert, inversion]\n",
-            "steps[1] must be a step: one of llm2vec, adapter, simcse, vocabulary, invert, triplets, head, merge, "
-            "text_triplets "
+            "steps[1] must be a step: one of llm2vec, adapter, simcse, vocabulary, invert, triplets, head, "
+            "label_probabilities, merge, text_triplets "
             "(did you mean 'invert'?), got 'inversion'",
         ),
         (
