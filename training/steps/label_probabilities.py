@@ -67,9 +67,7 @@ class LabelProbabilitiesStep(Step):
         directions = state.card_directions  # they describe the inverted names' space, not a head's output
         if directions is not None and np.shape(directions)[1] != x.shape[1]:
             directions = None
-        append_probabilities(
-            model, labels, np.concatenate(weights), np.concatenate(biases), self.weight, directions
-        )
+        append_probabilities(model, labels, np.concatenate(weights), np.concatenate(biases), self.weight, directions)
         seconds = time.perf_counter() - started
         state.metrics.update({"label_probabilities_rows": len(rows), "label_probabilities_seconds": round(seconds, 1)})
         state.console.print(
