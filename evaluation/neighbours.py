@@ -9,11 +9,12 @@ report embeds the same search for every model, precomputed (:func:`table_for_pag
 A description is searched the way it is written: as a list of kit facts.  Each part ("ranged",
 "physical damage", "low mobility") is matched to the kit-card sentence of each champion
 (``main.champion_kit_card_hits``, one sentence per fact) it is nearest to, by the model's reader
-(the model without a label head) plus the share of the part's words the sentence uses; a sentence
-encoder alone hears "very durable" close to "moderately durable" (hybrid dense and lexical search).
-A champion scores the mean of its parts' best matches, plus a small share of the cosine between
-its name and the whole description, which orders champions whose cards match equally well and is
-the whole ranking when the warehouse has no kit cards.
+(the model without its label heads) plus the share of the part's words the sentence uses; a
+sentence encoder alone hears "very durable" close to "moderately durable" (hybrid dense and lexical
+search).  A part no card sentence fits ("hook": the cards state no ability), and every part when the
+warehouse has no kit cards, scores a champion by the cosine of its name and the part instead.  A
+champion scores the mean over the parts, plus a small share of the cosine between its name and the
+whole description, which orders champions whose cards match equally well.
 """
 
 from __future__ import annotations
@@ -173,8 +174,8 @@ def kit_match(
         return fits, matched, [False] * len(parts)
     embedded = reader(model).encode(parts + sentences, normalize_embeddings=True, show_progress_bar=False)
     cosine = embedded[: len(parts)] @ embedded[len(parts) :].T
-    part_words = [words(part) for part in parts]
-    overlap = np.array([[len(w & words(s)) / max(len(w), 1) for s in sentences] for w in part_words])
+    sentence_words = [words(sentence) for sentence in sentences]
+    overlap = np.array([[len(w & s) / max(len(w), 1) for s in sentence_words] for w in map(words, parts)])
     fit = cosine + WORD_WEIGHT * overlap  # parts x sentences
     index = {sentence: i for i, sentence in enumerate(sentences)}
     for i, row in enumerate(rows):
@@ -235,9 +236,9 @@ def by_text(
     vectors = embed_names(model, rows) if vectors is None else vectors
     parts = query_parts(text)
     queries = np.asarray(model.encode([text, *parts], normalize_embeddings=True, show_progress_bar=False))
-    by_name = vectors @ queries[1:].T  # rows x parts
+    name_cosine = vectors @ queries[1:].T  # rows x parts
     fits, matched, facts = kit_match(model, rows, parts, cards)
-    per_part = np.where(np.asarray(facts)[None, :], fits, by_name)
+    per_part = np.where(np.asarray(facts)[None, :], fits, name_cosine)
     named = [  # a champion without cards matched nothing
         list(dict.fromkeys(r for r, fact in zip(rules, facts, strict=True) if fact)) if rules else []
         for rules in matched

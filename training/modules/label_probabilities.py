@@ -36,8 +36,7 @@ class LabelProbabilities(Module):
 
     def forward(self, features: dict[str, Any], **kwargs) -> dict[str, Any]:
         x = features["sentence_embedding"]
-        blocks = self.linear(x).split(self.sizes, dim=-1)
-        probabilities = torch.cat([block.softmax(dim=-1) for block in blocks], dim=-1)
+        probabilities = torch.cat(list(self.probabilities(x).values()), dim=-1)
         scale = self.weight / math.sqrt(len(self.sizes))
         features["sentence_embedding"] = torch.cat([x @ self.unmapped.T, scale * probabilities], dim=-1)
         return features

@@ -190,10 +190,17 @@ def append_head(model, mapped, factor: float, without: np.ndarray | None = None)
     dimension = mapped.shape[0]
     if not isinstance(model[-1], Normalize):
         model.append(Normalize())  # the head reads unit vectors, as it was fitted on
+    init = torch.cat([projection_without(dimension, without), factor * mapped.T]).contiguous()
+    model.append(Dense(dimension, 2 * dimension, bias=False, activation_function=torch.nn.Identity(), init_weight=init))
+    model.append(Normalize())
+
+
+def projection_without(dimension: int, without: np.ndarray | None = None):
+    """The ``dimension``-square identity, less the projection onto ``without``'s orthonormal rows if given."""
+    import torch
+
     unmapped = torch.eye(dimension)
     if without is not None and len(without):
         basis = torch.from_numpy(np.asarray(without, dtype=np.float32))
         unmapped = unmapped - basis.T @ basis
-    init = torch.cat([unmapped, factor * mapped.T]).contiguous()
-    model.append(Dense(dimension, 2 * dimension, bias=False, activation_function=torch.nn.Identity(), init_weight=init))
-    model.append(Normalize())
+    return unmapped

@@ -111,6 +111,7 @@ def append_probabilities(
     from sentence_transformers.sentence_transformer.modules import Normalize
 
     from training.modules import LabelProbabilities
+    from training.steps.head import projection_without
 
     if not isinstance(model[-1], Normalize):
         model.append(Normalize())  # the classifiers were fitted on unit vectors
@@ -118,8 +119,6 @@ def append_probabilities(
     with torch.no_grad():
         module.linear.weight.copy_(torch.from_numpy(weight))
         module.linear.bias.copy_(torch.from_numpy(bias))
-        if without is not None and len(without):
-            basis = torch.from_numpy(np.asarray(without, dtype=np.float32))
-            module.unmapped.copy_(torch.eye(weight.shape[1]) - basis.T @ basis)
+        module.unmapped.copy_(projection_without(weight.shape[1], without))
     model.append(module)
     model.append(Normalize())
