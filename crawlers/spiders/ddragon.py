@@ -42,7 +42,8 @@ class DataDragonSpider(RiftSpider):
                 champion=champion,
                 url=f"{response.url}#{champion}",
                 facts=facts,
-                content_hash=content_hash({k: v for k, v in entry.items() if k != "version"}),
+                # the facts too: a spider that reads more of an unchanged entry lands them
+                content_hash=content_hash({k: v for k, v in entry.items() if k != "version"}, facts),
             )
             if entry.get("blurb"):
                 yield DocumentItem(

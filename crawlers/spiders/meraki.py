@@ -123,8 +123,8 @@ class MerakiSpider(RiftSpider):
             for ability in abilities.get(slot) or []:
                 if ability.get("name"):
                     facts.append(("ability_name", ability["name"]))
-        yield FactsItem(
-            source=self.name, champion=key, url=f"{url}#{key}", facts=facts, content_hash=content_hash(entry)
+        yield FactsItem(  # the facts too: a spider that reads more of an unchanged entry lands them
+            source=self.name, champion=key, url=f"{url}#{key}", facts=facts, content_hash=content_hash(entry, facts)
         )
 
         for slot in SLOTS:

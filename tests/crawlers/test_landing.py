@@ -112,3 +112,30 @@ def test_parquet_sink_lands_the_same_rows_and_stays_incremental(project, tmp_pat
     assert merged.execute("SELECT count(*) FROM raw.crawl_seen").fetchone()[0] == 2 * meraki_seen + ddragon_seen
     assert merged.execute("SELECT list(DISTINCT status) FROM raw.crawl_runs").fetchone()[0] == ["finished"]
     merged.close()
+
+
+def test_facts_a_newer_spider_reads_from_an_unchanged_entry_are_landed(project):
+    """A warehouse landed by an older Meraki spider, which did not read adaptiveType, gets it on the next
+    crawl although the entry did not change: the content hash covers the facts the spider reads."""
+    from crawlers.items import content_hash
+
+    first = project.run("crawl", "meraki")
+    assert first.returncode == 0, first.stdout + first.stderr
+    entry = json.loads((REPO / "crawlers" / "fixtures" / "sites" / "meraki" / "champions.json").read_text())["Jinx"]
+    con = db.connect(project.db)
+    try:  # what the older spider had landed: no damage type, hashed over the entry alone
+        con.execute(
+            "DELETE FROM raw.facts WHERE source = 'meraki' AND champion = 'Jinx' AND fact_type = 'adaptive_type'"
+        )
+        con.execute(
+            "UPDATE raw.facts SET content_hash = ? WHERE source = 'meraki' AND champion = 'Jinx'", [content_hash(entry)]
+        )
+    finally:
+        con.close()
+    again = project.run("crawl", "meraki")
+    assert again.returncode == 0, again.stdout + again.stderr
+    landed = project.query(
+        "SELECT champion, value FROM raw.facts WHERE source = 'meraki' AND fact_type = 'adaptive_type' "
+        "AND crawl_run_id = (SELECT max(crawl_run_id) FROM raw.facts WHERE source = 'meraki')"
+    )
+    assert landed == [("Jinx", "PHYSICAL_DAMAGE")]  # Jinx again, every other champion unchanged
