@@ -54,7 +54,7 @@ QUERY_PARTS = re.compile(r"[,;:\n]|\band\b")
 STOPWORDS = frozenset("a an the of and or to with this champion is are has have on for in at by from".split())
 THIS_CHAMPION = "This champion"
 #: the modules riftlab's head steps append after a model's Normalize (:func:`reader` leaves them out)
-HEAD_MODULES = ("Dense", "LabelProbabilities")
+HEAD_MODULES = ("Dense", "LabelProbabilities", "NameVectors")
 
 
 @dataclass

@@ -41,14 +41,14 @@ def module_classes() -> dict[str, type]:
     from sentence_transformers.sentence_transformer import modules
 
     from training.llm2vec import BidirectionalTransformer
-    from training.modules import LabelProbabilities
+    from training.modules import LabelProbabilities, NameVectors
 
     allowed: dict[str, type] = {}
     for name in SENTENCE_TRANSFORMERS_MODULES:
         cls = getattr(modules, name)
         for package in (*SENTENCE_TRANSFORMERS_PACKAGES, cls.__module__):  # the defining module is what save() writes
             allowed[f"{package}.{name}"] = cls
-    for cls in (BidirectionalTransformer, LabelProbabilities):
+    for cls in (BidirectionalTransformer, LabelProbabilities, NameVectors):
         allowed[f"{cls.__module__}.{cls.__qualname__}"] = cls
     return allowed
 

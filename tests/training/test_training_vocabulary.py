@@ -109,7 +109,7 @@ def test_adaptation_settings_are_checked(project, tiny_decoder):
     with pytest.raises(
         PresetError,
         match=r"steps\[0\] must be a step: one of llm2vec, adapter, simcse, vocabulary, invert, triplets, head, "
-        r"label_probabilities, merge, text_triplets"
+        r"name_vectors, label_probabilities, merge, text_triplets"
         r", got 'bert2vec'",
     ):
         train(project, "embed", overrides=["steps=[bert2vec]"])

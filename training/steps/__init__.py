@@ -23,6 +23,7 @@ from training.steps.invert import Invert
 from training.steps.label_probabilities import LabelProbabilitiesStep
 from training.steps.llm2vec import Llm2Vec
 from training.steps.merge import Merge
+from training.steps.name_vectors import NameVectorsStep
 from training.steps.simcse import SimCSE
 from training.steps.text_triplets import TextTriplets
 from training.steps.triplets import Triplets
@@ -43,6 +44,7 @@ STEPS: dict[str, type[Step]] = {
         Invert,
         Triplets,
         Head,
+        NameVectorsStep,
         LabelProbabilitiesStep,
         Merge,
         TextTriplets,

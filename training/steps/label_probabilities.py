@@ -41,6 +41,10 @@ class LabelProbabilitiesStep(Step):
     """Inverse L2 strength, as scikit-learn's C: the loss is C x the summed cross-entropy + |W|^2 / 2."""
     steps: int = Field(200, ge=1)
     """L-BFGS iterations per kind."""
+    names_only: bool = False
+    """Give probabilities to texts holding a champion name only, as square roots (unit vectors): every name's
+    block then has the same norm, and a text without a name ranks the names as the embedding alone does
+    (retrieval is untouched).  Needs each name as one token (invert or vocabulary first)."""
 
     def apply(self, state: EmbedState) -> None:
         started = time.perf_counter()
@@ -67,7 +71,14 @@ class LabelProbabilitiesStep(Step):
         directions = state.card_directions  # they describe the inverted names' space, not a head's output
         if directions is not None and np.shape(directions)[1] != x.shape[1]:
             directions = None
-        append_probabilities(model, labels, np.concatenate(weights), np.concatenate(biases), self.weight, directions)
+        name_ids = None
+        if self.names_only:
+            from training.steps.vocabulary import name_token_ids
+
+            name_ids = name_token_ids(model[0].tokenizer, state.data.champions["name"].to_pylist(), self.name)
+        append_probabilities(
+            model, labels, np.concatenate(weights), np.concatenate(biases), self.weight, directions, name_ids
+        )
         seconds = time.perf_counter() - started
         state.metrics.update({"label_probabilities_rows": len(rows), "label_probabilities_seconds": round(seconds, 1)})
         state.console.print(
@@ -103,10 +114,16 @@ def fit_softmax(
 
 
 def append_probabilities(
-    model, labels: dict[str, list[str]], weight: np.ndarray, bias: np.ndarray, scale: float, without=None
+    model,
+    labels: dict[str, list[str]],
+    weight: np.ndarray,
+    bias: np.ndarray,
+    scale: float,
+    without=None,
+    name_ids: list[int] | None = None,
 ) -> None:
     """Append ``LabelProbabilities`` (after a ``Normalize`` if missing) and ``Normalize``; ``without``
-    (orthonormal rows) is projected out of the embedding half."""
+    (orthonormal rows) is projected out of the embedding half; ``name_ids``: probabilities for names only."""
     import torch
     from sentence_transformers.sentence_transformer.modules import Normalize
 
@@ -115,7 +132,7 @@ def append_probabilities(
 
     if not isinstance(model[-1], Normalize):
         model.append(Normalize())  # the classifiers were fitted on unit vectors
-    module = LabelProbabilities(weight.shape[1], labels, scale)
+    module = LabelProbabilities(weight.shape[1], labels, scale, name_ids)
     with torch.no_grad():
         module.linear.weight.copy_(torch.from_numpy(weight))
         module.linear.bias.copy_(torch.from_numpy(bias))

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 import numpy as np
 from pydantic import Field
 
-from training.errors import BaseModelError
+from training.errors import BaseModelError, PresetError
 from training.steps.base import CorpusStep
 
 if TYPE_CHECKING:
@@ -90,6 +90,20 @@ def token_text(tokenizer, name: str) -> str:
     """``name`` as the tokenizer's normaliser would see it (lower-cased for uncased models)."""
     normalizer = getattr(getattr(tokenizer, "backend_tokenizer", None), "normalizer", None)
     return normalizer.normalize_str(name) if normalizer is not None else name
+
+
+def name_token_ids(tokenizer, names: list[str], step: str) -> list[int]:
+    """Each name's own token id, as :func:`add_name_tokens` added it; a clear error when a name is not one token."""
+    ids = []
+    for name in names:
+        pieces = tokenizer(name, add_special_tokens=False)["input_ids"]
+        if len(pieces) != 1:
+            raise PresetError(
+                f"{step}: the champion name {name!r} is {len(pieces)} tokens, not its own one; list invert or "
+                f"vocabulary before {step} in the preset's steps (they give every name its token)"
+            )
+        ids.append(pieces[0])
+    return ids
 
 
 def add_name_tokens(tokenizer, encoder, names: list[str]):
