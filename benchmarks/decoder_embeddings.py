@@ -8,12 +8,12 @@ benchmarks/results/decoder_embeddings.{json,md}.  Variants (each optional, ``--v
 
 * ``as-is-lasttoken`` / ``as-is-mean``: SmolLM2 untrained, last-token or mean pooling;
 * ``decoder-lasttoken`` / ``decoder-mean``: embed_decoder (LoRA adapter on the triplets, merged);
-* ``head-mean`` / ``decoder-lasttoken-head``: the label head of embed_default on SmolLM2 as it is (mean
+* ``head-mean`` / ``decoder-lasttoken-head``: the label head (embed_head's head step) on SmolLM2 as it is (mean
   pooling), or after the adapter (name inversion does not apply: it needs an encoder's vocabulary);
 * ``llm2vec``: embed_llm2vec (bidirectional, masked next-token prediction, SimCSE, then triplets);
 * ``clm-lasttoken``: embed_decoder from the newest clm run (its adapter merged into a copy first);
 * ``sft-lasttoken``: embed_decoder from the newest sft run (its adapter merged into a copy first);
-* ``embed_default``: MiniLM with name inversion and the label head (riftlab's default), for the row.
+* ``embed_default``: riftlab's default MiniLM embedder (name inversion, name vectors, label probabilities).
 
     python benchmarks/decoder_embeddings.py --warehouse /tmp/riftlab-snapshot
         [--variants as-is-lasttoken decoder-lasttoken ...] [--set max_train_triplets=256 ...]

@@ -20,7 +20,7 @@ def test_train_embed_refuses_a_base_that_ships_code(attack: str, project, tmp_pa
     marker = tmp_path / "marker"
     folder, culprit = ATTACKS[attack](tmp_path, marker)
     with pytest.raises(UntrustedModelError) as refused:
-        train(project, "embed", base=str(folder), overrides=["head.steps=1"])
+        train(project, "embed", base=str(folder), overrides=["invert.steps=1", "name_vectors.steps=1"])
     assert not marker.exists(), "the base model's code ran"
     assert str(folder) in str(refused.value) and culprit in str(refused.value) and "\n" not in str(refused.value)
     con = duckdb.connect(str(project.db_path), read_only=True)

@@ -8,9 +8,9 @@ from click.testing import CliRunner
 
 FAST = [
     "--set",
-    "head.steps=40",
+    "invert.steps=20",
     "--set",
-    "head.batch_size=32",
+    "name_vectors.steps=20",
     "--set",
     "max_seq_length=32",
     "--set",

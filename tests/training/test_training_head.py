@@ -100,14 +100,14 @@ def test_no_triplets_is_a_clear_error():
         fit_label_head(model, _triplets().slice(0, 0), SETTINGS, SEED)
 
 
-def test_embed_default_preset_inverts_fits_the_head_alone_and_records_it(project):
+def test_embed_head_preset_inverts_fits_the_head_alone_and_records_it(project):
     from training.bases import load_sentence_transformer
     from training.runner import train
 
     result = train(
         project,
         "embed",
-        "embed_default",
+        "embed_head",
         overrides=[
             "head.steps=40",
             "head.batch_size=16",
@@ -147,4 +147,4 @@ def test_bad_head_settings_name_the_key(project, override, message):
     from training.runner import train
 
     with pytest.raises(PresetError, match=message):
-        train(project, "embed", "embed_default", overrides=[override])
+        train(project, "embed", "embed_head", overrides=[override])

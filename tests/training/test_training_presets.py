@@ -86,7 +86,7 @@ def test_every_preset_key_has_a_type_and_every_number_a_range(stage):
             "embed",
             "steps: [invert, inversion]\n",
             "steps[1] must be a step: one of llm2vec, adapter, simcse, vocabulary, invert, triplets, head, "
-            "label_probabilities, merge, text_triplets "
+            "name_vectors, label_probabilities, merge, text_triplets "
             "(did you mean 'invert'?), got 'inversion'",
         ),
         (
@@ -121,10 +121,10 @@ def test_a_bad_preset_value_is_one_line_naming_the_file(tmp_path, stage, text, m
     ("preset", "override", "message"),
     [
         ("embed_plain", "triplets.epochs=-1", "triplets.epochs must be 0 or more, got -1"),
-        ("embed_default", "head.weight=0", "head.weight must be above 0, got 0"),
-        ("embed_default", "head.stepz=3", "unknown key 'head.stepz' (did you mean 'steps'?)"),
+        ("embed_head", "head.weight=0", "head.weight must be above 0, got 0"),
+        ("embed_head", "head.stepz=3", "unknown key 'head.stepz' (did you mean 'steps'?)"),
         (
-            "embed_default",
+            "embed_head",
             "triplets.epochs=1",
             "the preset has no 'triplets' step (its steps: invert, head); list the steps in order with "
             "--set steps=[...], or write a preset file",
@@ -166,14 +166,14 @@ def test_set_overrides_go_through_the_same_checks(preset, override, message):
 
 
 def test_set_addresses_a_step_and_reorders_steps_keeping_their_settings():
-    default, _ = load_preset("embed", "embed_default")
+    default, _ = load_preset("embed", "embed_head")
     invert, head = (next(iter(entry.values())) for entry in default["steps"])
     assert invert["corpus_split"] == "all" and head["steps"] == 300
 
-    settings, _ = load_preset("embed", "embed_default", ["head.steps=40", "invert.min_chunks=1"])
+    settings, _ = load_preset("embed", "embed_head", ["head.steps=40", "invert.min_chunks=1"])
     assert settings["steps"] == [{"invert": {**invert, "min_chunks": 1}}, {"head": {**head, "steps": 40}}]
 
-    settings, _ = load_preset("embed", "embed_default", ["steps=[invert, triplets, head]", "triplets.epochs=2"])
+    settings, _ = load_preset("embed", "embed_head", ["steps=[invert, triplets, head]", "triplets.epochs=2"])
     assert [next(iter(entry)) for entry in settings["steps"]] == ["invert", "triplets", "head"]
     assert settings["steps"][0] == {"invert": invert} and settings["steps"][2] == {"head": head}
     assert settings["steps"][1]["triplets"]["epochs"] == 2 and settings["steps"][1]["triplets"]["loss"] == "mnrl"
@@ -196,7 +196,7 @@ def test_a_bad_override_stops_train_before_anything_runs(tmp_path):
             "train",
             "embed",
             "--set",
-            "head.batch_size=0",
+            "invert.batch_size=0",
         ],
         capture_output=True,
         text=True,
@@ -205,7 +205,7 @@ def test_a_bad_override_stops_train_before_anything_runs(tmp_path):
         timeout=300,
     )
     assert done.returncode == 1
-    assert done.stderr.strip() == "error: --set head.batch_size=0: head.batch_size must be 1 or more, got 0"
+    assert done.stderr.strip() == "error: --set invert.batch_size=0: invert.batch_size must be 1 or more, got 0"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["riftlab.yaml"]  # no warehouse, no run folder
 
 
