@@ -7,6 +7,7 @@ import json
 
 import numpy as np
 import pytest
+from saved_modules import reloads_the_same
 
 
 def test_fit_softmax_learns_a_separable_labelling_and_its_penalty_shrinks_the_weights():
@@ -51,11 +52,9 @@ def test_the_module_outputs_the_embedding_beside_each_kinds_probabilities(tmp_pa
     expected /= np.linalg.norm(expected, axis=1, keepdims=True)
     assert out == pytest.approx(expected, abs=1e-4)
 
-    model.save(str(tmp_path / "saved"))
-    types = [m["type"] for m in json.loads((tmp_path / "saved" / "modules.json").read_text())]
-    assert "training.modules.label_probabilities.LabelProbabilities" in types
-    reloaded = load_sentence_transformer(tmp_path / "saved")  # through the allow-list: no checkpoint code runs
-    assert reloaded.encode(texts) == pytest.approx(out, abs=1e-5)
+    reloaded = reloads_the_same(
+        model, tmp_path / "saved", "training.modules.label_probabilities.LabelProbabilities", texts
+    )
     module = reloaded[-2]
     assert module.labels == labels
     with torch.no_grad():

@@ -4,10 +4,9 @@ names exactly as the embedding alone does (retrieval untouched)."""
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 import pytest
+from saved_modules import reloads_the_same
 
 NAMES = ["Jinx", "Ashe", "Malphite"]
 TEXTS = ["Jinx", "Ashe", "Malphite", "Jinx and Ashe", "a ranged marksman who attacks from a distance"]
@@ -47,8 +46,6 @@ def name_vectors(named, vectors, weight):
 def test_names_get_their_vector_beside_the_embedding_and_other_texts_zeros(named, tmp_path):
     from sentence_transformers.sentence_transformer.modules import Normalize
 
-    from training.bases import load_sentence_transformer
-
     vectors = np.eye(3, 4, dtype=np.float32)
     model = with_modules(named, name_vectors(named, vectors, 2.0), Normalize())
     raw = named[0].encode(TEXTS, normalize_embeddings=True)
@@ -60,11 +57,7 @@ def test_names_get_their_vector_beside_the_embedding_and_other_texts_zeros(named
     expected /= np.linalg.norm(expected, axis=1, keepdims=True)
     assert out == pytest.approx(expected, abs=1e-4)
 
-    model.save(str(tmp_path / "saved"))
-    types = [m["type"] for m in json.loads((tmp_path / "saved" / "modules.json").read_text())]
-    assert "training.modules.name_vectors.NameVectors" in types
-    reloaded = load_sentence_transformer(tmp_path / "saved")  # through the allow-list: no checkpoint code runs
-    assert reloaded.encode(TEXTS) == pytest.approx(out, abs=1e-5)
+    reloads_the_same(model, tmp_path / "saved", "training.modules.name_vectors.NameVectors", TEXTS)
 
 
 def test_names_only_probabilities_are_square_roots_for_names_and_zeros_for_texts(named):
