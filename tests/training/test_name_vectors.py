@@ -194,3 +194,31 @@ def test_a_name_vectors_step_before_names_have_tokens_names_the_fix(make_project
     project = make_project(corpus_chunks=data.chunk_rows() + card_chunks())
     with pytest.raises(PresetError, match="list invert or vocabulary before name_vectors"):
         train(project, "embed", "embed_default", overrides=[*FAST, "steps=[name_vectors]"])
+
+
+def test_card_offsets_centre_and_normalise_and_fact_indicators_mark_shared_sentences():
+    from training.steps.name_vectors import card_offsets, fact_indicators
+
+    cards = [["is ranged.", "is fragile."], ["is ranged.", "is durable."], []]
+    indicators = fact_indicators(cards)
+    assert indicators.tolist() == [[0, 1, 1], [1, 0, 1], [0, 0, 0]]  # columns: durable, fragile, ranged
+    offsets = card_offsets(indicators)
+    assert np.linalg.norm(offsets[:2], axis=1) == pytest.approx([1.0, 1.0])
+    assert offsets[2].tolist() == [0.0, 0.0, 0.0]  # no cards: no vector
+    assert offsets[:2, 2] == pytest.approx([0.0, 0.0])  # a fact every carded name shares tells them nothing
+    assert float(offsets[0] @ offsets[1]) == pytest.approx(-1.0)
+
+
+def test_the_other_readings_of_the_cards_give_one_row_per_name(make_project):
+    import training_fixture_data as data
+
+    from training.bases import load_sentence_transformer
+    from training.runner import train
+
+    project = make_project(corpus_chunks=data.chunk_rows() + card_chunks())
+    for read, width in (("facts", 4), ("offsets", 384)):  # 4 distinct masked card sentences in card_chunks
+        result = train(project, "embed", "embed_default", overrides=[*FAST, f"name_vectors.read={read}"])
+        assert result.metrics["name_vectors_width"] == width
+        model = load_sentence_transformer(result.output_path)
+        vectors = next(m for m in model if type(m).__name__ == "NameVectors").vectors.numpy()
+        assert np.linalg.norm(vectors, axis=1) == pytest.approx(np.ones(len(vectors)), abs=1e-5)
