@@ -73,11 +73,10 @@ def main() -> None:
     )
     for ref in refs:
         model = models.load(ref, decoder_pooling=project.config["evaluation"]["decoder_pooling"])
-        vectors = neighbours.embed_names(model, rows)
         for label, given in (("names alone", {}), ("kit search", cards)):
+            search = neighbours.KitSearch(model, rows, given)
             got = {
-                phrase: share([n.key for n in neighbours.by_text(model, rows, phrase, args.k, given, vectors)], facts)
-                for phrase, facts in FACTS.items()
+                phrase: share([n.key for n in search.rank(phrase, args.k)], facts) for phrase, facts in FACTS.items()
             }
             report["models"].setdefault(ref.label, {})[label] = got
             values = " | ".join(f"{got[p]:.2f}" for p in FACTS)

@@ -2,8 +2,8 @@
 
 :func:`by_name` ranks every other champion by the cosine of its name's embedding to the one named,
 with the labels the two share (positions, classes, subclasses); :func:`by_text` embeds free text
-("ranged, physical damage, low mobility") and ranks the champions it describes.  ``--model current``
-is the promoted model (``riftlab promote``), else the newest finished embed run.  The evaluation
+("ranged, physical damage, low mobility") and ranks the champions it describes (:class:`KitSearch`).
+``--model current`` is the promoted model (``riftlab promote``), else the newest finished embed run.  The evaluation
 report embeds the same search for every model, precomputed (:func:`table_for_page`).
 
 A description is searched the way it is written: as a list of kit facts.  Each part ("ranged",
@@ -12,7 +12,8 @@ A description is searched the way it is written: as a list of kit facts.  Each p
 (the model without its label heads) plus the share of the part's words the sentence uses; a
 sentence encoder alone hears "very durable" close to "moderately durable" (hybrid dense and lexical
 search).  A part no card sentence fits ("hook": the cards state no ability), and every part when the
-warehouse has no kit cards, scores a champion by the cosine of its name and the part instead.  A
+warehouse has no kit cards, scores a champion by the cosine of its name and the part instead, in the
+reader too (where retrieval compares text with names).  A
 champion scores the mean over the parts, plus a small share of the cosine between its name and the
 whole description, which orders champions whose cards match equally well.
 """
@@ -161,32 +162,6 @@ def query_parts(text: str) -> list[str]:
     return [part.strip() for part in QUERY_PARTS.split(text) if part.strip()] or [text.strip()]
 
 
-def kit_match(
-    model, rows: list[dict[str, Any]], parts: list[str], cards: dict[str, list[KitSentence]]
-) -> tuple[np.ndarray, list[list[str]], list[bool]]:
-    """Per champion and query part, the best (cosine + WORD_WEIGHT x word overlap) with one of its kit-card
-    sentences (rows x parts; zeros without cards), the rule of each part's best sentence, and whether each
-    part names a card fact at all (its best fit over every sentence reaches FACT_FIT)."""
-    sentences = sorted({s.text for key in cards for s in cards[key]})
-    fits = np.zeros((len(rows), len(parts)))
-    matched: list[list[str]] = [[] for _ in rows]
-    if not sentences:
-        return fits, matched, [False] * len(parts)
-    embedded = reader(model).encode(parts + sentences, normalize_embeddings=True, show_progress_bar=False)
-    cosine = embedded[: len(parts)] @ embedded[len(parts) :].T
-    sentence_words = [words(sentence) for sentence in sentences]
-    overlap = np.array([[len(w & s) / max(len(w), 1) for s in sentence_words] for w in map(words, parts)])
-    fit = cosine + WORD_WEIGHT * overlap  # parts x sentences
-    index = {sentence: i for i, sentence in enumerate(sentences)}
-    for i, row in enumerate(rows):
-        own = cards.get(row["champion_key"], [])
-        if own:
-            columns = fit[:, [index[s.text] for s in own]]
-            fits[i] = columns.max(axis=1)
-            matched[i] = [own[j].rule for j in columns.argmax(axis=1)]
-    return fits, matched, list(fit.max(axis=1) >= FACT_FIT)
-
-
 def shared_labels(a: dict[str, Any], b: dict[str, Any]) -> dict[str, list[str]]:
     return {kind: sorted(set(a[kind] or []) & set(b[kind] or [])) for kind in LABELS}
 
@@ -219,36 +194,79 @@ def by_name(model, rows: list[dict[str, Any]], name: str, k: int, vectors: np.nd
     return ranked(rows, vectors @ vectors[i], k, skip=i)
 
 
+class KitSearch:
+    """The kit search of one model: its reader, every name and kit-card sentence embedded once, and each
+    sentence's words, so that any number of descriptions are searched without embedding them again.
+
+    Text is compared with names where retrieval compares them, in the reader: a checkpoint's label heads
+    (a head's mapped half, name vectors, label probabilities) place names by label, which a description
+    does not share.
+    """
+
+    def __init__(self, model, rows: list[dict[str, Any]], cards: dict[str, list[KitSentence]]):
+        self.rows = rows
+        self.cards = cards
+        self.reader = reader(model)
+        self.names = embed_names(self.reader, rows)
+        self.sentences = sorted({s.text for key in cards for s in cards[key]})
+        self.index = {sentence: i for i, sentence in enumerate(self.sentences)}
+        self.sentence_words = [words(sentence) for sentence in self.sentences]
+        self.sentence_vectors = (
+            np.asarray(self.reader.encode(self.sentences, normalize_embeddings=True, show_progress_bar=False))
+            if self.sentences
+            else None
+        )
+
+    def match(self, parts: list[str], vectors: np.ndarray) -> tuple[np.ndarray, list[list[str]], list[bool]]:
+        """Per champion and query part (``vectors``: the parts embedded), the best (cosine + WORD_WEIGHT x word
+        overlap) with one of its kit-card sentences (rows x parts; zeros without cards), the rule of each part's
+        best sentence, and whether each part names a card fact at all (its best fit over every sentence reaches
+        FACT_FIT)."""
+        fits = np.zeros((len(self.rows), len(parts)))
+        matched: list[list[str]] = [[] for _ in self.rows]
+        if self.sentence_vectors is None:
+            return fits, matched, [False] * len(parts)
+        overlap = np.array([[len(w & s) / max(len(w), 1) for s in self.sentence_words] for w in map(words, parts)])
+        fit = vectors @ self.sentence_vectors.T + WORD_WEIGHT * overlap  # parts x sentences
+        for i, row in enumerate(self.rows):
+            own = self.cards.get(row["champion_key"], [])
+            if own:
+                columns = fit[:, [self.index[s.text] for s in own]]
+                fits[i] = columns.max(axis=1)
+                matched[i] = [own[j].rule for j in columns.argmax(axis=1)]
+        return fits, matched, list(fit.max(axis=1) >= FACT_FIT)
+
+    def rank(self, text: str, k: int) -> list[Neighbour]:
+        """The ``k`` champions the free text ``text`` describes best.  Each part of it scores a champion by its
+        kit cards' best match (:meth:`match`) when the part names a card fact, else by the cosine of the
+        champion's name and the part; a champion's score is the mean over parts, plus NAME_WEIGHT x the
+        cosine of its name and the whole text.  Each result lists the card fact each fact part matched."""
+        if not text.strip():
+            raise EvaluationError(
+                "--kit: give a description, for example --kit 'ranged, physical damage, low mobility'"
+            )
+        parts = query_parts(text)
+        queries = np.asarray(self.reader.encode([text, *parts], normalize_embeddings=True, show_progress_bar=False))
+        fits, matched, facts = self.match(parts, queries[1:])
+        per_part = np.where(np.asarray(facts)[None, :], fits, self.names @ queries[1:].T)
+        named = [  # a champion without cards matched nothing
+            list(dict.fromkeys(r for r, fact in zip(rules, facts, strict=True) if fact)) if rules else []
+            for rules in matched
+        ]
+        return ranked(self.rows, per_part.mean(axis=1) + NAME_WEIGHT * (self.names @ queries[0]), k, matched=named)
+
+
 def by_text(
-    model,
-    rows: list[dict[str, Any]],
-    text: str,
-    k: int,
-    cards: dict[str, list[KitSentence]],
-    vectors: np.ndarray | None = None,
+    model, rows: list[dict[str, Any]], text: str, k: int, cards: dict[str, list[KitSentence]]
 ) -> list[Neighbour]:
-    """The ``k`` champions the free text ``text`` describes best.  Each part of it scores a champion by its
-    kit cards' best match (:func:`kit_match`) when the part names a card fact, else by the cosine of the
-    champion's name and the part; a champion's score is the mean over parts, plus NAME_WEIGHT x the
-    cosine of its name and the whole text.  Each result lists the card fact each fact part matched."""
-    if not text.strip():
-        raise EvaluationError("--kit: give a description, for example --kit 'ranged, physical damage, low mobility'")
-    vectors = embed_names(model, rows) if vectors is None else vectors
-    parts = query_parts(text)
-    queries = np.asarray(model.encode([text, *parts], normalize_embeddings=True, show_progress_bar=False))
-    name_cosine = vectors @ queries[1:].T  # rows x parts
-    fits, matched, facts = kit_match(model, rows, parts, cards)
-    per_part = np.where(np.asarray(facts)[None, :], fits, name_cosine)
-    named = [  # a champion without cards matched nothing
-        list(dict.fromkeys(r for r, fact in zip(rules, facts, strict=True) if fact)) if rules else []
-        for rules in matched
-    ]
-    return ranked(rows, per_part.mean(axis=1) + NAME_WEIGHT * (vectors @ queries[0]), k, matched=named)
+    """The ``k`` champions the free text ``text`` describes best (:meth:`KitSearch.rank`)."""
+    return KitSearch(model, rows, cards).rank(text, k)
 
 
 def table_for_page(model, rows: list[dict[str, Any]], k: int, cards: dict[str, list[KitSentence]]) -> dict[str, Any]:
     """What the report's offline search reads: every champion's ``k`` nearest, and each of :data:`KIT_PHRASES`'."""
     vectors = embed_names(model, rows)
+    kits = KitSearch(model, rows, cards)
 
     def plain(items: list[Neighbour]) -> list[list[Any]]:
         return [
@@ -258,5 +276,5 @@ def table_for_page(model, rows: list[dict[str, Any]], k: int, cards: dict[str, l
 
     return {
         "names": {row["name"]: plain(by_name(model, rows, row["name"], k, vectors)) for row in rows},
-        "kits": {phrase: plain(by_text(model, rows, phrase, k, cards, vectors)) for phrase in KIT_PHRASES},
+        "kits": {phrase: plain(kits.rank(phrase, k)) for phrase in KIT_PHRASES},
     }

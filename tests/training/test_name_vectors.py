@@ -159,6 +159,15 @@ def test_embed_default_gives_each_name_a_second_vector_and_puts_its_token_back(m
     full = model.encode(texts) @ model.encode(names).T
     alone = reader(model).encode(texts, normalize_embeddings=True) @ first.T
     assert (np.argsort(-full, axis=1) == np.argsort(-alone, axis=1)).all()
+    # the kit search compares text with names there too: a description no card fits ranks them as retrieval does
+    from evaluation.neighbours import NAME_WEIGHT, KitSearch
+
+    found = KitSearch(model, data.champion_rows(), {}).rank("attacks from a distance", k=len(names))
+    alone = reader(model).encode(["attacks from a distance"], normalize_embeddings=True) @ first.T
+    assert [n.name for n in found] == [names[j] for j in np.argsort(-alone[0], kind="stable")]
+    # at the reader's own scale (one part, so the part's and the whole text's cosines add up), not shrunk by the
+    # extra blocks a name carries in the full embedding
+    assert found[0].score == pytest.approx((1 + NAME_WEIGHT) * float(alone[0].max()), abs=1e-4)
     # no step draws random numbers: another seed gives the same embeddings
     assert load_sentence_transformer(two.output_path).encode(names) == pytest.approx(model.encode(names), abs=1e-5)
 
