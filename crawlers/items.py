@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, field
+from dataclasses import InitVar, dataclass, field
 from datetime import datetime
 
 
@@ -65,16 +65,21 @@ class DocumentItem:
 class FactsItem:
     """Every fact one source states about one champion, landed (or skipped) together.
 
-    ``facts`` holds ``(fact_type, value)`` pairs; ``content_hash`` is the hash of
-    the champion's entry in the source, so an unchanged entry lands nothing.
+    ``facts`` holds ``(fact_type, value)`` pairs.  ``content_hash`` is always computed here, over the
+    champion's ``entry`` in the source (an init-only argument, not kept) *and* the facts, so an unchanged
+    entry lands nothing while a spider that reads more of it (a newer field) lands the new facts once;
+    without an ``entry``, over the champion and its sorted facts.
     """
 
     source: str
     champion: str
     url: str
     facts: list[tuple[str, str]] = field(default_factory=list)
-    content_hash: str = ""
+    entry: InitVar[object] = None
+    content_hash: str = field(init=False, default="")
 
-    def __post_init__(self) -> None:
-        if not self.content_hash:
+    def __post_init__(self, entry: object) -> None:
+        if entry is not None:
+            self.content_hash = content_hash(entry, self.facts)
+        else:
             self.content_hash = content_hash(self.champion, sorted(self.facts))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from crawlers.failures import BadInput, record_failure
-from crawlers.items import DocumentItem, FactsItem, content_hash
+from crawlers.items import DocumentItem, FactsItem
 from crawlers.spiders.base import RiftSpider
 from crawlers.spiders.meraki import rating_facts
 
@@ -42,8 +42,7 @@ class DataDragonSpider(RiftSpider):
                 champion=champion,
                 url=f"{response.url}#{champion}",
                 facts=facts,
-                # the facts too: a spider that reads more of an unchanged entry lands them
-                content_hash=content_hash({k: v for k, v in entry.items() if k != "version"}, facts),
+                entry={k: v for k, v in entry.items() if k != "version"},
             )
             if entry.get("blurb"):
                 yield DocumentItem(

@@ -14,7 +14,7 @@ from typing import Any
 from urllib.parse import quote
 
 from crawlers.failures import BadInput, record_failure
-from crawlers.items import DocumentItem, FactsItem, content_hash
+from crawlers.items import DocumentItem, FactsItem
 from crawlers.markup import html_to_text
 from crawlers.spiders.base import RiftSpider
 
@@ -123,9 +123,7 @@ class MerakiSpider(RiftSpider):
             for ability in abilities.get(slot) or []:
                 if ability.get("name"):
                     facts.append(("ability_name", ability["name"]))
-        yield FactsItem(  # the facts too: a spider that reads more of an unchanged entry lands them
-            source=self.name, champion=key, url=f"{url}#{key}", facts=facts, content_hash=content_hash(entry, facts)
-        )
+        yield FactsItem(source=self.name, champion=key, url=f"{url}#{key}", facts=facts, entry=entry)
 
         for slot in SLOTS:
             entries = abilities.get(slot) or []

@@ -9,6 +9,8 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 from crawlers.sinks import import_parquet
 from tests.crawlers.project import REPO, CrawlProject
 from warehouse import db
@@ -139,3 +141,18 @@ def test_facts_a_newer_spider_reads_from_an_unchanged_entry_are_landed(project):
         "AND crawl_run_id = (SELECT max(crawl_run_id) FROM raw.facts WHERE source = 'meraki')"
     )
     assert landed == [("Jinx", "PHYSICAL_DAMAGE")]  # Jinx again, every other champion unchanged
+
+
+def test_a_facts_items_hash_always_covers_its_facts_and_no_spider_can_set_it():
+    from crawlers.items import FactsItem
+
+    entry = {"id": "Jinx", "attackType": "RANGED", "adaptiveType": "PHYSICAL_DAMAGE"}
+    older = FactsItem("meraki", "Jinx", "u#Jinx", [("attack_type", "RANGED")], entry=entry)
+    newer = FactsItem(
+        "meraki", "Jinx", "u#Jinx", [("attack_type", "RANGED"), ("adaptive_type", "PHYSICAL_DAMAGE")], entry=entry
+    )
+    assert older.content_hash != newer.content_hash  # same entry, more facts read: it lands again
+    again = FactsItem("meraki", "Jinx", "u#Jinx", [("attack_type", "RANGED")], entry=dict(entry))
+    assert again.content_hash == older.content_hash  # unchanged entry, same facts: nothing to land
+    with pytest.raises(TypeError):
+        FactsItem("meraki", "Jinx", "u#Jinx", [], content_hash="abc")  # the hash is the item's to compute
