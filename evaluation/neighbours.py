@@ -3,8 +3,8 @@
 :func:`by_name` ranks every other champion by the cosine of its name's embedding to the one named,
 with the labels the two share (positions, classes, subclasses); :func:`by_text` embeds free text
 ("ranged, physical damage, low mobility") and ranks the champions it describes (:class:`KitSearch`).
-``--model current`` is the promoted model (``riftlab promote``), else the newest finished embed run.  The evaluation
-report embeds the same search for every model, precomputed (:func:`table_for_page`).
+``--model current`` is the promoted model (``riftlab promote``), else the newest finished embed run.
+The evaluation report embeds the same search for every model, precomputed (:func:`table_for_page`).
 
 A description is searched the way it is written: as a list of kit facts.  Each part ("ranged",
 "physical damage", "low mobility") is matched to the kit-card sentence of each champion
@@ -13,9 +13,9 @@ A description is searched the way it is written: as a list of kit facts.  Each p
 sentence encoder alone hears "very durable" close to "moderately durable" (hybrid dense and lexical
 search).  A part no card sentence fits ("hook": the cards state no ability), and every part when the
 warehouse has no kit cards, scores a champion by the cosine of its name and the part instead, in the
-reader too (where retrieval compares text with names).  A
-champion scores the mean over the parts, plus a small share of the cosine between its name and the
-whole description, which orders champions whose cards match equally well.
+reader too (where retrieval compares text with names).  A champion scores the mean over the parts,
+plus a small share of the cosine between its name and the whole description, which orders champions
+whose cards match equally well.
 """
 
 from __future__ import annotations
